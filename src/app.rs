@@ -1,0 +1,115 @@
+//! Runs the subcommands on validated configuration.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use anyhow::Context as _;
+
+use crate::cli::{Cli, Command};
+use crate::config::{CheckConfig, ScanConfig};
+use crate::dns::{Dns, build_resolver};
+use crate::output::summary::ScanSummary;
+use crate::output::{SCAN_JSON, Writer, text};
+use crate::progress::Progress;
+use crate::scan::report::SCHEMA;
+use crate::scan::{self, ScanOptions, Scanner};
+
+/// Runs the command line; errors are run-level failures (exit code 1).
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    match cli.command {
+        Command::Scan(args) => {
+            let config = ScanConfig::from_cli(args)?;
+            runtime.block_on(run_scan(config))
+        }
+        Command::Check(args) => {
+            let config = CheckConfig::from_cli(args)?;
+            runtime.block_on(run_check(config))
+        }
+    }
+}
+
+async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
+    let started_at = scan::now_rfc3339();
+    let start = Instant::now();
+    let options = options_json(&config);
+    let dns = Dns::new(build_resolver(&config.resolver)?);
+    let scanner = Arc::new(Scanner::new(dns.clone(), config.options.clone()));
+    let writer = Writer::start(&config.output)?;
+    let progress = Progress::new(config.total, config.quiet);
+    let input = scan::run(scanner, config.lists, &writer, &progress, !config.quiet).await;
+    progress.finish();
+    // Whatever happened to the input, the records already scanned are kept.
+    let tally = writer.finish()?;
+    let input = input?;
+
+    let elapsed = start.elapsed().as_secs_f64();
+    let summary = ScanSummary {
+        tool: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
+        schema: SCHEMA,
+        started_at,
+        finished_at: scan::now_rfc3339(),
+        elapsed_seconds: elapsed,
+        domains_per_second: if elapsed > 0.0 {
+            tally.domains as f64 / elapsed
+        } else {
+            0.0
+        },
+        lists: config.list_names,
+        resolver: if config.resolver.servers.is_empty() {
+            vec!["system".into()]
+        } else {
+            config
+                .resolver
+                .servers
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        },
+        options,
+        input,
+        counts: tally,
+        dns_lookups: dns.stats().lookups.load(Ordering::Relaxed),
+        dns_temp_failures: dns.stats().temp_failures.load(Ordering::Relaxed),
+    };
+    let path = config.output.dir.join(SCAN_JSON);
+    std::fs::write(&path, serde_json::to_vec_pretty(&summary)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("{}", text::summary(&summary, &config.output.dir));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn options_json(config: &ScanConfig) -> serde_json::Value {
+    let ScanOptions {
+        concurrency,
+        domain_timeout,
+        memo_capacity,
+    } = &config.options;
+    serde_json::json!({
+        "concurrency": concurrency.get(),
+        "domain_timeout_seconds": domain_timeout.as_secs_f64(),
+        "memo_capacity": memo_capacity,
+        "dns_timeout_seconds": config.resolver.timeout.as_secs_f64(),
+        "dns_attempts": config.resolver.attempts,
+        "dns_cache_size": config.resolver.cache_size,
+        "csv_bom": config.output.csv_bom,
+    })
+}
+
+async fn run_check(config: CheckConfig) -> anyhow::Result<ExitCode> {
+    let dns = Dns::new(build_resolver(&config.resolver)?);
+    let scanner = Scanner::new(dns, ScanOptions::default());
+    let report = scanner.scan(&config.domain).await;
+    if config.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", text::report(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,86 @@
+//! Command-line flags as typed, unvalidated values (clap derive). Nothing here touches
+//! the file system or the network; `config` does that.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Scan sender domains for SPF, DMARC and MX posture.
+#[derive(Debug, Parser)]
+#[command(name = "mailposture", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan domain lists; write results.jsonl, results.csv and scan.json.
+    Scan(ScanArgs),
+    /// Check one domain and print what is wrong, in words.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Domain list files, one domain per line (`#` comments); `-` reads standard input.
+    #[arg(required = true, value_name = "LIST")]
+    pub lists: Vec<PathBuf>,
+
+    /// Scan directory [default: reports/scans/<list name>/<UTC time>/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Write the JSON lines to this destination instead of results.jsonl; only `-`
+    /// (standard output) is accepted, for pipelines.
+    #[arg(long, value_name = "-")]
+    pub jsonl: Option<String>,
+
+    /// Domains scanned at once.
+    #[arg(long, default_value_t = crate::scan::ScanOptions::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+
+    /// Seconds allowed for each of a domain's SPF, DMARC and MX parts before it is a temperror.
+    #[arg(long, value_name = "SECS", default_value_t = crate::scan::ScanOptions::DEFAULT_DOMAIN_TIMEOUT.as_secs_f64())]
+    pub domain_timeout: f64,
+
+    /// Start results.csv with a UTF-8 byte-order mark (for Excel on Japanese Windows).
+    #[arg(long)]
+    pub csv_bom: bool,
+
+    /// No progress bar, and no notes about rewritten input lines.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The domain (a URL or e-mail address is accepted too).
+    pub domain: String,
+
+    /// Print the JSON record instead of the readable report.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DnsArgs {
+    /// Recursive resolver ADDR[:PORT] (IPv6 as [ADDR]:PORT), repeatable
+    /// [default: the system's, from /etc/resolv.conf].
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    pub resolver: Vec<String>,
+
+    /// Seconds to wait for one DNS answer.
+    #[arg(long, value_name = "SECS", default_value_t = crate::dns::ResolverSettings::DEFAULT_TIMEOUT.as_secs_f64())]
+    pub timeout: f64,
+
+    /// Tries per DNS question before it counts as a temporary failure.
+    #[arg(long, default_value_t = crate::dns::ResolverSettings::DEFAULT_ATTEMPTS)]
+    pub attempts: usize,
+}

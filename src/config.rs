@@ -1,0 +1,172 @@
+//! Validated settings built from the raw flags: resolver addresses parsed, durations
+//! checked, lists opened, the scan directory chosen.
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+
+use crate::cli::{CheckArgs, DnsArgs, ScanArgs};
+use crate::dns::ResolverSettings;
+use crate::input::{self, DomainLists};
+use crate::output::OutputSpec;
+use crate::scan::ScanOptions;
+
+/// Where scans go when `--out` is not given.
+pub const DEFAULT_SCANS_DIR: &str = "reports/scans";
+
+pub struct ScanConfig {
+    pub lists: DomainLists,
+    pub list_names: Vec<String>,
+    /// Candidate lines in the lists, when all are files (for the progress bar).
+    pub total: Option<u64>,
+    pub resolver: ResolverSettings,
+    pub options: ScanOptions,
+    pub output: OutputSpec,
+    pub quiet: bool,
+}
+
+impl ScanConfig {
+    pub fn from_cli(args: ScanArgs) -> anyhow::Result<Self> {
+        let resolver = resolver_settings(&args.dns)?;
+        let concurrency =
+            NonZeroUsize::new(args.concurrency).context("--concurrency must be at least 1")?;
+        let options = ScanOptions {
+            concurrency,
+            domain_timeout: seconds("--domain-timeout", args.domain_timeout)?,
+            ..ScanOptions::default()
+        };
+        let jsonl_stdout = match args.jsonl.as_deref() {
+            None => false,
+            Some("-") => true,
+            Some(other) => bail!("--jsonl takes only `-` (standard output), not {other:?}"),
+        };
+        let lists = DomainLists::open(&args.lists)?;
+        let total = input::count_candidates(&args.lists).context("reading the lists")?;
+        let dir = match args.out {
+            Some(dir) => dir,
+            None => default_scan_dir(&args.lists),
+        };
+        Ok(Self {
+            lists,
+            list_names: args.lists.iter().map(|p| p.display().to_string()).collect(),
+            total,
+            resolver,
+            options,
+            output: OutputSpec {
+                dir,
+                jsonl_stdout,
+                csv_bom: args.csv_bom,
+            },
+            quiet: args.quiet,
+        })
+    }
+}
+
+pub struct CheckConfig {
+    pub domain: String,
+    pub json: bool,
+    pub resolver: ResolverSettings,
+}
+
+impl CheckConfig {
+    pub fn from_cli(args: CheckArgs) -> anyhow::Result<Self> {
+        let domain = match input::normalise_line(&args.domain) {
+            Ok(Some((domain, _))) => domain,
+            Ok(None) => bail!("no domain given"),
+            Err(reason) => bail!("{:?} is not a domain to check: {reason}", args.domain),
+        };
+        Ok(Self {
+            domain,
+            json: args.json,
+            resolver: resolver_settings(&args.dns)?,
+        })
+    }
+}
+
+fn resolver_settings(args: &DnsArgs) -> anyhow::Result<ResolverSettings> {
+    if args.attempts == 0 {
+        bail!("--attempts must be at least 1");
+    }
+    let servers = args
+        .resolver
+        .iter()
+        .map(|s| parse_resolver(s))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(ResolverSettings {
+        servers,
+        timeout: seconds("--timeout", args.timeout)?,
+        attempts: args.attempts,
+        ..ResolverSettings::default()
+    })
+}
+
+/// `ADDR`, `ADDR:PORT`, `[V6ADDR]:PORT` or a bare IPv6 address; the port defaults to 53.
+pub fn parse_resolver(text: &str) -> anyhow::Result<SocketAddr> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let bare = text.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => Ok(SocketAddr::new(ip, 53)),
+        Err(_) => {
+            bail!("--resolver {text:?}: expected ADDR[:PORT], e.g. 127.0.0.1:5353 or [::1]:53")
+        }
+    }
+}
+
+fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .with_context(|| format!("{flag} must be a positive number of seconds, not {value}"))
+}
+
+/// `reports/scans/<list name>/<UTC time>/`: the list name is the first list's file stem
+/// (`stdin` for `-`), so repeated scans of one list line up in one directory.
+fn default_scan_dir(lists: &[PathBuf]) -> PathBuf {
+    let name = lists
+        .first()
+        .filter(|p| p.as_os_str() != "-")
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "stdin".into());
+    // Colons are not allowed in Windows file names.
+    let stamp = crate::scan::now_rfc3339().replace(':', "-");
+    Path::new(DEFAULT_SCANS_DIR).join(name).join(stamp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolver_addresses() {
+        for (text, want) in [
+            ("127.0.0.1", "127.0.0.1:53"),
+            ("127.0.0.1:5353", "127.0.0.1:5353"),
+            ("::1", "[::1]:53"),
+            ("[::1]", "[::1]:53"),
+            ("[::1]:5353", "[::1]:5353"),
+        ] {
+            assert_eq!(parse_resolver(text).unwrap().to_string(), want, "{text}");
+        }
+        for bad in ["", "dns.example", "127.0.0.1:99999", "1.2.3"] {
+            assert!(parse_resolver(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn scan_dir_is_named_after_the_list() {
+        let dir = default_scan_dir(&[PathBuf::from("domain-lists/jp-sample.txt")]);
+        assert!(
+            dir.starts_with("reports/scans/jp-sample"),
+            "{}",
+            dir.display()
+        );
+        let dir = default_scan_dir(&[PathBuf::from("-")]);
+        assert!(dir.starts_with("reports/scans/stdin"), "{}", dir.display());
+    }
+}

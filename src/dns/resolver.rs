@@ -1,0 +1,77 @@
+//! Construction of the shared hickory resolver from the scan's settings.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::{Resolver, TokioResolver};
+
+/// How to reach DNS. The defaults suit a scan through a local or public recursive resolver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolverSettings {
+    /// Recursive resolvers to use; empty means the system configuration (`/etc/resolv.conf`).
+    pub servers: Vec<SocketAddr>,
+    /// Time to wait for one answer before the next attempt.
+    pub timeout: Duration,
+    /// Tries per question before it is a temporary failure.
+    pub attempts: usize,
+    /// Answers kept in the resolver's cache. Include targets of large providers recur
+    /// under thousands of domains, so a bulk scan wants a large cache.
+    pub cache_size: u64,
+}
+
+impl ResolverSettings {
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+    pub const DEFAULT_ATTEMPTS: usize = 2;
+    pub const DEFAULT_CACHE_SIZE: u64 = 65_536;
+}
+
+impl Default for ResolverSettings {
+    fn default() -> Self {
+        Self {
+            servers: Vec::new(),
+            timeout: Self::DEFAULT_TIMEOUT,
+            attempts: Self::DEFAULT_ATTEMPTS,
+            cache_size: Self::DEFAULT_CACHE_SIZE,
+        }
+    }
+}
+
+/// Builds the one resolver a scan shares between all its tasks.
+pub fn build_resolver(settings: &ResolverSettings) -> anyhow::Result<TokioResolver> {
+    let (config, mut opts) = if settings.servers.is_empty() {
+        hickory_resolver::system_conf::read_system_conf()
+            .context("reading the system DNS configuration (/etc/resolv.conf); use --resolver ADDR to name one")?
+    } else {
+        let servers = settings
+            .servers
+            .iter()
+            .map(|addr| {
+                let mut udp = ConnectionConfig::udp();
+                udp.port = addr.port();
+                let mut tcp = ConnectionConfig::tcp();
+                tcp.port = addr.port();
+                NameServerConfig::new(addr.ip(), true, vec![udp, tcp])
+            })
+            .collect();
+        (
+            ResolverConfig::from_parts(None, vec![], servers),
+            ResolverOpts::default(),
+        )
+    };
+    opts.timeout = settings.timeout;
+    opts.attempts = settings.attempts;
+    opts.cache_size = settings.cache_size;
+    // Every name we ask is absolute; never try search domains from resolv.conf.
+    opts.ndots = 0;
+    // TCP fallback after truncation multiplexes on one connection per server; the
+    // default of 32 pending questions would turn a burst into spurious "busy" failures.
+    opts.max_active_requests = 1024;
+    Ok(
+        Resolver::builder_with_config(config, TokioRuntimeProvider::default())
+            .with_options(opts)
+            .build()?,
+    )
+}

@@ -1,0 +1,16 @@
+//! mailposture: scan sender domains for SPF, DMARC, MX and STARTTLS posture.
+//!
+//! The binary is a thin shell over this library: [`cli`] holds the raw flags,
+//! [`config`] turns them into validated settings, and [`app`] runs the subcommands.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod dmarc;
+pub mod dns;
+pub mod input;
+pub mod mx;
+pub mod output;
+pub mod progress;
+pub mod scan;
+pub mod spf;

@@ -1,0 +1,88 @@
+//! An optional progress bar on standard error: done/total, rate, ETA and the errors
+//! seen so far. Hidden with `--quiet` or when standard error is not a terminal.
+
+use std::cell::Cell;
+use std::io::IsTerminal as _;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::scan::report::DomainReport;
+use crate::spf::analysis::SpfStatus;
+
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    permerrors: Cell<u64>,
+    temperrors: Cell<u64>,
+}
+
+impl Progress {
+    /// `total` is the number of candidate lines when known (files), `None` for stdin.
+    pub fn new(total: Option<u64>, quiet: bool) -> Self {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = match total {
+                Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()),
+                None => ProgressBar::new_spinner(),
+            };
+            let template = if total.is_some() {
+                "{elapsed_precise} [{wide_bar}] {pos}/{len} {per_sec} ETA {eta} {msg}"
+            } else {
+                "{elapsed_precise} {spinner} {pos} {per_sec} {msg}"
+            };
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Self {
+            bar,
+            permerrors: Cell::new(0),
+            temperrors: Cell::new(0),
+        }
+    }
+
+    /// Prints a line without tearing the bar.
+    pub fn println(&self, line: impl AsRef<str>) {
+        match &self.bar {
+            Some(bar) => bar.println(line.as_ref()),
+            None => eprintln!("{}", line.as_ref()),
+        }
+    }
+
+    /// A line of the input that was not a domain: the bar's total shrinks by one.
+    pub fn skip(&self) {
+        if let Some(bar) = &self.bar
+            && let Some(len) = bar.length()
+        {
+            bar.set_length(len.saturating_sub(1));
+        }
+    }
+
+    pub fn record(&self, report: &DomainReport) {
+        let counter = match report.spf.status {
+            SpfStatus::Permerror => &self.permerrors,
+            SpfStatus::Temperror => &self.temperrors,
+            _ => return self.tick(),
+        };
+        counter.set(counter.get() + 1);
+        self.tick();
+    }
+
+    fn tick(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            bar.set_message(format!(
+                "SPF permerror {} temperror {}",
+                self.permerrors.get(),
+                self.temperrors.get()
+            ));
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! The scan engine: a stream of domains from the input, through bounded concurrency, to
+//! the single writer. Per domain, SPF, DMARC and MX run at once, each under a deadline.
+
+pub mod report;
+
+use std::future::Future;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt as _;
+use tokio::sync::mpsc;
+
+use self::report::{DomainReport, SCHEMA};
+use crate::dmarc::{self, DmarcFinding, DmarcReport, DmarcStatus};
+use crate::dns::Dns;
+use crate::input::{DomainLists, InputEvent};
+use crate::mx::{self, MxReport, MxStatus};
+use crate::output::Writer;
+use crate::output::summary::InputCounts;
+use crate::progress::Progress;
+use crate::spf::analysis::{SpfReport, analyse};
+use crate::spf::expand::Expander;
+use crate::spf::tree::{Finding, FindingKind, SpfNode, Via};
+
+/// Limits of a scan, with the defaults a scan through a public resolver wants.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Domains in flight at once.
+    pub concurrency: NonZeroUsize,
+    /// Wall time allowed for each of a domain's SPF, DMARC and MX parts.
+    pub domain_timeout: Duration,
+    /// Shared include subtrees kept for reuse across domains.
+    pub memo_capacity: u64,
+}
+
+impl ScanOptions {
+    pub const DEFAULT_CONCURRENCY: usize = 256;
+    pub const DEFAULT_DOMAIN_TIMEOUT: Duration = Duration::from_secs(60);
+    pub const DEFAULT_MEMO_CAPACITY: u64 = 100_000;
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: NonZeroUsize::new(Self::DEFAULT_CONCURRENCY).unwrap_or(NonZeroUsize::MIN),
+            domain_timeout: Self::DEFAULT_DOMAIN_TIMEOUT,
+            memo_capacity: Self::DEFAULT_MEMO_CAPACITY,
+        }
+    }
+}
+
+/// Scans single domains; shared by all tasks of a run.
+#[derive(Clone)]
+pub struct Scanner {
+    dns: Dns,
+    expander: Expander,
+    options: ScanOptions,
+}
+
+impl Scanner {
+    pub fn new(dns: Dns, options: ScanOptions) -> Self {
+        let expander = Expander::new(dns.clone(), options.memo_capacity);
+        Self {
+            dns,
+            expander,
+            options,
+        }
+    }
+
+    pub fn dns(&self) -> &Dns {
+        &self.dns
+    }
+
+    /// Everything about one domain (lower-case, no trailing dot).
+    pub async fn scan(&self, domain: &str) -> DomainReport {
+        let start = Instant::now();
+        let deadline = self.options.domain_timeout;
+        let (spf, dmarc, mx) = tokio::join!(
+            within(
+                deadline,
+                async { analyse(self.expander.expand(domain).await) },
+                || { spf_timed_out(domain, deadline) }
+            ),
+            within(deadline, dmarc::fetch(&self.dns, domain), || {
+                dmarc_timed_out(domain, deadline)
+            }),
+            within(deadline, mx::fetch(&self.dns, domain), || mx_timed_out(
+                domain, deadline
+            )),
+        );
+        DomainReport {
+            schema: SCHEMA,
+            domain: domain.to_owned(),
+            scanned_at: now_rfc3339(),
+            elapsed_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+            spf,
+            dmarc,
+            mx,
+        }
+    }
+}
+
+async fn within<T>(limit: Duration, work: impl Future<Output = T>, late: impl FnOnce() -> T) -> T {
+    tokio::time::timeout(limit, work)
+        .await
+        .unwrap_or_else(|_| late())
+}
+
+fn deadline_detail(what: &str, domain: &str, limit: Duration) -> String {
+    format!(
+        "{what} for {domain} not finished within the per-domain deadline of {}s",
+        limit.as_secs()
+    )
+}
+
+fn spf_timed_out(domain: &str, limit: Duration) -> SpfReport {
+    let mut root = SpfNode::new(domain.to_owned(), Via::Root, None);
+    root.entry_error(Finding::new(
+        FindingKind::Temperror,
+        deadline_detail("SPF evaluation", domain, limit),
+    ));
+    analyse(root)
+}
+
+fn dmarc_timed_out(domain: &str, limit: Duration) -> DmarcReport {
+    DmarcReport {
+        status: DmarcStatus::Temperror,
+        record: None,
+        records: Vec::new(),
+        p: None,
+        errors: vec![DmarcFinding {
+            kind: "temperror",
+            detail: deadline_detail("DMARC lookup", domain, limit),
+        }],
+    }
+}
+
+fn mx_timed_out(domain: &str, limit: Duration) -> MxReport {
+    MxReport {
+        status: MxStatus::Temperror,
+        hosts: Vec::new(),
+        errors: vec![deadline_detail("MX lookup", domain, limit)],
+    }
+}
+
+/// The current time as RFC 3339 UTC with seconds, e.g. `2026-11-23T07:05:00Z`.
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    now.format(&time::format_description::well_known::Rfc3339)
+        .map(|s| match s.split_once('.') {
+            // Whole seconds are precise enough and easier on the eye.
+            Some((whole, _)) => format!("{whole}Z"),
+            None => s,
+        })
+        .unwrap_or_default()
+}
+
+/// Runs a whole scan: reads `lists` on their own thread, scans with bounded
+/// concurrency, hands each record to `writer`, and reports input trouble on stderr.
+pub async fn run(
+    scanner: Arc<Scanner>,
+    lists: DomainLists,
+    writer: &Writer,
+    progress: &Progress,
+    verbose_input: bool,
+) -> anyhow::Result<InputCounts> {
+    let (tx, mut rx) = mpsc::channel::<InputEvent>(1024);
+    // Reading may block (a pipe on stdin); keep it off the runtime's threads.
+    let reader = std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            for event in lists {
+                if tx.blocking_send(event).is_err() {
+                    break;
+                }
+            }
+        })?;
+
+    let mut counts = InputCounts::default();
+    let domains = futures::stream::poll_fn(|cx| rx.poll_recv(cx)).filter_map(|event| {
+        let domain = match event {
+            InputEvent::Domain(d) => {
+                counts.domains += 1;
+                if let Some(rewrite) = &d.rewritten {
+                    counts.rewritten += 1;
+                    if verbose_input {
+                        progress.println(rewrite.describe(&d));
+                    }
+                }
+                Some(d.domain)
+            }
+            InputEvent::Invalid(e) => {
+                counts.invalid_lines += 1;
+                progress.skip();
+                progress.println(e.to_string());
+                None
+            }
+            InputEvent::Duplicate { .. } => {
+                counts.duplicates += 1;
+                progress.skip();
+                None
+            }
+            InputEvent::ReadError { source, error } => {
+                counts.read_errors += 1;
+                progress.println(format!(
+                    "{source}: read error, rest of the file skipped: {error}"
+                ));
+                None
+            }
+        };
+        futures::future::ready(domain)
+    });
+    let mut results = domains
+        .map(|domain| {
+            let scanner = Arc::clone(&scanner);
+            async move { scanner.scan(&domain).await }
+        })
+        .buffer_unordered(scanner.options.concurrency.get());
+
+    while let Some(report) = results.next().await {
+        progress.record(&report);
+        writer.send(report).await?;
+    }
+    drop(results);
+    let _ = reader.join();
+    Ok(counts)
+}

@@ -1,0 +1,463 @@
+//! Static expansion of an SPF record tree over DNS: fetch and parse each record, follow
+//! every evaluated `include` and `redirect`, and note per term whether its DNS query was
+//! void, failed, or led to a subtree.
+//!
+//! Evaluation is modelled for a client IP that matches no mechanism (the worst case for
+//! the lookup limits): every term before `all` is evaluated, none after it.
+
+use std::sync::Arc;
+
+use futures::future::{BoxFuture, join_all};
+use moka::future::Cache;
+
+use super::analysis::{ip4_addresses, record_warnings};
+use super::tree::{Finding, FindingKind, Missing, SpfNode, Step, Via};
+use super::{DomainSpec, Mechanism, Modifier, Record, TermKind, parse, select_records};
+use crate::dns::{self, Dns, Outcome};
+
+/// Beyond this many DNS-querying terms in evaluation order the walk stops querying: the
+/// limit is 10 (RFC 7208 §4.6.4), so a tree this large is a permerror whatever follows,
+/// and a hostile tree must not make the scanner send unbounded queries.
+pub const WALK_CAP: u32 = 40;
+
+/// RFC 7208 §4.6.4: an `mx` term resolving to more names than this is a permerror.
+pub const MAX_MX_NAMES: usize = 10;
+
+/// Walks SPF trees; one per scan, shared by every domain task.
+#[derive(Clone)]
+pub struct Expander {
+    dns: Dns,
+    /// Subtrees of include/redirect targets named directly by the scanned domains: a
+    /// provider's `_spf.` record recurs under thousands of domains. `get_with` lets
+    /// concurrent domains wait for one computation instead of repeating it.
+    memo: Option<Cache<String, Arc<SpfNode>>>,
+}
+
+/// Running state of one walk, in evaluation order.
+struct Walk {
+    lookups: u32,
+}
+
+impl Expander {
+    /// `memo_capacity` bounds the number of shared subtrees kept; 0 disables sharing.
+    pub fn new(dns: Dns, memo_capacity: u64) -> Self {
+        let memo = (memo_capacity > 0).then(|| Cache::new(memo_capacity));
+        Self { dns, memo }
+    }
+
+    /// Expands the SPF tree of `domain` (lower-case, no trailing dot).
+    pub async fn expand(&self, domain: &str) -> SpfNode {
+        let mut walk = Walk { lookups: 0 };
+        self.node(
+            domain.to_owned(),
+            Via::Root,
+            None,
+            Vec::new(),
+            &mut walk,
+            true,
+        )
+        .await
+    }
+
+    /// Fetches, parses and walks one record. `ancestors` are the domains on the path
+    /// from the root, for loop detection; `share` says whether this node's direct
+    /// include/redirect targets may come from the memo.
+    fn node<'a>(
+        &'a self,
+        domain: String,
+        via: Via,
+        term: Option<String>,
+        ancestors: Vec<String>,
+        walk: &'a mut Walk,
+        share: bool,
+    ) -> BoxFuture<'a, SpfNode> {
+        Box::pin(async move {
+            let mut node = SpfNode::new(domain, via, term);
+            let Some(record) = self.fetch(&mut node).await else {
+                return node;
+            };
+            node.warnings = record_warnings(&record, node.record.as_deref().unwrap_or(""));
+            let mut path = ancestors;
+            path.push(node.domain.clone());
+            self.walk_terms(&mut node, &record, &path, walk, share)
+                .await;
+            node
+        })
+    }
+
+    /// Fetches the node's record (RFC 7208 §4.5); on anything but exactly one SPF
+    /// record, notes why on the node and returns `None`.
+    async fn fetch(&self, node: &mut SpfNode) -> Option<Record> {
+        let txts = match self.dns.txt(&node.domain).await {
+            Outcome::Answer(txts) => txts,
+            Outcome::TempFail(t) => {
+                node.entry_error(Finding::new(
+                    FindingKind::Temperror,
+                    format!("TXT lookup for {} failed: {t}", node.domain),
+                ));
+                return None;
+            }
+            void => {
+                node.missing = Some(Missing {
+                    void: true,
+                    reason: void.describe_failure().unwrap_or_default(),
+                });
+                return None;
+            }
+        };
+        let selected = select_records(&txts);
+        match selected.as_slice() {
+            [] => {
+                node.missing = Some(Missing {
+                    void: false,
+                    reason: format!("{} TXT record(s), none beginning \"v=spf1\"", txts.len()),
+                });
+                None
+            }
+            [one] => {
+                let text = txts[*one].clone();
+                let parsed = parse(&text);
+                node.record = Some(text);
+                match parsed {
+                    Ok(record) => Some(record),
+                    Err(err) => {
+                        node.entry_error(Finding::new(FindingKind::Syntax, err.to_string()));
+                        None
+                    }
+                }
+            }
+            several => {
+                let shown: Vec<String> = several
+                    .iter()
+                    .map(|&i| format!("\"{}\"", txts[i]))
+                    .collect();
+                node.entry_error(Finding::new(
+                    FindingKind::MultipleRecords,
+                    format!(
+                        "{} SPF records at {}: {}",
+                        several.len(),
+                        node.domain,
+                        shown.join(", ")
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    async fn walk_terms(
+        &self,
+        node: &mut SpfNode,
+        record: &Record,
+        path: &[String],
+        walk: &mut Walk,
+        share: bool,
+    ) {
+        let all = record.terms.iter().find_map(|t| match t.kind {
+            TermKind::Directive(q, Mechanism::All) => Some(format!("{}all", q.symbol())),
+            _ => None,
+        });
+        let has_all = all.is_some();
+        node.all = all;
+        node.ip4_addresses = ip4_addresses(record);
+        // Terms after `all` are never evaluated; `redirect` is ignored when the record
+        // has an `all` anywhere (RFC 7208 §6.1) and otherwise evaluated last.
+        let mut evaluated: Vec<(&str, &Mechanism)> = Vec::new();
+        for term in &record.terms {
+            if let TermKind::Directive(_, mechanism) = &term.kind {
+                if matches!(mechanism, Mechanism::All) {
+                    break;
+                }
+                if mechanism.queries_dns() {
+                    evaluated.push((&term.text, mechanism));
+                }
+            }
+        }
+        let redirect = if has_all {
+            None
+        } else {
+            record.terms.iter().find_map(|t| match &t.kind {
+                TermKind::Modifier(Modifier::Redirect(spec)) => Some((t.text.as_str(), spec)),
+                _ => None,
+            })
+        };
+
+        // Leaf terms (a, mx, exists) only need their own query, so ask them all at once;
+        // includes need their subtree in order, because the running lookup count decides
+        // where the walk stops.
+        let leaf_results = join_all(evaluated.iter().map(|(term, mechanism)| {
+            self.leaf(&node.domain, term, mechanism, walk.lookups >= WALK_CAP)
+        }))
+        .await;
+
+        for ((term, mechanism), leaf) in evaluated.iter().zip(leaf_results) {
+            node.lookups += 1;
+            walk.lookups += 1;
+            let mut step = Step {
+                term: (*term).to_owned(),
+                void: false,
+                error: None,
+                child: None,
+            };
+            match mechanism {
+                Mechanism::Include(spec) => {
+                    self.follow(node, &mut step, spec, Via::Include, path, walk, share)
+                        .await;
+                }
+                _ => {
+                    step.void = leaf.void;
+                    if let Some(error) = leaf.error {
+                        step.error = Some(node.errors.len());
+                        node.errors.push(error);
+                    }
+                    if let Some(warning) = leaf.warning {
+                        node.warnings.push(warning);
+                    }
+                    if leaf.truncated {
+                        truncated(node);
+                    }
+                }
+            }
+            if step.void {
+                node.void_lookups += 1;
+            }
+            node.steps.push(step);
+        }
+
+        if let Some((term, spec)) = redirect {
+            node.lookups += 1;
+            walk.lookups += 1;
+            let mut step = Step {
+                term: term.to_owned(),
+                void: false,
+                error: None,
+                child: None,
+            };
+            self.follow(node, &mut step, spec, Via::Redirect, path, walk, share)
+                .await;
+            if step.void {
+                node.void_lookups += 1;
+            }
+            node.steps.push(step);
+        }
+
+        node.subtree_lookups =
+            node.lookups + node.children.iter().map(|c| c.subtree_lookups).sum::<u32>();
+    }
+
+    /// Follows an include or redirect: the step's lookup is already counted.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call site pair; a struct would only rename them"
+    )]
+    async fn follow(
+        &self,
+        node: &mut SpfNode,
+        step: &mut Step,
+        spec: &DomainSpec,
+        via: Via,
+        path: &[String],
+        walk: &mut Walk,
+        share: bool,
+    ) {
+        let Some(target) = spec.expand(&node.domain) else {
+            node.warnings.push(unexpandable(&step.term));
+            return;
+        };
+        let missing_kind = match via {
+            Via::Redirect => FindingKind::RedirectMissing,
+            _ => FindingKind::DanglingInclude,
+        };
+        if let Err(why) = dns::check_name(&target) {
+            step.error = Some(node.errors.len());
+            node.errors.push(
+                Finding::new(
+                    missing_kind,
+                    format!("{}: target is not a valid domain name ({why})", step.term),
+                )
+                .with_target(target),
+            );
+            return;
+        }
+        if path.contains(&target) {
+            node.context_free = false;
+            step.error = Some(node.errors.len());
+            node.errors.push(Finding::new(
+                FindingKind::IncludeLoop,
+                format!("{}: {} → {target} loops back", step.term, path.join(" → ")),
+            ));
+            return;
+        }
+        if walk.lookups > WALK_CAP {
+            truncated(node);
+            return;
+        }
+        let child = self
+            .child(target, via, step.term.clone(), path, walk, share)
+            .await;
+        if let Some(missing) = &child.missing {
+            step.void = missing.void;
+            step.error = Some(node.errors.len());
+            let what = if via == Via::Redirect {
+                "redirect target"
+            } else {
+                "include target"
+            };
+            node.errors.push(
+                Finding::new(
+                    missing_kind,
+                    format!(
+                        "{}: {what} {} has no SPF record ({})",
+                        step.term, child.domain, missing.reason
+                    ),
+                )
+                .with_target(child.domain.clone()),
+            );
+        }
+        node.context_free &= child.context_free;
+        step.child = Some(node.children.len());
+        node.children.push(child);
+    }
+
+    /// A subtree, from the memo when it is valid at this point of the walk.
+    async fn child(
+        &self,
+        target: String,
+        via: Via,
+        term: String,
+        path: &[String],
+        walk: &mut Walk,
+        share: bool,
+    ) -> SpfNode {
+        if let (true, Some(memo)) = (share, &self.memo) {
+            let shared = memo
+                .get_with_by_ref(&target, async {
+                    let mut fresh = Walk { lookups: 0 };
+                    let node = self
+                        .node(target.clone(), via, None, Vec::new(), &mut fresh, false)
+                        .await;
+                    Arc::new(node)
+                })
+                .await;
+            if has_temperror(&shared) {
+                // A transient failure must not stand for the rest of the scan.
+                memo.invalidate(&target).await;
+            }
+            // The memo computed the subtree from its own root; it is the same subtree
+            // here unless it loops (possibly back to one of our ancestors) or would
+            // cross the walk cap at this depth of the walk.
+            if shared.context_free && walk.lookups + shared.subtree_lookups <= WALK_CAP {
+                walk.lookups += shared.subtree_lookups;
+                let mut node = (*shared).clone();
+                node.via = via;
+                node.term = Some(term);
+                return node;
+            }
+        }
+        self.node(target, via, Some(term), path.to_vec(), walk, false)
+            .await
+    }
+
+    /// Runs the query of a leaf term (`a`, `mx`, `ptr`, `exists`).
+    async fn leaf(&self, domain: &str, term: &str, mechanism: &Mechanism, capped: bool) -> Leaf {
+        let mut leaf = Leaf::default();
+        if capped {
+            leaf.truncated = true;
+            return leaf;
+        }
+        let target = |spec: &Option<DomainSpec>| match spec {
+            Some(spec) => spec.expand(domain),
+            None => Some(domain.to_owned()),
+        };
+        let name = match mechanism {
+            Mechanism::A(spec, _) | Mechanism::Mx(spec, _) => target(spec),
+            Mechanism::Exists(spec) => spec.expand(domain),
+            // `ptr` needs the client IP; it is counted, and warned about by the analysis.
+            _ => return leaf,
+        };
+        let Some(name) = name else {
+            leaf.warning = Some(unexpandable(term));
+            return leaf;
+        };
+        if dns::check_name(&name).is_err() {
+            // Such a name cannot exist: the query would find nothing.
+            leaf.void = true;
+            return leaf;
+        }
+        let failure = |what: &str, t: &dns::TempFail| {
+            Some(Finding::new(
+                FindingKind::Temperror,
+                format!("{term}: {what} lookup for {name} failed: {t}"),
+            ))
+        };
+        match mechanism {
+            Mechanism::Mx(..) => match self.dns.mx(&name).await {
+                Outcome::Answer(mxs) => {
+                    // A null MX (RFC 7505) names no host; it simply matches nothing.
+                    let names = mxs.iter().filter(|m| !m.exchange.is_empty()).count();
+                    if names > MAX_MX_NAMES {
+                        leaf.error = Some(Finding::new(
+                            FindingKind::TooManyMxNames,
+                            format!("{term}: {name} has {names} MX names, limit {MAX_MX_NAMES}"),
+                        ));
+                    }
+                }
+                Outcome::TempFail(t) => leaf.error = failure("MX", &t),
+                _ => leaf.void = true,
+            },
+            Mechanism::Exists(_) => match self.dns.a(&name).await {
+                Outcome::Answer(_) => {}
+                Outcome::TempFail(t) => leaf.error = failure("A", &t),
+                _ => leaf.void = true,
+            },
+            _ => {
+                // An IPv4 client asks A, an IPv6 client AAAA: the term is void only when
+                // both are, and it counts at most one void either way (RFC 7208 §4.6.4).
+                let (v4, v6) = futures::join!(self.dns.a(&name), self.dns.aaaa(&name));
+                match (v4, v6) {
+                    (Outcome::TempFail(t), _) => leaf.error = failure("A", &t),
+                    (_, Outcome::TempFail(t)) => leaf.error = failure("AAAA", &t),
+                    (v4, v6) => leaf.void = v4.is_void() && v6.is_void(),
+                }
+            }
+        }
+        leaf
+    }
+}
+
+#[derive(Default)]
+struct Leaf {
+    void: bool,
+    error: Option<Finding>,
+    warning: Option<Finding>,
+    truncated: bool,
+}
+
+fn unexpandable(term: &str) -> Finding {
+    Finding::new(
+        FindingKind::UnexpandableMacro,
+        format!(
+            "{term}: uses a macro that needs the client IP, sender or HELO name; counted, not followed"
+        ),
+    )
+}
+
+fn truncated(node: &mut SpfNode) {
+    node.context_free = false;
+    if !node
+        .warnings
+        .iter()
+        .any(|w| w.kind == FindingKind::WalkTruncated)
+    {
+        node.warnings.push(Finding::new(
+            FindingKind::WalkTruncated,
+            format!(
+                "more than {WALK_CAP} DNS-querying terms: later terms were counted, not queried"
+            ),
+        ));
+    }
+}
+
+fn has_temperror(node: &SpfNode) -> bool {
+    node.errors.iter().any(|e| e.kind.is_temporary()) || node.children.iter().any(has_temperror)
+}

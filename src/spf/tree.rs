@@ -1,0 +1,187 @@
+//! The expanded SPF tree: what expansion finds at each record, kept so that a user
+//! can see which include or redirect contributed which lookups and which errors.
+
+use serde::Serialize;
+
+/// A finding about a record: an error (makes the result `permerror` or `temperror`)
+/// or a warning (worth fixing, not an error).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub detail: String,
+    /// The domain the finding is about, where there is one (a dangling include's target).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+impl Finding {
+    pub fn new(kind: FindingKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+            target: None,
+        }
+    }
+
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+}
+
+/// Kinds of findings; the snake_case names are part of the output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    // Errors that make the result permerror.
+    MultipleRecords,
+    Syntax,
+    TooManyLookups,
+    TooManyVoidLookups,
+    DanglingInclude,
+    RedirectMissing,
+    IncludeLoop,
+    TooManyMxNames,
+    // The error that makes the result temperror.
+    Temperror,
+    // Warnings.
+    PassAll,
+    NeutralAll,
+    NoAll,
+    PtrUsed,
+    BroadRange,
+    RecordTooLong,
+    TermsAfterAll,
+    RedirectIgnored,
+    UnexpandableMacro,
+    WalkTruncated,
+}
+
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MultipleRecords => "multiple_records",
+            Self::Syntax => "syntax",
+            Self::TooManyLookups => "too_many_lookups",
+            Self::TooManyVoidLookups => "too_many_void_lookups",
+            Self::DanglingInclude => "dangling_include",
+            Self::RedirectMissing => "redirect_missing",
+            Self::IncludeLoop => "include_loop",
+            Self::TooManyMxNames => "too_many_mx_names",
+            Self::Temperror => "temperror",
+            Self::PassAll => "pass_all",
+            Self::NeutralAll => "neutral_all",
+            Self::NoAll => "no_all",
+            Self::PtrUsed => "ptr_used",
+            Self::BroadRange => "broad_range",
+            Self::RecordTooLong => "record_too_long",
+            Self::TermsAfterAll => "terms_after_all",
+            Self::RedirectIgnored => "redirect_ignored",
+            Self::UnexpandableMacro => "unexpandable_macro",
+            Self::WalkTruncated => "walk_truncated",
+        }
+    }
+
+    pub fn is_temporary(self) -> bool {
+        self == Self::Temperror
+    }
+}
+
+/// How a node was reached from its parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    Root,
+    Include,
+    Redirect,
+}
+
+/// One record of the tree (the root domain's, or an include/redirect target's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SpfNode {
+    pub domain: String,
+    pub via: Via,
+    /// The parent's term that led here (`include:_spf.example.net`), null at the root.
+    pub term: Option<String>,
+    /// The selected SPF record, when exactly one was found.
+    pub record: Option<String>,
+    /// The record's `all` term (`-all`, `~all`, `?all`, `+all`), if it has one.
+    pub all: Option<String>,
+    /// DNS-querying terms this record contributes itself (RFC 7208 §4.6.4).
+    pub lookups: u32,
+    /// Of those, the ones whose query found nothing (NXDOMAIN or NODATA).
+    pub void_lookups: u32,
+    /// Running count of DNS-querying terms, from the root in evaluation order, once this
+    /// node and everything under it has been evaluated.
+    pub cumulative_lookups: u32,
+    /// Errors at this node: its own record, or one of its terms.
+    pub errors: Vec<Finding>,
+    pub warnings: Vec<Finding>,
+    /// IPv4 addresses authorised by this record's own `ip4` terms.
+    pub ip4_addresses: u64,
+    pub children: Vec<Self>,
+    /// DNS-querying terms of this node and everything under it.
+    #[serde(skip)]
+    pub subtree_lookups: u32,
+    /// Set when no usable record was found: why, and whether the query was void.
+    #[serde(skip)]
+    pub missing: Option<Missing>,
+    /// Evaluation order of the node, for analysis; not part of the output.
+    #[serde(skip)]
+    pub steps: Vec<Step>,
+    /// Errors found on fetching the record itself, before any term (indices into `errors`).
+    #[serde(skip)]
+    pub entry_errors: Vec<usize>,
+    /// False when the subtree's content depends on where it is reached from (a loop back
+    /// to an ancestor, or the walk budget ran out), so it must not be reused elsewhere.
+    #[serde(skip)]
+    pub context_free: bool,
+}
+
+/// Why a node has no record to evaluate (RFC 7208 §4.5: the result would be `none`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    /// NXDOMAIN or NODATA on the TXT query (a void lookup).
+    pub void: bool,
+    pub reason: String,
+}
+
+/// A DNS-querying term of a node, in evaluation order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub term: String,
+    pub void: bool,
+    /// Index into the node's `errors` of an error this term caused.
+    pub error: Option<usize>,
+    /// Index into the node's `children` of the subtree this term evaluates.
+    pub child: Option<usize>,
+}
+
+impl SpfNode {
+    pub fn new(domain: String, via: Via, term: Option<String>) -> Self {
+        Self {
+            domain,
+            via,
+            term,
+            record: None,
+            all: None,
+            lookups: 0,
+            void_lookups: 0,
+            cumulative_lookups: 0,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            ip4_addresses: 0,
+            children: Vec::new(),
+            subtree_lookups: 0,
+            missing: None,
+            steps: Vec::new(),
+            entry_errors: Vec::new(),
+            context_free: true,
+        }
+    }
+
+    pub(crate) fn entry_error(&mut self, finding: Finding) {
+        self.entry_errors.push(self.errors.len());
+        self.errors.push(finding);
+    }
+}

@@ -1,0 +1,305 @@
+//! The built binary against the DNS fixture: `scan` writes the scan directory, `check`
+//! prints the tree.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::support::cmd::run;
+use crate::support::{DnsFixture, Zone};
+
+const WORLD: &str = r#"
+; dangling include of a retired provider
+dangling.example.jp.   IN TXT "v=spf1 include:spf.po.2iij.net -all"
+_dmarc.dangling.example.jp. IN TXT "v=DMARC1; p=none; rua=mailto:d@dangling.example.jp"
+dangling.example.jp.   IN MX 10 mx.dangling.example.jp.
+; a healthy domain
+good.example.jp.       IN TXT "v=spf1 ip4:192.0.2.0/24 include:_spf.provider.test -all"
+_spf.provider.test.    IN TXT "v=spf1 ip4:198.51.100.0/24 ~all"
+_dmarc.good.example.jp. IN TXT "v=DMARC1; p=reject"
+good.example.jp.       IN MX 20 mx2.good.example.jp.
+good.example.jp.       IN MX 10 mx1.good.example.jp.
+; no SPF, no DMARC, null MX
+nomail.example.jp.     IN MX 0 .
+; over the lookup limit: 1 + 5 + 5
+over.example.jp.       IN TXT "v=spf1 include:a.over.test include:b.over.test -all"
+a.over.test.           IN TXT "v=spf1 a:h.over.test a:h.over.test a:h.over.test a:h.over.test a:h.over.test ~all"
+b.over.test.           IN TXT "v=spf1 a:h.over.test a:h.over.test a:h.over.test a:h.over.test a:h.over.test ~all"
+h.over.test.           IN A 192.0.2.9
+"#;
+
+/// The top level of a record, field for field: an unannounced field fails the test.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Record {
+    schema: u32,
+    domain: String,
+    scanned_at: String,
+    elapsed_ms: u64,
+    spf: Spf,
+    dmarc: serde_json::Value,
+    mx: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct Spf {
+    status: String,
+    lookups: u32,
+    void_lookups: u32,
+    dangling_includes: Vec<String>,
+    all: Option<String>,
+}
+
+fn write_list(dir: &Path) -> std::path::PathBuf {
+    let list = dir.join("domains.txt");
+    let text = "\u{feff}# test list\r\n\
+                dangling.example.jp\r\n\
+                GOOD.example.jp.\r\n\
+                \r\n\
+                https://nomail.example.jp/contact\r\n\
+                bad..name\r\n\
+                info@over.example.jp\r\n\
+                good.example.jp  # again\r\n";
+    std::fs::write(&list, text).unwrap();
+    list
+}
+
+#[tokio::test]
+async fn scan_writes_jsonl_csv_and_summary() {
+    let dns = DnsFixture::start(Zone::parse(WORLD)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = write_list(dir.path());
+    let out = dir.path().join("scan");
+    let output = run(
+        dir.path(),
+        vec![
+            "scan".into(),
+            list.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "--resolver".into(),
+            dns.resolver_arg(),
+            "--timeout".into(),
+            "1".into(),
+            "--attempts".into(),
+            "1".into(),
+            "--quiet".into(),
+        ],
+    )
+    .await;
+    dns.stop().await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    // The junk line is reported with its file and line number, and skipped.
+    assert!(
+        stderr.contains(&format!("{}:6: ", list.display())),
+        "{stderr}"
+    );
+
+    let jsonl = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    let records: BTreeMap<String, Record> = jsonl
+        .lines()
+        .map(|line| {
+            let r: Record = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            (r.domain.clone(), r)
+        })
+        .collect();
+    assert_eq!(
+        records.keys().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "dangling.example.jp",
+            "good.example.jp",
+            "nomail.example.jp",
+            "over.example.jp"
+        ]
+    );
+    let spf = |d: &str| &records[d].spf;
+    assert_eq!(spf("dangling.example.jp").status, "permerror");
+    assert_eq!(
+        spf("dangling.example.jp").dangling_includes,
+        ["spf.po.2iij.net"]
+    );
+    assert_eq!(spf("dangling.example.jp").void_lookups, 1);
+    assert_eq!(spf("good.example.jp").status, "ok");
+    assert_eq!(spf("good.example.jp").all.as_deref(), Some("-all"));
+    assert_eq!(spf("nomail.example.jp").status, "none");
+    assert_eq!(
+        (
+            spf("over.example.jp").status.as_str(),
+            spf("over.example.jp").lookups
+        ),
+        ("permerror", 12)
+    );
+    for r in records.values() {
+        assert_eq!(r.schema, 1);
+        assert!(r.scanned_at.ends_with('Z'), "{}", r.scanned_at);
+        assert!(r.elapsed_ms < 60_000);
+    }
+    assert_eq!(records["good.example.jp"].dmarc["p"], "reject");
+    assert_eq!(records["nomail.example.jp"].dmarc["status"], "none");
+    assert_eq!(records["nomail.example.jp"].mx["status"], "null_mx");
+    assert_eq!(
+        records["good.example.jp"].mx["hosts"][0]["name"],
+        "mx1.good.example.jp"
+    );
+
+    let mut csv = csv::Reader::from_path(out.join("results.csv")).unwrap();
+    let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, mailposture::output::csv::COLUMNS);
+    let rows: BTreeMap<String, csv::StringRecord> = csv
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_owned(), r)
+        })
+        .collect();
+    assert_eq!(rows.len(), 4);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let good = &rows["good.example.jp"];
+    assert_eq!(&good[col("spf_status")], "ok");
+    // "-all" would be a formula in a spreadsheet.
+    assert_eq!(&good[col("spf_all")], "'-all");
+    assert_eq!(
+        &good[col("mx_hosts")],
+        "10 mx1.good.example.jp; 20 mx2.good.example.jp"
+    );
+    assert_eq!(
+        &rows["dangling.example.jp"][col("spf_dangling_includes")],
+        "spf.po.2iij.net"
+    );
+    assert_eq!(
+        &rows["over.example.jp"][col("spf_errors")],
+        "too_many_lookups"
+    );
+    assert_eq!(&rows["nomail.example.jp"][col("dmarc_present")], "false");
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("scan.json")).unwrap()).unwrap();
+    assert_eq!(summary["input"]["invalid_lines"], 1);
+    assert_eq!(summary["input"]["duplicates"], 1);
+    assert_eq!(summary["input"]["rewritten"], 2);
+    assert_eq!(summary["counts"]["domains"], 4);
+    assert_eq!(summary["counts"]["spf"]["permerror"], 2);
+    assert_eq!(summary["schema"], 1);
+}
+
+#[tokio::test]
+async fn scan_refuses_to_overwrite_results() {
+    let dns = DnsFixture::start(Zone::parse(WORLD)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = write_list(dir.path());
+    let args = |out: &Path| {
+        vec![
+            "scan".into(),
+            list.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "--resolver".into(),
+            dns.resolver_arg(),
+            "--quiet".into(),
+        ]
+    };
+    let out = dir.path().join("scan");
+    assert!(run(dir.path(), args(&out)).await.status.success());
+    let before = std::fs::read(out.join("results.jsonl")).unwrap();
+    let again = run(dir.path(), args(&out)).await;
+    dns.stop().await;
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("must not exist yet"));
+    assert_eq!(std::fs::read(out.join("results.jsonl")).unwrap(), before);
+}
+
+#[tokio::test]
+async fn jsonl_to_stdout_for_pipelines() {
+    let dns = DnsFixture::start(Zone::parse(WORLD)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = write_list(dir.path());
+    let output = run(
+        dir.path(),
+        vec![
+            "scan".into(),
+            list.display().to_string(),
+            "--out".into(),
+            dir.path().join("scan").display().to_string(),
+            "--jsonl".into(),
+            "-".into(),
+            "--resolver".into(),
+            dns.resolver_arg(),
+            "--quiet".into(),
+        ],
+    )
+    .await;
+    dns.stop().await;
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 4);
+    for line in stdout.lines() {
+        let _: Record = serde_json::from_str(line).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn check_shows_which_include_passes_the_limit() {
+    let dns = DnsFixture::start(Zone::parse(WORLD)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(
+        dir.path(),
+        vec![
+            "check".into(),
+            "over.example.jp".into(),
+            "--resolver".into(),
+            dns.resolver_arg(),
+        ],
+    )
+    .await;
+    dns.stop().await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("SPF    permerror  12 DNS lookups (limit 10)"),
+        "{stdout}"
+    );
+    // The 11th lookup is the 4th a-term of b.over.test, reached through include:b.
+    assert!(
+        stdout.contains("include:b.over.test → b.over.test  [5 / 12]")
+            && stdout.contains("← a:h.over.test is lookup 11"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("include:b.over.test (7) → a:h.over.test (11)"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn check_rejects_a_bad_domain_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_domain = run(
+        dir.path(),
+        vec![
+            "check".into(),
+            "bad..name".into(),
+            "--resolver".into(),
+            "127.0.0.1:9".into(),
+        ],
+    )
+    .await;
+    assert_eq!(bad_domain.status.code(), Some(1));
+    let bad_resolver = run(
+        dir.path(),
+        vec![
+            "check".into(),
+            "example.jp".into(),
+            "--resolver".into(),
+            "nonsense".into(),
+        ],
+    )
+    .await;
+    assert_eq!(bad_resolver.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad_resolver.stderr).contains("--resolver"));
+}

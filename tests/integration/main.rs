@@ -1,0 +1,11 @@
+//! The one integration test binary (one link step instead of one per file).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+/// The built binary end to end: scan a list, check a domain, read the output files.
+mod cli;
+/// The RFC 7208 conformance suite, scenario by scenario, over real DNS.
+mod rfc7208_suite;
+/// SPF expansion and verdicts over real DNS, one case per error kind.
+mod spf;

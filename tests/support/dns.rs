@@ -1,0 +1,224 @@
+//! `DnsFixture`: an in-process hickory-server, authoritative for the root zone, on its own
+//! loopback address, serving a zone built from readable zone text or from code; names
+//! can be made silent (queries dropped) to exercise timeouts.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use hickory_proto::op::{Header, HeaderCounts, MessageType, Metadata};
+use hickory_proto::rr::rdata::{A, AAAA, CNAME, MX, SOA, TXT};
+use hickory_proto::rr::{LowerName, Name, RData, Record, RecordSet, RecordType, RrKey};
+use hickory_proto::serialize::txt::Parser;
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_server::Server;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
+use mailposture::dns::{Dns, ResolverSettings, build_resolver};
+
+/// A distinct 127.0.0.0/8 address per fixture, so concurrent tests never share a server.
+pub fn next_loopback() -> Ipv4Addr {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    Ipv4Addr::new(127, 53, (n / 250) as u8, (n % 250 + 1) as u8)
+}
+
+/// The records of the fixture's root zone.
+#[derive(Default)]
+pub struct Zone {
+    records: BTreeMap<RrKey, RecordSet>,
+    silent: HashSet<LowerName>,
+}
+
+fn name(n: &str) -> Name {
+    let mut name = Name::from_ascii(n).unwrap_or_else(|e| panic!("bad test name {n:?}: {e}"));
+    name.set_fqdn(true);
+    name
+}
+
+impl Zone {
+    pub fn new() -> Self {
+        let mut zone = Self::default();
+        let soa = SOA::new(
+            name("ns.test"),
+            name("hostmaster.test"),
+            1,
+            3600,
+            600,
+            86400,
+            60,
+        );
+        zone.add(".", RData::SOA(soa));
+        zone
+    }
+
+    /// Zone text in master-file format; names are relative to the root unless `$ORIGIN`
+    /// says otherwise. An SOA is added.
+    pub fn parse(text: &str) -> Self {
+        let text = format!("$TTL 300\n{text}");
+        let (_, records) = Parser::new(&text, None, Some(Name::root()))
+            .parse()
+            .unwrap_or_else(|e| panic!("bad test zone: {e}"));
+        let mut zone = Self::new();
+        for set in records.into_values() {
+            for record in set.records_without_rrsigs() {
+                zone.insert(record.clone());
+            }
+        }
+        zone
+    }
+
+    fn insert(&mut self, record: Record) {
+        let key = RrKey::new(LowerName::new(&record.name), record.record_type());
+        self.records
+            .entry(key)
+            .or_insert_with(|| RecordSet::new(record.name.clone(), record.record_type(), 1))
+            .insert(record, 1);
+    }
+
+    pub fn add(&mut self, owner: &str, rdata: RData) -> &mut Self {
+        self.insert(Record::from_rdata(name(owner), 300, rdata));
+        self
+    }
+
+    /// One TXT record made of the given character-strings.
+    pub fn txt(&mut self, owner: &str, strings: &[&[u8]]) -> &mut Self {
+        self.add(owner, RData::TXT(TXT::from_bytes(strings.to_vec())))
+    }
+
+    pub fn a(&mut self, owner: &str, ip: Ipv4Addr) -> &mut Self {
+        self.add(owner, RData::A(A(ip)))
+    }
+
+    pub fn aaaa(&mut self, owner: &str, ip: Ipv6Addr) -> &mut Self {
+        self.add(owner, RData::AAAA(AAAA(ip)))
+    }
+
+    pub fn mx(&mut self, owner: &str, preference: u16, exchange: &str) -> &mut Self {
+        let exchange = if exchange == "." {
+            Name::root()
+        } else {
+            name(exchange)
+        };
+        self.add(owner, RData::MX(MX::new(preference, exchange)))
+    }
+
+    pub fn cname(&mut self, owner: &str, target: &str) -> &mut Self {
+        self.add(owner, RData::CNAME(CNAME(name(target))))
+    }
+
+    /// Queries for `owner` get no answer at all, except for the types it has records of.
+    pub fn silent(&mut self, owner: &str) -> &mut Self {
+        self.silent.insert(LowerName::new(&name(owner)));
+        self
+    }
+}
+
+/// Answers from the catalog, except for silent names, whose queries are dropped.
+struct Handler {
+    catalog: Catalog,
+    silent: HashSet<LowerName>,
+    present: HashSet<(LowerName, RecordType)>,
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for Handler {
+    async fn handle_request<R: ResponseHandler, T: hickory_server::net::runtime::Time>(
+        &self,
+        request: &Request,
+        response_handle: R,
+    ) -> ResponseInfo {
+        if let Ok(info) = request.request_info()
+            && self.silent.contains(info.query.name())
+            && !self
+                .present
+                .contains(&(info.query.name().clone(), info.query.query_type()))
+        {
+            let metadata = Metadata::new(
+                info.metadata.id,
+                MessageType::Response,
+                info.metadata.op_code,
+            );
+            return ResponseInfo::from(Header {
+                metadata,
+                counts: HeaderCounts::default(),
+            });
+        }
+        self.catalog
+            .handle_request::<R, T>(request, response_handle)
+            .await
+    }
+}
+
+/// A running authoritative server; call [`DnsFixture::stop`] at the end of the test.
+pub struct DnsFixture {
+    server: Server<Handler>,
+    pub addr: SocketAddr,
+}
+
+impl DnsFixture {
+    pub async fn start(zone: Zone) -> Self {
+        let Zone { records, silent } = zone;
+        let present = records
+            .values()
+            .map(|set| (LowerName::new(set.name()), set.record_type()))
+            .collect();
+        let handler = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
+            Name::root(),
+            records,
+            ZoneType::Primary,
+            AxfrPolicy::Deny,
+        )
+        .expect("zone");
+        let mut catalog = Catalog::new();
+        catalog.upsert(
+            LowerName::new(&Name::root()),
+            vec![Arc::new(handler) as Arc<dyn ZoneHandler>],
+        );
+        let udp = tokio::net::UdpSocket::bind((next_loopback(), 0))
+            .await
+            .expect("bind udp");
+        let addr = udp.local_addr().expect("udp addr");
+        // Same port over TCP, so answers truncated over UDP can be retried.
+        let tcp = tokio::net::TcpListener::bind(addr).await.expect("bind tcp");
+        let mut server = Server::new(Handler {
+            catalog,
+            silent,
+            present,
+        });
+        server.register_socket(udp);
+        server.register_listener(tcp, Duration::from_secs(5), 64);
+        Self { server, addr }
+    }
+
+    pub async fn from_text(text: &str) -> Self {
+        Self::start(Zone::parse(text)).await
+    }
+
+    /// Settings for a resolver pointed at this server, with short timeouts so that
+    /// silent names fail fast.
+    pub fn settings(&self) -> ResolverSettings {
+        ResolverSettings {
+            servers: vec![self.addr],
+            timeout: Duration::from_millis(400),
+            attempts: 1,
+            cache_size: 1024,
+        }
+    }
+
+    pub fn dns(&self) -> Dns {
+        Dns::new(build_resolver(&self.settings()).expect("resolver"))
+    }
+
+    /// `--resolver` value for the binary.
+    pub fn resolver_arg(&self) -> String {
+        self.addr.to_string()
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.server.shutdown_gracefully().await;
+    }
+}

@@ -1,0 +1,42 @@
+//! Shared test support: the DNS fixture and helpers to run the analysers and the binary.
+
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each test module uses a different part"
+)]
+
+pub mod cmd;
+pub mod dns;
+
+use mailposture::spf::analysis::{SpfReport, analyse};
+use mailposture::spf::expand::Expander;
+
+pub use self::dns::{DnsFixture, Zone};
+
+/// Serves `zone`, analyses `domain`'s SPF twice — without and with the shared subtree
+/// memo, which must not change the result — and stops the server.
+pub async fn spf_report(zone: Zone, domain: &str) -> SpfReport {
+    let fixture = DnsFixture::start(zone).await;
+    let plain = analyse(Expander::new(fixture.dns(), 0).expand(domain).await);
+    let shared = Expander::new(fixture.dns(), 1000);
+    // Twice through the memo: the second run takes subtrees from it.
+    let _ = shared.expand(domain).await;
+    let memo = analyse(shared.expand(domain).await);
+    fixture.stop().await;
+    assert_eq!(
+        serde_json::to_value(&plain).unwrap(),
+        serde_json::to_value(&memo).unwrap(),
+        "the shared-subtree memo changed the result for {domain}"
+    );
+    plain
+}
+
+/// The error kinds of a report, in order.
+pub fn kinds(report: &SpfReport) -> Vec<&'static str> {
+    report.errors.iter().map(|e| e.kind.as_str()).collect()
+}
+
+pub fn warning_kinds(report: &SpfReport) -> Vec<&'static str> {
+    report.warnings.iter().map(|e| e.kind.as_str()).collect()
+}

@@ -14,11 +14,11 @@ sizes=("${@:-10000 50000}")
 read -r -a sizes <<<"${sizes[*]}"
 addr=127.0.2.1
 port=5399
-work=$(mktemp -d)
+work=$(mktemp -d); [ -n "${KEEP:-}" ] && echo "keeping $work" >&2
 nsd_pid=
 cleanup() {
   if [ -n "$nsd_pid" ]; then kill "$nsd_pid" 2>/dev/null || true; wait "$nsd_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -37,7 +37,7 @@ z = ["$ORIGIN bench.", "$TTL 3600",
      "@ IN NS ns.bench.", "ns IN A 127.0.2.1",
      'google IN TXT "v=spf1 include:_n1.google.bench include:_n2.google.bench include:_n3.google.bench ~all"',
      'outlook IN TXT "v=spf1 ip4:40.92.0.0/15 include:_n1.outlook.bench -all"',
-     'esp IN TXT "v=spf1 a:s1.esp a:s2.esp mx ~all"', "s1.esp IN A 192.0.2.1",
+     'esp IN TXT "v=spf1 a:s1.esp.bench a:s2.esp.bench mx ~all"', "s1.esp IN A 192.0.2.1",
      "s2.esp IN A 192.0.2.2", "esp IN MX 10 mx1.shared.", "mx1.shared IN A 192.0.2.25",
      "mx2.shared IN A 192.0.2.26"]
 for i in (1, 2, 3):

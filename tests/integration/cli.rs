@@ -51,6 +51,21 @@ struct Spf {
     all: Option<String>,
 }
 
+/// `scan LIST --out OUT --resolver DNS --quiet` and any `extra` flags.
+fn scan_args(list: &Path, out: &Path, dns: &DnsFixture, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "scan".into(),
+        list.display().to_string(),
+        "--out".into(),
+        out.display().to_string(),
+        "--resolver".into(),
+        dns.resolver_arg(),
+        "--quiet".into(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
+
 fn write_list(dir: &Path) -> std::path::PathBuf {
     let list = dir.join("domains.txt");
     let text = "\u{feff}# test list\r\n\
@@ -71,23 +86,13 @@ async fn scan_writes_jsonl_csv_and_summary() {
     let dir = tempfile::tempdir().unwrap();
     let list = write_list(dir.path());
     let out = dir.path().join("scan");
-    let output = run(
-        dir.path(),
-        vec![
-            "scan".into(),
-            list.display().to_string(),
-            "--out".into(),
-            out.display().to_string(),
-            "--resolver".into(),
-            dns.resolver_arg(),
-            "--timeout".into(),
-            "1".into(),
-            "--attempts".into(),
-            "1".into(),
-            "--quiet".into(),
-        ],
-    )
-    .await;
+    let args = scan_args(
+        &list,
+        &out,
+        &dns,
+        &["--timeout", "1", "--attempts", "1", "--csv-bom"],
+    );
+    let output = run(dir.path(), args).await;
     dns.stop().await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
@@ -144,7 +149,12 @@ async fn scan_writes_jsonl_csv_and_summary() {
         "mx1.good.example.jp"
     );
 
-    let mut csv = csv::Reader::from_path(out.join("results.csv")).unwrap();
+    let csv_bytes = std::fs::read(out.join("results.csv")).unwrap();
+    assert!(
+        csv_bytes.starts_with("\u{feff}domain,".as_bytes()),
+        "--csv-bom puts a BOM first"
+    );
+    let mut csv = csv::Reader::from_reader(&csv_bytes[3..]);
     let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header, mailposture::output::csv::COLUMNS);
     let rows: BTreeMap<String, csv::StringRecord> = csv
@@ -189,21 +199,11 @@ async fn scan_refuses_to_overwrite_results() {
     let dns = DnsFixture::start(Zone::parse(WORLD)).await;
     let dir = tempfile::tempdir().unwrap();
     let list = write_list(dir.path());
-    let args = |out: &Path| {
-        vec![
-            "scan".into(),
-            list.display().to_string(),
-            "--out".into(),
-            out.display().to_string(),
-            "--resolver".into(),
-            dns.resolver_arg(),
-            "--quiet".into(),
-        ]
-    };
     let out = dir.path().join("scan");
-    assert!(run(dir.path(), args(&out)).await.status.success());
+    let args = scan_args(&list, &out, &dns, &[]);
+    assert!(run(dir.path(), args.clone()).await.status.success());
     let before = std::fs::read(out.join("results.jsonl")).unwrap();
-    let again = run(dir.path(), args(&out)).await;
+    let again = run(dir.path(), args).await;
     dns.stop().await;
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("must not exist yet"));
@@ -215,21 +215,8 @@ async fn jsonl_to_stdout_for_pipelines() {
     let dns = DnsFixture::start(Zone::parse(WORLD)).await;
     let dir = tempfile::tempdir().unwrap();
     let list = write_list(dir.path());
-    let output = run(
-        dir.path(),
-        vec![
-            "scan".into(),
-            list.display().to_string(),
-            "--out".into(),
-            dir.path().join("scan").display().to_string(),
-            "--jsonl".into(),
-            "-".into(),
-            "--resolver".into(),
-            dns.resolver_arg(),
-            "--quiet".into(),
-        ],
-    )
-    .await;
+    let args = scan_args(&list, &dir.path().join("scan"), &dns, &["--jsonl", "-"]);
+    let output = run(dir.path(), args).await;
     dns.stop().await;
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();

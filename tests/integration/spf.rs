@@ -392,3 +392,26 @@ async fn null_mx_in_an_mx_term_matches_nothing_and_is_not_void() {
     let r = spf_report(zone, "example.test").await;
     assert_eq!((r.status, r.void_lookups), (SpfStatus::Ok, 0));
 }
+
+#[tokio::test]
+async fn no_server_answering_is_a_temperror_not_none() {
+    use mailposture::dns::{Dns, ResolverSettings, build_resolver};
+    use mailposture::spf::{analysis::analyse, expand::Expander};
+    // Nothing listens on this address: the port is unreachable.
+    let settings = ResolverSettings {
+        servers: vec![(crate::support::dns::next_loopback(), 9).into()],
+        timeout: std::time::Duration::from_millis(300),
+        attempts: 1,
+        cache_size: 0,
+    };
+    let dns = Dns::new(build_resolver(&settings).unwrap());
+    let r = analyse(Expander::new(dns, 0).expand("example.test").await);
+    assert_eq!(r.status, SpfStatus::Temperror);
+    assert!(
+        r.errors[0]
+            .detail
+            .contains("TXT lookup for example.test failed"),
+        "{}",
+        r.errors[0].detail
+    );
+}

@@ -83,6 +83,10 @@ server:
   logfile: "$work/nsd.log"
   server-count: 1
   hide-version: yes
+  # Response rate limiting (on by default) would drop or truncate the
+  # many similar answers a scan from one address gets.
+  rrl-ratelimit: 0
+  rrl-whitelist-ratelimit: 0
 remote-control:
   control-enable: no
 zone:
@@ -100,10 +104,10 @@ done
 printf '%-9s %-12s %-10s %-13s %-12s %s\n' domains concurrency "domains/s" "CPU µs/domain" "peak RSS MB" "DNS lookups/domain"
 for n in "${sizes[@]}"; do
   head -n "$n" "$work/all.txt" >"$work/list-$n.txt"
-  for conc in 256 1000; do
+  for conc in ${CONCURRENCY:-256 1000 10000}; do
     out="$work/scan-$n-$conc"
     /usr/bin/time -v -o "$work/time" target/release/mailposture scan "$work/list-$n.txt" \
-      --resolver "$addr:$port" --concurrency "$conc" --quiet --out "$out" 2>/dev/null
+      --resolver "$addr:$port" --concurrency "$conc" --quiet --out "$out" ${SCAN_FLAGS:-} 2>/dev/null
     python3 - "$n" "$conc" "$work/time" "$out/scan.json" <<'PY'
 import json, re, sys
 n, conc, tfile, sfile = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]

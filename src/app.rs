@@ -9,7 +9,7 @@ use anyhow::Context as _;
 
 use crate::cli::{Cli, Command};
 use crate::config::{CheckConfig, ScanConfig};
-use crate::dns::{Dns, build_resolver};
+use crate::dns::Dns;
 use crate::output::summary::ScanSummary;
 use crate::output::{SCAN_JSON, Writer, text};
 use crate::progress::Progress;
@@ -38,7 +38,7 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
     let started_at = scan::now_rfc3339();
     let start = Instant::now();
     let options = options_json(&config);
-    let dns = Dns::new(build_resolver(&config.resolver)?);
+    let dns = Dns::from_settings(&config.resolver)?;
     let scanner = Arc::new(Scanner::new(dns.clone(), config.options.clone()));
     let writer = Writer::start(&config.output)?;
     let progress = Progress::new(config.total, config.quiet);
@@ -98,12 +98,13 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
         "dns_timeout_seconds": config.resolver.timeout.as_secs_f64(),
         "dns_attempts": config.resolver.attempts,
         "dns_cache_size": config.resolver.cache_size,
+        "dns_in_flight": config.resolver.max_in_flight,
         "csv_bom": config.output.csv_bom,
     })
 }
 
 async fn run_check(config: CheckConfig) -> anyhow::Result<ExitCode> {
-    let dns = Dns::new(build_resolver(&config.resolver)?);
+    let dns = Dns::from_settings(&config.resolver)?;
     let scanner = Scanner::new(dns, ScanOptions::default());
     let report = scanner.scan(&config.domain).await;
     if config.json {

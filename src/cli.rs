@@ -83,4 +83,9 @@ pub struct DnsArgs {
     /// Tries per DNS question before it counts as a temporary failure.
     #[arg(long, default_value_t = crate::dns::ResolverSettings::DEFAULT_ATTEMPTS)]
     pub attempts: usize,
+
+    /// DNS questions outstanding at once (each holds a socket: keep it under the
+    /// open-file limit, `ulimit -n`).
+    #[arg(long, value_name = "N", default_value_t = crate::dns::ResolverSettings::DEFAULT_MAX_IN_FLIGHT)]
+    pub dns_in_flight: usize,
 }

@@ -90,6 +90,9 @@ fn resolver_settings(args: &DnsArgs) -> anyhow::Result<ResolverSettings> {
     if args.attempts == 0 {
         bail!("--attempts must be at least 1");
     }
+    if args.dns_in_flight == 0 {
+        bail!("--dns-in-flight must be at least 1");
+    }
     let servers = args
         .resolver
         .iter()
@@ -99,6 +102,7 @@ fn resolver_settings(args: &DnsArgs) -> anyhow::Result<ResolverSettings> {
         servers,
         timeout: seconds("--timeout", args.timeout)?,
         attempts: args.attempts,
+        max_in_flight: args.dns_in_flight,
         ..ResolverSettings::default()
     })
 }

@@ -16,6 +16,7 @@ use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use serde::Serialize;
+use tokio::sync::Semaphore;
 
 /// The outcome of one DNS question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,14 +117,20 @@ pub struct DnsStats {
 pub struct Dns {
     resolver: TokioResolver,
     stats: Arc<DnsStats>,
+    /// Each question in flight holds a socket; beyond the process's file limit the
+    /// resolver fails with "no connections available", which would turn thousands of
+    /// domains into false temperrors. Questions past the bound wait their turn instead.
+    in_flight: Arc<Semaphore>,
 }
 
 impl Dns {
-    pub fn new(resolver: TokioResolver) -> Self {
-        Self {
-            resolver,
+    /// Builds the resolver `settings` describe and the surface over it.
+    pub fn from_settings(settings: &ResolverSettings) -> anyhow::Result<Self> {
+        Ok(Self {
+            resolver: build_resolver(settings)?,
             stats: Arc::default(),
-        }
+            in_flight: Arc::new(Semaphore::new(settings.max_in_flight.max(1))),
+        })
     }
 
     pub fn stats(&self) -> &DnsStats {
@@ -188,6 +195,8 @@ impl Dns {
             return Outcome::NxDomain;
         };
         self.stats.lookups.fetch_add(1, Ordering::Relaxed);
+        // The semaphore is never closed, so acquiring cannot fail.
+        let _permit = self.in_flight.acquire().await.ok();
         let outcome = match self.resolver.lookup(fqdn, rtype).await {
             // The answer section may also hold the CNAME chain; keep the asked type only.
             Ok(lookup) => {

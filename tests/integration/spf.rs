@@ -395,7 +395,7 @@ async fn null_mx_in_an_mx_term_matches_nothing_and_is_not_void() {
 
 #[tokio::test]
 async fn no_server_answering_is_a_temperror_not_none() {
-    use mailposture::dns::{Dns, ResolverSettings, build_resolver};
+    use mailposture::dns::{Dns, ResolverSettings};
     use mailposture::spf::{analysis::analyse, expand::Expander};
     // Nothing listens on this address: the port is unreachable.
     let settings = ResolverSettings {
@@ -403,8 +403,9 @@ async fn no_server_answering_is_a_temperror_not_none() {
         timeout: std::time::Duration::from_millis(300),
         attempts: 1,
         cache_size: 0,
+        max_in_flight: 8,
     };
-    let dns = Dns::new(build_resolver(&settings).unwrap());
+    let dns = Dns::from_settings(&settings).unwrap();
     let r = analyse(Expander::new(dns, 0).expand("example.test").await);
     assert_eq!(r.status, SpfStatus::Temperror);
     assert!(

@@ -17,7 +17,7 @@ use hickory_server::Server;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
-use mailposture::dns::{Dns, ResolverSettings, build_resolver};
+use mailposture::dns::{Dns, ResolverSettings};
 
 /// A distinct 127.0.0.0/8 address per fixture, so concurrent tests never share a server.
 pub fn next_loopback() -> Ipv4Addr {
@@ -206,11 +206,12 @@ impl DnsFixture {
             timeout: Duration::from_millis(400),
             attempts: 1,
             cache_size: 1024,
+            max_in_flight: 64,
         }
     }
 
     pub fn dns(&self) -> Dns {
-        Dns::new(build_resolver(&self.settings()).expect("resolver"))
+        Dns::from_settings(&self.settings()).expect("resolver")
     }
 
     /// `--resolver` value for the binary.

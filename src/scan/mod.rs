@@ -37,7 +37,9 @@ pub struct ScanOptions {
 impl ScanOptions {
     pub const DEFAULT_CONCURRENCY: usize = 256;
     pub const DEFAULT_DOMAIN_TIMEOUT: Duration = Duration::from_secs(60);
-    pub const DEFAULT_MEMO_CAPACITY: u64 = 100_000;
+    /// Large providers' include trees number in the thousands; a bound keeps a zone scan,
+    /// where most include targets are one customer's own, from filling memory.
+    pub const DEFAULT_MEMO_CAPACITY: u64 = 10_000;
 }
 
 impl Default for ScanOptions {

@@ -105,7 +105,14 @@ pub fn analyse(mut tree: SpfNode) -> SpfReport {
 
     let all = effective_all(&tree);
     let mut warnings = eval.warnings;
-    if status != SpfStatus::None && tree.entry_errors.is_empty() {
+    // A redirect that could not be followed (a macro needing the client) leaves the
+    // effective `all` unknown, which is not the same as having none.
+    let redirects = tree.steps.iter().any(|s| {
+        s.term
+            .get(..9)
+            .is_some_and(|t| t.eq_ignore_ascii_case("redirect="))
+    });
+    if status != SpfStatus::None && tree.entry_errors.is_empty() && !(all.is_none() && redirects) {
         match all.as_deref() {
             Some("?all") => warnings.push(Finding::new(
                 FindingKind::NeutralAll,

@@ -416,3 +416,14 @@ async fn no_server_answering_is_a_temperror_not_none() {
         r.errors[0].detail
     );
 }
+
+#[tokio::test]
+async fn unfollowable_redirect_is_not_reported_as_missing_all() {
+    let zone = Zone::parse(r#"example.test. IN TXT "v=spf1 redirect=%{l}._spf.example.test""#);
+    let r = spf_report(zone, "example.test").await;
+    assert_eq!(
+        (r.status, r.lookups, r.all.as_deref()),
+        (SpfStatus::Ok, 1, None)
+    );
+    assert_eq!(warning_kinds(&r), ["unexpandable_macro"]);
+}

@@ -340,26 +340,15 @@ fn url_host(line: &str) -> Result<String, String> {
     }
 }
 
-/// Checks a lower-case ASCII name: letters, digits, hyphens and underscores in labels
-/// of 1–63 octets, not starting or ending with a hyphen, at least two labels, at most 253
-/// octets (RFC 1035 §2.3.4).
+/// Checks a lower-case ASCII name: the DNS limits ([`crate::dns::check_name`]), then what
+/// a scannable domain also needs: letters, digits, hyphens and underscores, no label
+/// starting or ending with a hyphen, at least two labels, a top-level label not all digits.
 fn check_domain(name: &str) -> Result<(), String> {
-    if name.len() > 253 {
-        return Err(format!("name longer than 253 octets ({})", name.len()));
-    }
+    crate::dns::check_name(name)?;
     if !name.contains('.') {
         return Err("not a domain name: single label".into());
     }
     for label in name.split('.') {
-        if label.is_empty() {
-            return Err("empty label".into());
-        }
-        if label.len() > 63 {
-            return Err(format!(
-                "label longer than 63 octets: \"{}\"",
-                shorten(label)
-            ));
-        }
         if let Some(c) = label
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))

@@ -280,10 +280,10 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
     for label in name.split('.') {
         if label.is_empty() {
-            return Err(format!("empty label in \"{name}\""));
+            return Err("empty label".into());
         }
         if label.len() > 63 {
-            return Err(format!("label longer than 63 octets in \"{name}\""));
+            return Err(format!("label longer than 63 octets ({})", label.len()));
         }
     }
     Ok(())

@@ -37,15 +37,6 @@ impl<T> Outcome<T> {
         matches!(self, Self::NxDomain | Self::NoData)
     }
 
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
-        match self {
-            Self::Answer(t) => Outcome::Answer(f(t)),
-            Self::NxDomain => Outcome::NxDomain,
-            Self::NoData => Outcome::NoData,
-            Self::TempFail(t) => Outcome::TempFail(t),
-        }
-    }
-
     /// A short word for reports: `nxdomain`, `nodata`, or the failure.
     pub fn describe_failure(&self) -> Option<String> {
         match self {

@@ -70,10 +70,6 @@ impl Scanner {
         }
     }
 
-    pub fn dns(&self) -> &Dns {
-        &self.dns
-    }
-
     /// Everything about one domain (lower-case, no trailing dot).
     pub async fn scan(&self, domain: &str) -> DomainReport {
         let start = Instant::now();

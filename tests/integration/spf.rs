@@ -427,3 +427,83 @@ async fn unfollowable_redirect_is_not_reported_as_missing_all() {
     );
     assert_eq!(warning_kinds(&r), ["unexpandable_macro"]);
 }
+
+/// A hostile tree: 8 includes per record, 4 levels of records (585 if all followed).
+#[tokio::test]
+async fn a_fan_out_tree_is_cut_at_the_walk_cap() {
+    let mut zone = Zone::new();
+    let mut level = vec!["fan.test".to_owned()];
+    for depth in 0..4 {
+        let mut next = Vec::new();
+        for name in &level {
+            if depth == 3 {
+                zone.txt(name, &[b"v=spf1 -all"]);
+                continue;
+            }
+            let children: Vec<String> = (0..8).map(|i| format!("c{i}.{name}")).collect();
+            let record: String = children.iter().map(|c| format!(" include:{c}")).collect();
+            zone.txt(name, &[format!("v=spf1{record} -all").as_bytes()]);
+            next.extend(children);
+        }
+        level = next;
+    }
+    let r = spf_report(zone, "fan.test").await;
+    fn nodes(n: &mailposture::spf::tree::SpfNode) -> usize {
+        1 + n.children.iter().map(nodes).sum::<usize>()
+    }
+    assert_eq!(r.status, SpfStatus::Permerror);
+    assert_eq!(kinds(&r), ["too_many_lookups"]);
+    assert!(warning_kinds(&r).contains(&"walk_truncated"));
+    assert!(
+        r.errors[0].detail.contains("or more"),
+        "{}",
+        r.errors[0].detail
+    );
+    let followed = nodes(&r.tree);
+    assert!((40..=50).contains(&followed), "{followed} records fetched");
+}
+
+/// 100 domains scanned at once, all including one provider tree: with the memo its
+/// queries are made once, not once per domain, and every domain gets the same subtree.
+#[tokio::test]
+async fn a_shared_include_is_expanded_once_per_scan() {
+    use std::sync::atomic::Ordering;
+
+    use mailposture::spf::{analysis::analyse, expand::Expander};
+
+    let mut zone = Zone::parse(
+        r#"
+_spf.provider.test. IN TXT "v=spf1 a:o1.provider.test a:o2.provider.test a:o3.provider.test ~all"
+o1.provider.test. IN A 192.0.2.1
+o2.provider.test. IN A 192.0.2.2
+o3.provider.test. IN A 192.0.2.3
+"#,
+    );
+    let domains: Vec<String> = (0..100).map(|i| format!("d{i}.customer.test")).collect();
+    for d in &domains {
+        zone.txt(d, &[b"v=spf1 include:_spf.provider.test -all"]);
+    }
+    let fixture = crate::support::DnsFixture::start(zone).await;
+    let mut lookups = Vec::new();
+    for memo in [0, 1000] {
+        let dns = fixture.dns();
+        let expander = Expander::new(dns.clone(), memo);
+        let reports = futures::future::join_all(
+            domains
+                .iter()
+                .map(|d| async { analyse(expander.expand(d).await) }),
+        )
+        .await;
+        for r in &reports {
+            assert_eq!((r.status, r.lookups), (SpfStatus::Ok, 4));
+            assert_eq!(r.tree.children[0].children.len(), 0);
+            assert_eq!(r.tree.children[0].lookups, 3);
+        }
+        lookups.push(dns.stats().lookups.load(Ordering::Relaxed));
+    }
+    fixture.stop().await;
+    // Without the memo: per domain its own TXT, the provider's TXT, 3 × (A + AAAA).
+    assert_eq!(lookups[0], 100 * 8);
+    // With it: the domains' own TXT, and the provider tree once.
+    assert_eq!(lookups[1], 100 + 7);
+}

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
-use std::hash::{DefaultHasher, Hash as _, Hasher as _};
+use std::hash::{DefaultHasher, Hasher as _};
 use std::io::{self, BufRead, BufReader};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -13,20 +13,59 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 
-/// Lines longer than this are not domain names; the rest of such a line is skipped
-/// without being buffered.
+/// Lines longer than this many bytes (without the line end and a byte-order mark) are not
+/// domain names; the rest of such a line is skipped without being buffered.
 pub const MAX_LINE: usize = 4096;
 
-/// An opened set of lists, read lazily, file after file.
+/// Bytes of a line kept while reading: room for a byte-order mark (3) and a CR (1) on top of
+/// [`MAX_LINE`], plus one byte so that an over-long line is still seen as over-long once
+/// those are stripped.
+const STORED: usize = MAX_LINE + 5;
+
+/// Longest stretch of a line quoted in messages, in characters.
+const QUOTE: usize = 80;
+
+type Reader = Box<dyn BufRead + Send>;
+
+/// An opened set of lists, read lazily, file after file, as [`InputEvent`]s.
+///
+/// Repeats are found through a set of 64-bit hashes of the names seen rather than the names
+/// themselves: 8 bytes a name instead of a ~40-byte `String`, which matters at 10⁸ names.
+/// Two different names hash alike with probability about n²/2⁶⁵ ≈ 3·10⁻⁴ for n = 10⁸, and
+/// a collision only makes the later name be reported as a duplicate (and not scanned).
 pub struct DomainLists {
-    sources: std::vec::IntoIter<(Arc<str>, Box<dyn BufRead + Send>)>,
-    current: Option<(Arc<str>, Box<dyn BufRead + Send>)>,
-    line: u64,
+    pending: std::vec::IntoIter<(Arc<str>, Reader)>,
+    current: Option<Current>,
+    /// Reused for every line; holds at most [`STORED`] bytes of one.
     buf: Vec<u8>,
-    /// 64-bit hashes of the names seen: 8 bytes a name instead of a ~40-byte string.
-    /// Two different names colliding is about 3·10⁻⁴ likely over 10⁸ names, and would
-    /// only make one of them be reported as a duplicate.
     seen: HashSet<u64>,
+}
+
+struct Current {
+    source: Arc<str>,
+    reader: Reader,
+    line: u64,
+}
+
+impl fmt::Debug for DomainLists {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DomainLists")
+            .field(
+                "current",
+                &self.current.as_ref().map(|c| (&c.source, c.line)),
+            )
+            .field(
+                "pending",
+                &self
+                    .pending
+                    .as_slice()
+                    .iter()
+                    .map(|(s, _)| s)
+                    .collect::<Vec<_>>(),
+            )
+            .field("seen", &self.seen.len())
+            .finish()
+    }
 }
 
 /// What reading the lists produced, in order.
@@ -42,15 +81,16 @@ pub enum InputEvent {
         line: u64,
         domain: String,
     },
-    /// The file could not be read further; the rest of that file is lost.
+    /// The file could not be read further (I/O error); the rest of that file is lost.
     ReadError { source: Arc<str>, error: io::Error },
 }
 
 /// A domain to scan, and where it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputDomain {
     /// ASCII, lower-case, A-labels, no trailing dot.
     pub domain: String,
+    /// The path as the user gave it, or `-` for standard input.
     pub source: Arc<str>,
     /// 1-based.
     pub line: u64,
@@ -58,85 +98,107 @@ pub struct InputDomain {
     pub rewritten: Option<Rewrite>,
 }
 
+/// How a line that was not a plain domain was turned into one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewrite {
     pub how: RewriteKind,
+    /// The line as written (trimmed, comment removed).
     pub original: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RewriteKind {
+    /// The host of a URL.
     Url,
+    /// The domain of an e-mail address.
     Email,
+    /// An internationalised name converted to A-labels.
     Idn,
 }
 
 impl Rewrite {
-    /// A note for stderr: `FILE:LINE: took host "…" from URL "…"`.
+    /// A note for stderr, e.g.
+    /// `FILE:LINE: took host "www.example.co.jp" from URL "https://www.example.co.jp/path"`.
     pub fn describe(&self, d: &InputDomain) -> String {
-        let what = match self.how {
+        let took = match self.how {
             RewriteKind::Url => "took host",
             RewriteKind::Email => "took domain",
-            RewriteKind::Idn => "converted to A-labels:",
-        };
-        let from = match self.how {
-            RewriteKind::Url => "from URL ",
-            RewriteKind::Email => "from e-mail address ",
-            RewriteKind::Idn => "from ",
+            RewriteKind::Idn => "took A-labels",
         };
         format!(
-            "{}:{}: {what} \"{}\" {from}\"{}\"",
-            d.source,
-            d.line,
-            d.domain,
-            shorten(&self.original)
+            "{}:{}: {took} \"{}\" from {self}",
+            d.source, d.line, d.domain
         )
+    }
+}
+
+/// What the name was taken from: `URL "…"`, `e-mail address "…"`, `internationalised name "…"`.
+impl fmt::Display for Rewrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.how {
+            RewriteKind::Url => "URL",
+            RewriteKind::Email => "e-mail address",
+            RewriteKind::Idn => "internationalised name",
+        };
+        write!(f, "{what} \"{}\"", quote(&self.original))
     }
 }
 
 /// A line that is not a domain name.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
     pub source: Arc<str>,
     pub line: u64,
+    /// The line (trimmed); lossily decoded if it was not UTF-8, only its start if too long.
     pub text: String,
     pub reason: String,
 }
 
+/// `FILE:LINE: reason (text: "…")`.
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}:{}: {} (line: \"{}\")",
+            "{}:{}: {} (text: \"{}\")",
             self.source,
             self.line,
             self.reason,
-            shorten(&self.text)
+            quote(&self.text)
         )
     }
 }
 
-/// At most 80 characters, control characters escaped, for messages.
-fn shorten(text: &str) -> String {
-    let mut out: String = text.chars().take(80).flat_map(char::escape_debug).collect();
-    if text.chars().count() > 80 {
+impl std::error::Error for InputError {}
+
+/// At most [`QUOTE`] characters, with control characters, quotes and backslashes escaped, so
+/// that a bad line cannot garble a terminal or the message around it.
+fn quote(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars
+        .by_ref()
+        .take(QUOTE)
+        .flat_map(char::escape_debug)
+        .collect();
+    if chars.next().is_some() {
         out.push('…');
     }
     out
 }
 
 impl DomainLists {
-    /// Opens every list up front, so a missing file stops the run before any scanning.
+    /// Opens every list up front, so that a missing file stops the run before any scanning.
     /// `-` is standard input, at most once.
     pub fn open(paths: &[PathBuf]) -> anyhow::Result<Self> {
-        let mut sources: Vec<(Arc<str>, Box<dyn BufRead + Send>)> = Vec::new();
+        let mut sources: Vec<(Arc<str>, Reader)> = Vec::with_capacity(paths.len());
         let mut stdin = false;
         for path in paths {
             if is_stdin(path) {
                 if stdin {
-                    bail!("standard input (-) can be given only once");
+                    bail!("standard input (-) can be given only once as a domain list");
                 }
                 stdin = true;
+                // `Stdin`, not its lock: the lock is not `Send`, and reading runs on its own
+                // thread.
                 sources.push((Arc::from("-"), Box::new(BufReader::new(io::stdin()))));
             } else {
                 let file = File::open(path)
@@ -147,85 +209,65 @@ impl DomainLists {
                 ));
             }
         }
-        Ok(Self {
-            sources: sources.into_iter(),
+        Ok(Self::from_readers(sources))
+    }
+
+    fn from_readers(sources: Vec<(Arc<str>, Reader)>) -> Self {
+        Self {
+            pending: sources.into_iter(),
             current: None,
-            line: 0,
-            buf: Vec::new(),
+            buf: Vec::with_capacity(256),
             seen: HashSet::new(),
-        })
-    }
-
-    /// Reads one line into `buf` (without its end), storing at most `MAX_LINE + 1` bytes.
-    /// Returns `Ok(false)` at the end of the source.
-    fn read_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> io::Result<bool> {
-        buf.clear();
-        let mut any = false;
-        loop {
-            let chunk = reader.fill_buf()?;
-            if chunk.is_empty() {
-                return Ok(any);
-            }
-            any = true;
-            let (part, done) = match chunk.iter().position(|&b| b == b'\n') {
-                Some(i) => (&chunk[..i], Some(i + 1)),
-                None => (chunk, None),
-            };
-            let room = (MAX_LINE + 1).saturating_sub(buf.len());
-            buf.extend_from_slice(&part[..part.len().min(room)]);
-            let used = done.unwrap_or(chunk.len());
-            reader.consume(used);
-            if done.is_some() {
-                return Ok(true);
-            }
         }
     }
 
-    fn event(&mut self, source: &Arc<str>) -> Option<InputEvent> {
-        let line = self.line;
-        let mut bytes = self.buf.as_slice();
-        if line == 1 {
-            bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-        }
+    /// The event for the line now in `buf`, or `None` for a blank or comment line.
+    fn event(&mut self, source: Arc<str>, line: u64) -> Option<InputEvent> {
         let invalid = |text: String, reason: String| {
             Some(InputEvent::Invalid(InputError {
-                source: Arc::clone(source),
+                source: Arc::clone(&source),
                 line,
                 text,
                 reason,
             }))
         };
-        if bytes.len() > MAX_LINE {
-            let text = String::from_utf8_lossy(&bytes[..80]).into_owned();
-            return invalid(text, format!("line too long (over {MAX_LINE} bytes)"));
-        }
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            return invalid(
-                String::from_utf8_lossy(bytes).into_owned(),
-                "not valid UTF-8".into(),
-            );
-        };
-        match normalise_line(text) {
-            Ok(None) => None,
-            Err(reason) => invalid(text.trim().to_owned(), reason),
-            Ok(Some((domain, rewritten))) => {
-                let mut hasher = DefaultHasher::new();
-                domain.hash(&mut hasher);
-                if self.seen.insert(hasher.finish()) {
-                    Some(InputEvent::Domain(InputDomain {
-                        domain,
-                        source: Arc::clone(source),
-                        line,
-                        rewritten,
-                    }))
-                } else {
-                    Some(InputEvent::Duplicate {
-                        source: Arc::clone(source),
-                        line,
-                        domain,
-                    })
-                }
+        let text = match classify(&self.buf) {
+            RawLine::TooLong(start) => {
+                return invalid(
+                    lossy_start(start),
+                    format!("line too long (over {MAX_LINE} bytes)"),
+                );
             }
+            RawLine::NotUtf8(bytes) => {
+                return invalid(
+                    String::from_utf8_lossy(bytes).trim().to_owned(),
+                    "not valid UTF-8".into(),
+                );
+            }
+            RawLine::Text(text) => text,
+        };
+        let (domain, rewritten) = match normalise_line(text) {
+            Ok(None) => return None,
+            Ok(Some(found)) => found,
+            Err(reason) => return invalid(text.trim().to_owned(), reason),
+        };
+        // `DefaultHasher::new()` has fixed keys, so a run is reproducible (unlike
+        // `RandomState`); nothing outside this run ever sees the hashes.
+        let mut hasher = DefaultHasher::new();
+        hasher.write(domain.as_bytes());
+        if self.seen.insert(hasher.finish()) {
+            Some(InputEvent::Domain(InputDomain {
+                domain,
+                source,
+                line,
+                rewritten,
+            }))
+        } else {
+            Some(InputEvent::Duplicate {
+                source,
+                line,
+                domain,
+            })
         }
     }
 }
@@ -235,114 +277,212 @@ impl Iterator for DomainLists {
 
     fn next(&mut self) -> Option<InputEvent> {
         loop {
-            if self.current.is_none() {
-                self.current = Some(self.sources.next()?);
-                self.line = 0;
-            }
-            let (source, mut reader) = self.current.take()?;
-            let mut buf = std::mem::take(&mut self.buf);
-            let read = Self::read_line(reader.as_mut(), &mut buf);
-            self.buf = buf;
-            match read {
-                Ok(false) => continue,
-                Err(error) => return Some(InputEvent::ReadError { source, error }),
+            let Some(current) = self.current.as_mut() else {
+                let (source, reader) = self.pending.next()?;
+                self.current = Some(Current {
+                    source,
+                    reader,
+                    line: 0,
+                });
+                continue;
+            };
+            match read_line(current.reader.as_mut(), &mut self.buf) {
                 Ok(true) => {
-                    self.line += 1;
-                    self.current = Some((Arc::clone(&source), reader));
-                    if let Some(event) = self.event(&source) {
+                    current.line += 1;
+                    let (source, line) = (Arc::clone(&current.source), current.line);
+                    if let Some(event) = self.event(source, line) {
                         return Some(event);
                     }
+                }
+                Ok(false) => self.current = None,
+                Err(error) => {
+                    // Where a failed read left the stream is unknown, so carrying on could
+                    // misnumber or splice lines: give up on this source only.
+                    let source = Arc::clone(&current.source);
+                    self.current = None;
+                    return Some(InputEvent::ReadError { source, error });
                 }
             }
         }
     }
 }
 
+/// Reads one line into `buf` without its `\n`, keeping at most [`STORED`] bytes of it (the
+/// rest is read and dropped). `Ok(false)` at the end of the input.
+fn read_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> io::Result<bool> {
+    buf.clear();
+    let mut any = false;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(any);
+        }
+        any = true;
+        let newline = chunk.iter().position(|&b| b == b'\n');
+        let part = &chunk[..newline.unwrap_or(chunk.len())];
+        let room = STORED.saturating_sub(buf.len());
+        buf.extend_from_slice(&part[..part.len().min(room)]);
+        let used = newline.map_or(chunk.len(), |i| i + 1);
+        reader.consume(used);
+        if newline.is_some() {
+            return Ok(true);
+        }
+    }
+}
+
+/// A line as read, before normalisation.
+enum RawLine<'a> {
+    /// The first bytes of a line over [`MAX_LINE`].
+    TooLong(&'a [u8]),
+    NotUtf8(&'a [u8]),
+    Text(&'a str),
+}
+
+/// Sorts a line read by [`read_line`], without its byte-order mark and CR. A byte-order mark
+/// is dropped from any line, not just a file's first: concatenated lists (`cat a b`) carry
+/// one in the middle.
+fn classify(bytes: &[u8]) -> RawLine<'_> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    if bytes.len() <= MAX_LINE {
+        return match std::str::from_utf8(bytes) {
+            Ok(text) => RawLine::Text(text),
+            Err(_) => RawLine::NotUtf8(bytes),
+        };
+    }
+    // A long comment (a licence header, say) is still a comment: its start shows it.
+    if bytes.trim_ascii_start().starts_with(b"#") {
+        return RawLine::Text("");
+    }
+    RawLine::TooLong(&bytes[..QUOTE])
+}
+
+/// The start of an over-long line, for the message.
+fn lossy_start(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).trim_start().to_owned()
+}
+
 fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// Candidate lines (not blank, not comments) in the lists, for a progress bar's total;
-/// `None` when a list is standard input.
+/// Count of candidate lines (neither blank nor comments) in the lists, for a progress bar's
+/// total; `None` when a list is standard input, which cannot be read twice. Reads each file
+/// once, without normalising, and counts exactly the lines [`DomainLists`] turns into an
+/// event (a domain, a duplicate or an invalid line).
 pub fn count_candidates(paths: &[PathBuf]) -> io::Result<Option<u64>> {
+    if paths.iter().any(|p| is_stdin(p)) {
+        return Ok(None);
+    }
     let mut total = 0;
+    let mut buf = Vec::with_capacity(256);
     for path in paths {
-        if is_stdin(path) {
-            return Ok(None);
-        }
-        let mut reader = BufReader::new(File::open(path)?);
-        let mut buf = Vec::new();
-        while DomainLists::read_line(&mut reader, &mut buf)? {
-            let line = buf.trim_ascii();
-            if !line.is_empty() && !line.starts_with(b"#") {
-                total += 1;
-            }
+        let with_path = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+        let mut reader = BufReader::new(File::open(path).map_err(with_path)?);
+        while read_line(&mut reader, &mut buf).map_err(with_path)? {
+            let candidate = match classify(&buf) {
+                RawLine::TooLong(_) | RawLine::NotUtf8(_) => true,
+                RawLine::Text(text) => !content(text).is_empty(),
+            };
+            total += u64::from(candidate);
         }
     }
     Ok(Some(total))
 }
 
-/// Turns one line into a domain name: `Ok(None)` for a blank or comment line, the name
-/// and how it was derived, or why the line is not a domain.
+/// The part of a line that may hold a domain: without a byte-order mark, surrounding
+/// whitespace, or a comment. Empty for a blank or comment line.
+fn content(line: &str) -> &str {
+    let line = line.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if line.starts_with('#') {
+        return "";
+    }
+    // A domain never contains '#', so '#' after whitespace starts a comment. Without the
+    // whitespace it is kept, so that `a#b.jp` is reported rather than silently cut.
+    let mut after_space = false;
+    for (i, c) in line.char_indices() {
+        if c == '#' && after_space {
+            return line[..i].trim_end();
+        }
+        after_space = c.is_whitespace();
+    }
+    line.trim_end()
+}
+
+/// Pure: turns one line into a domain name. `Ok(None)` for a blank or comment line; the
+/// name (ASCII, lower-case, A-labels, no trailing dot) and how it was derived if the line
+/// was not a plain domain; or a short reason why the line is not a domain.
 pub fn normalise_line(line: &str) -> Result<Option<(String, Option<Rewrite>)>, String> {
-    let line = line.trim_start_matches('\u{feff}');
-    // A domain never contains '#', so anything after whitespace and '#' is a comment.
-    let line = match line.find(" #").or_else(|| line.find("\t#")) {
-        Some(i) => &line[..i],
-        None => line,
-    };
-    let line = line.trim();
-    if line.is_empty() || line.starts_with('#') {
+    let line = content(line);
+    if line.is_empty() {
         return Ok(None);
     }
-    let original = line.to_owned();
     let (host, mut how) = if line.contains("://") {
         (url_host(line)?, Some(RewriteKind::Url))
     } else if let Some((_, domain)) = line.rsplit_once('@') {
-        (
-            domain.trim_end_matches('>').to_owned(),
-            Some(RewriteKind::Email),
-        )
+        // `info@example.jp`, `mailto:info@example.jp?subject=…`, `<info@example.jp>`.
+        let domain = domain.split(['?', '>']).next().unwrap_or_default();
+        if domain.is_empty() {
+            return Err("e-mail address without a domain".into());
+        }
+        (domain.to_owned(), Some(RewriteKind::Email))
     } else {
         (line.to_owned(), None)
     };
     if host.chars().any(char::is_whitespace) {
         return Err("spaces inside the name".into());
     }
-    let host = host.strip_suffix('.').unwrap_or(&host);
-    if host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>()
-        .is_ok()
-    {
-        return Err("an IP address, not a domain name".into());
-    }
     let ascii = if host.is_ascii() {
         host.to_ascii_lowercase()
     } else {
         how.get_or_insert(RewriteKind::Idn);
-        // UTS 46 processing; underscores are kept (`_dmarc.example.jp` is scannable).
-        idna::domain_to_ascii(host)
-            .map_err(|_| format!("not a valid internationalised name: \"{}\"", shorten(host)))?
+        // UTS 46 also maps full-width letters and ideographic full stops, and keeps
+        // underscores (`_dmarc.例え.jp` is scannable).
+        idna::domain_to_ascii(&host)
+            .map_err(|_| format!("not a valid internationalised name: \"{}\"", quote(&host)))?
     };
-    check_domain(&ascii)?;
-    Ok(Some((ascii, how.map(|how| Rewrite { how, original }))))
+    let name = ascii.strip_suffix('.').unwrap_or(&ascii);
+    if is_ip_literal(name) {
+        return Err("an IP address, not a domain name".into());
+    }
+    check_domain(name)?;
+    let rewritten = how.map(|how| Rewrite {
+        how,
+        original: line.to_owned(),
+    });
+    Ok(Some((name.to_owned(), rewritten)))
 }
 
-/// The host of a URL line, through the `url` crate (scheme, user info, port, brackets).
+/// The host of a URL line, through the `url` crate (scheme, user info, port, brackets,
+/// percent-encoding, IDNA for the special schemes).
 fn url_host(line: &str) -> Result<String, String> {
     let url = url::Url::parse(line).map_err(|e| format!("not a valid URL: {e}"))?;
     match url.host() {
-        Some(url::Host::Domain(d)) => Ok(d.to_owned()),
-        Some(_) => Err("an IP address, not a domain name".into()),
+        Some(url::Host::Domain(host)) => Ok(host.to_owned()),
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => {
+            Err("URL host is an IP address, not a domain name".into())
+        }
         None => Err("URL without a host".into()),
     }
 }
 
-/// Checks a lower-case ASCII name: the DNS limits ([`crate::dns::check_name`]), then what
-/// a scannable domain also needs: letters, digits, hyphens and underscores, no label
-/// starting or ending with a hyphen, at least two labels, a top-level label not all digits.
+fn is_ip_literal(name: &str) -> bool {
+    let bare = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    bare.parse::<IpAddr>().is_ok()
+}
+
+/// Checks a lower-case ASCII name without trailing dot: the DNS limits
+/// ([`crate::dns::check_name`]), then what a scannable domain also needs: at least two
+/// labels; letters, digits, hyphens and underscores only; no label starting or ending with
+/// a hyphen; a top-level label not all digits (such names are read as IPv4 addresses); and
+/// `xn--` labels that are valid punycode.
 fn check_domain(name: &str) -> Result<(), String> {
     crate::dns::check_name(name)?;
     if !name.contains('.') {
@@ -358,6 +498,7 @@ fn check_domain(name: &str) -> Result<(), String> {
         if label.starts_with('-') || label.ends_with('-') {
             return Err(format!("label \"{label}\" starts or ends with a hyphen"));
         }
+        check_a_label(label)?;
     }
     if name
         .rsplit('.')
@@ -369,12 +510,33 @@ fn check_domain(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An `xn--` label given as such must decode to a valid U-label, and that U-label must not
+/// start or end with a hyphen (UTS 46 as used by `domain_to_ascii` lets `-例` through).
+fn check_a_label(label: &str) -> Result<(), String> {
+    let Some(encoded) = label.strip_prefix("xn--") else {
+        return Ok(());
+    };
+    let bad = || format!("invalid punycode label \"{label}\"");
+    let decoded = idna::punycode::decode_to_string(encoded).ok_or_else(bad)?;
+    if idna::domain_to_ascii(label).is_err() {
+        return Err(bad());
+    }
+    if decoded.starts_with('-') || decoded.ends_with('-') {
+        return Err(format!(
+            "label \"{label}\" (\"{}\") starts or ends with a hyphen",
+            quote(&decoded)
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
-    use std::io::Write as _;
+    use std::io::{Cursor, Read, Write as _};
 
     use super::*;
 
+    /// The name and rewrite kind of a line that must be accepted.
     fn ok(line: &str) -> (String, Option<RewriteKind>) {
         match normalise_line(line) {
             Ok(Some((d, r))) => (d, r.map(|r| r.how)),
@@ -382,17 +544,63 @@ mod tests {
         }
     }
 
+    fn err(line: &str) -> String {
+        match normalise_line(line) {
+            Err(reason) => reason,
+            other => panic!("{line:?} should be invalid: {other:?}"),
+        }
+    }
+
+    /// Events in a compact form for comparisons.
+    fn summary(lists: DomainLists) -> Vec<String> {
+        lists
+            .map(|e| match e {
+                InputEvent::Domain(d) => format!(
+                    "{}:{} domain {} {:?}",
+                    d.source,
+                    d.line,
+                    d.domain,
+                    d.rewritten.map(|r| r.how)
+                ),
+                InputEvent::Invalid(e) => format!("{}:{} invalid {}", e.source, e.line, e.reason),
+                InputEvent::Duplicate {
+                    source,
+                    line,
+                    domain,
+                } => format!("{source}:{line} duplicate {domain}"),
+                InputEvent::ReadError { source, error } => format!("{source} error {error}"),
+            })
+            .collect()
+    }
+
+    fn from_bytes(sources: &[(&str, &[u8])]) -> DomainLists {
+        DomainLists::from_readers(
+            sources
+                .iter()
+                .map(|(name, bytes)| {
+                    let reader: Reader = Box::new(Cursor::new(bytes.to_vec()));
+                    (Arc::from(*name), reader)
+                })
+                .collect(),
+        )
+    }
+
     #[test]
-    fn plain_names_are_normalised() {
+    fn whitespace_case_and_trailing_dot_are_normalised() {
         for (line, want) in [
             ("example.jp", "example.jp"),
-            ("  Example.CO.JP.  ", "example.co.jp"),
+            ("  example.jp\t", "example.jp"),
             ("example.jp\r", "example.jp"),
+            ("\u{3000}example.jp\u{3000}", "example.jp"),
+            ("Example.CO.JP", "example.co.jp"),
+            ("example.jp.", "example.jp"),
+            ("EXAMPLE.JP.", "example.jp"),
             ("\u{feff}example.jp", "example.jp"),
-            ("example.jp # our main domain", "example.jp"),
-            ("example.jp\t# tab comment", "example.jp"),
             ("_dmarc.example.jp", "_dmarc.example.jp"),
-            ("xn--r8jz45g.jp", "xn--r8jz45g.jp"),
+            ("_spf.Example.jp", "_spf.example.jp"),
+            ("a-b.example.jp", "a-b.example.jp"),
+            ("r3--sn-abc.example.jp", "r3--sn-abc.example.jp"),
+            ("1password.com", "1password.com"),
         ] {
             assert_eq!(ok(line), (want.to_owned(), None), "{line:?}");
         }
@@ -404,138 +612,462 @@ mod tests {
             "",
             "   ",
             "\r",
+            "\t\r",
             "# comment",
+            "#",
             "   # indented comment",
+            "\t#tab",
             "\u{feff}",
+            "\u{feff}# comment after a byte-order mark",
+        ] {
+            assert_eq!(normalise_line(line), Ok(None), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn trailing_comments_after_whitespace_are_removed() {
+        for (line, want) in [
+            ("example.jp # our main domain", "example.jp"),
+            ("example.jp\t# tab comment", "example.jp"),
+            ("example.jp    #no space after", "example.jp"),
+            ("example.jp # a # b", "example.jp"),
+            ("https://example.jp/#top # comment", "example.jp"),
+        ] {
+            assert_eq!(ok(line).0, want, "{line:?}");
+        }
+        // Without whitespace before it, '#' is part of the line and makes it invalid.
+        assert!(err("exa#mple.jp").contains("'#' not allowed"));
+    }
+
+    #[test]
+    fn urls_give_their_host() {
+        for (line, want) in [
+            ("https://www.example.co.jp/path", "www.example.co.jp"),
+            (
+                "https://www.example.co.jp/path?q=1#frag",
+                "www.example.co.jp",
+            ),
+            ("http://user@host.example.jp:8080/x", "host.example.jp"),
+            ("http://user:pw@example.jp", "example.jp"),
+            ("HTTPS://Example.JP", "example.jp"),
+            ("https://example.jp./", "example.jp"),
+            ("https://例え.jp/", "xn--r8jz45g.jp"),
+            ("ftp://files.example.jp/pub", "files.example.jp"),
         ] {
             assert_eq!(
-                normalise_line(line).unwrap().map(|(d, _)| d),
-                None,
+                ok(line),
+                (want.to_owned(), Some(RewriteKind::Url)),
                 "{line:?}"
             );
         }
+        let (_, rewrite) = normalise_line(" HTTPS://Example.JP # c").unwrap().unwrap();
+        assert_eq!(
+            rewrite,
+            Some(Rewrite {
+                how: RewriteKind::Url,
+                original: "HTTPS://Example.JP".into()
+            })
+        );
     }
 
     #[test]
-    fn urls_and_addresses_give_their_host() {
-        for (line, want, how) in [
-            (
-                "https://www.example.co.jp/path?q=1",
-                "www.example.co.jp",
-                RewriteKind::Url,
-            ),
-            (
-                "http://user@host.example.jp:8080/x",
-                "host.example.jp",
-                RewriteKind::Url,
-            ),
-            ("HTTPS://Example.JP", "example.jp", RewriteKind::Url),
-            ("info@example.co.jp", "example.co.jp", RewriteKind::Email),
-            (
-                "mailto:info@example.co.jp",
-                "example.co.jp",
-                RewriteKind::Email,
-            ),
-            ("<info@Example.co.jp>", "example.co.jp", RewriteKind::Email),
-            ("例え.jp", "xn--r8jz45g.jp", RewriteKind::Idn),
-            ("ＥＸＡＭＰＬＥ.jp", "example.jp", RewriteKind::Idn),
+    fn urls_without_a_domain_host_are_invalid() {
+        for (line, reason) in [
+            ("https://192.0.2.1/x", "IP address"),
+            ("http://[2001:db8::1]:8080/", "IP address"),
+            ("http://0x7f.1/", "IP address"),
+            ("file:///etc/hosts", "without a host"),
+            ("http://", "not a valid URL"),
+            ("http://exa mple.jp/", "not a valid URL"),
+            ("http://user@host:8080/x", "single label"),
         ] {
-            assert_eq!(ok(line), (want.to_owned(), Some(how)), "{line:?}");
+            let why = err(line);
+            assert!(why.contains(reason), "{line:?}: {why}");
         }
     }
 
     #[test]
-    fn invalid_lines_say_why() {
+    fn email_addresses_give_their_domain() {
+        for (line, want) in [
+            ("info@example.co.jp", "example.co.jp"),
+            ("Info@Example.CO.JP", "example.co.jp"),
+            ("mailto:info@example.co.jp", "example.co.jp"),
+            ("mailto:info@example.co.jp?subject=hello", "example.co.jp"),
+            ("<info@example.co.jp>", "example.co.jp"),
+            ("\"a@b\"@example.jp", "example.jp"),
+            ("info@例え.jp", "xn--r8jz45g.jp"),
+        ] {
+            assert_eq!(
+                ok(line),
+                (want.to_owned(), Some(RewriteKind::Email)),
+                "{line:?}"
+            );
+        }
+        assert!(err("info@").contains("without a domain"));
+        assert!(err("info@192.0.2.1").contains("IP address"));
+        assert!(err("info@[192.0.2.1]").contains("IP address"));
+    }
+
+    #[test]
+    fn internationalised_names_become_a_labels() {
+        for (line, want, how) in [
+            ("例え.jp", "xn--r8jz45g.jp", Some(RewriteKind::Idn)),
+            ("例え.JP.", "xn--r8jz45g.jp", Some(RewriteKind::Idn)),
+            ("例え。jp", "xn--r8jz45g.jp", Some(RewriteKind::Idn)),
+            ("ＥＸＡＭＰＬＥ.jp", "example.jp", Some(RewriteKind::Idn)),
+            ("ｅｘａｍｐｌｅ．ｊｐ", "example.jp", Some(RewriteKind::Idn)),
+            (
+                "_dmarc.例え.jp",
+                "_dmarc.xn--r8jz45g.jp",
+                Some(RewriteKind::Idn),
+            ),
+            (
+                "bücher.example",
+                "xn--bcher-kva.example",
+                Some(RewriteKind::Idn),
+            ),
+            // Already A-labels: kept as they are, only validated.
+            ("xn--r8jz45g.jp", "xn--r8jz45g.jp", None),
+            ("XN--R8JZ45G.JP", "xn--r8jz45g.jp", None),
+            (
+                "www.xn--bcher-kva.example",
+                "www.xn--bcher-kva.example",
+                None,
+            ),
+        ] {
+            assert_eq!(ok(line), (want.to_owned(), how), "{line:?}");
+        }
+        for (line, reason) in [
+            ("xn--zz.jp", "invalid punycode label \"xn--zz\""),
+            ("xn--example.jp", "invalid punycode label"),
+            ("xn--abc-.jp", "hyphen"),
+            ("xn----lb7a.jp", "starts or ends with a hyphen"),
+            ("-例.jp", "starts or ends with a hyphen"),
+            ("例\u{200d}え.jp", "not a valid internationalised name"),
+            ("例え.jp/path", "'/' not allowed"),
+            ("例え .jp", "spaces"),
+        ] {
+            let why = err(line);
+            assert!(why.contains(reason), "{line:?}: {why}");
+        }
+    }
+
+    #[test]
+    fn names_that_are_not_domains_say_why() {
         let long_label = format!("{}.jp", "a".repeat(64));
-        let long_name = format!("{}.jp", vec!["a".repeat(60); 5].join("."));
+        let label_63 = format!("{}.jp", "a".repeat(63));
+        let four_labels = [&*"a".repeat(62); 4].join(".");
+        let long_name = format!("{four_labels}.jp");
+        let name_253 = format!("{}.jp", &four_labels[..250]);
+        assert_eq!(name_253.len(), 253);
+        assert_eq!(ok(&label_63).0, label_63);
+        assert_eq!(ok(&name_253).0, name_253);
+        assert_eq!(ok(&format!("{name_253}.")).0, name_253);
         for (line, reason) in [
             ("a..b.jp", "empty label"),
             (".example.jp", "empty label"),
+            ("example.jp..", "empty label"),
             (long_label.as_str(), "label longer than 63 octets"),
             (long_name.as_str(), "longer than 253 octets"),
             ("192.0.2.1", "IP address"),
+            ("192.0.2.1.", "IP address"),
             ("[2001:db8::1]", "IP address"),
             ("2001:db8::1", "IP address"),
-            ("https://192.0.2.1/x", "IP address"),
-            ("localhost", "single label"),
-            ("com", "single label"),
-            ("exa mple.jp", "spaces"),
-            ("exa$mple.jp", "not allowed"),
-            ("-example.jp", "hyphen"),
-            ("example-.jp", "hyphen"),
-            ("http://", "URL"),
+            ("::1", "IP address"),
+            ("１９２.０.２.１", "IP address"),
+            ("1.2.3", "all-numeric top-level label"),
+            ("localhost", "not a domain name: single label"),
+            ("com", "not a domain name: single label"),
+            ("COM.", "not a domain name: single label"),
+            ("exa mple.jp", "spaces inside the name"),
+            ("exa\tmple.jp", "spaces inside the name"),
+            ("exa$mple.jp", "'$' not allowed"),
+            ("example.jp/path", "'/' not allowed"),
+            ("example.jp:25", "':' not allowed"),
+            ("*.example.jp", "'*' not allowed"),
+            (
+                "-example.jp",
+                "label \"-example\" starts or ends with a hyphen",
+            ),
+            ("example-.jp", "starts or ends with a hyphen"),
+            ("example.-jp", "starts or ends with a hyphen"),
         ] {
-            let err = normalise_line(line).expect_err(line);
-            assert!(err.contains(reason), "{line:?}: {err}");
+            let why = err(line);
+            assert!(why.contains(reason), "{line:?}: {why}");
         }
     }
 
     #[test]
     fn lists_are_read_in_order_with_line_numbers_and_dedupe() {
         let mut a = tempfile::NamedTempFile::new().unwrap();
-        a.write_all(b"\xef\xbb\xbf# list a\r\nexample.jp\r\n\r\nbad..name\r\n\xff\xfe.jp\r\nEXAMPLE.jp.\r\nhttps://www.example.jp/\r\n")
-            .unwrap();
+        a.write_all(
+            b"\xef\xbb\xbf# list a\r\n\
+              example.jp\r\n\
+              \r\n\
+              bad..name\r\n\
+              \xff\xfe.jp\r\n\
+              EXAMPLE.jp. # again\r\n\
+              https://www.example.jp/\r\n\
+              \xef\xbb\xbfbom.jp\r\n",
+        )
+        .unwrap();
         let mut b = tempfile::NamedTempFile::new().unwrap();
-        b.write_all(b"example.jp\nother.jp").unwrap();
-        let long = format!("{}\nlast.jp\n", "x".repeat(10_000));
-        let mut c = tempfile::NamedTempFile::new().unwrap();
-        c.write_all(long.as_bytes()).unwrap();
-        let paths = [
-            a.path().to_path_buf(),
-            b.path().to_path_buf(),
-            c.path().to_path_buf(),
-        ];
-        let events: Vec<String> = DomainLists::open(&paths)
-            .unwrap()
-            .map(|e| match e {
-                InputEvent::Domain(d) => format!(
-                    "domain {} {} {:?}",
-                    d.line,
-                    d.domain,
-                    d.rewritten.map(|r| r.how)
-                ),
-                InputEvent::Invalid(e) => format!("invalid {} {}", e.line, e.reason),
-                InputEvent::Duplicate { line, domain, .. } => format!("duplicate {line} {domain}"),
-                InputEvent::ReadError { error, .. } => format!("error {error}"),
-            })
-            .collect();
+        // No final newline; duplicates across files and across spellings.
+        b.write_all(b"\xef\xbb\xbfexample.jp\n  # comment\ninfo@www.example.jp\nother.jp")
+            .unwrap();
+        let paths = [a.path().to_path_buf(), b.path().to_path_buf()];
+        let (na, nb) = (a.path().display(), b.path().display());
         assert_eq!(
-            events,
+            summary(DomainLists::open(&paths).unwrap()),
             [
-                "domain 2 example.jp None",
-                "invalid 4 empty label",
-                "invalid 5 not valid UTF-8",
-                "duplicate 6 example.jp",
-                "domain 7 www.example.jp Some(Url)",
-                "duplicate 1 example.jp",
-                "domain 2 other.jp None",
-                "invalid 1 line too long (over 4096 bytes)",
-                "domain 2 last.jp None",
+                format!("{na}:2 domain example.jp None"),
+                format!("{na}:4 invalid empty label"),
+                format!("{na}:5 invalid not valid UTF-8"),
+                format!("{na}:6 duplicate example.jp"),
+                format!("{na}:7 domain www.example.jp Some(Url)"),
+                // Where files were concatenated.
+                format!("{na}:8 domain bom.jp None"),
+                format!("{nb}:1 duplicate example.jp"),
+                format!("{nb}:3 duplicate www.example.jp"),
+                format!("{nb}:4 domain other.jp None"),
             ]
         );
-        assert_eq!(count_candidates(&paths).unwrap(), Some(10));
+        // Every event but the domains' is a candidate line too.
+        assert_eq!(count_candidates(&paths).unwrap(), Some(9));
     }
 
     #[test]
-    fn missing_file_is_a_run_level_error() {
-        let err = DomainLists::open(&[PathBuf::from("/nonexistent/list.txt")])
-            .err()
-            .unwrap();
-        assert!(format!("{err:#}").contains("/nonexistent/list.txt"));
-        assert!(DomainLists::open(&[PathBuf::from("-"), PathBuf::from("-")]).is_err());
+    fn events_carry_source_text_and_rewrite() {
+        let events: Vec<InputEvent> = from_bytes(&[(
+            "list.txt",
+            "# x\n  Https://Example.JP/a  # c\nbad!.jp\n".as_bytes(),
+        )])
+        .collect();
+        let [InputEvent::Domain(d), InputEvent::Invalid(e)] = events.as_slice() else {
+            panic!("{events:?}");
+        };
+        assert_eq!(
+            *d,
+            InputDomain {
+                domain: "example.jp".into(),
+                source: Arc::from("list.txt"),
+                line: 2,
+                rewritten: Some(Rewrite {
+                    how: RewriteKind::Url,
+                    original: "Https://Example.JP/a".into()
+                }),
+            }
+        );
+        assert_eq!(e.line, 3);
+        assert_eq!(e.text, "bad!.jp");
+        assert_eq!(
+            e.to_string(),
+            "list.txt:3: character '!' not allowed in a domain name (text: \"bad!.jp\")"
+        );
     }
 
     #[test]
-    fn messages_name_file_and_line() {
+    fn long_lines_are_invalid_and_not_buffered() {
+        let exact = "a".repeat(MAX_LINE - 3) + ".jp";
+        let input = format!(
+            "{}\nafter.jp\n\u{feff}{exact}\r\n{exact}x\r\n# {}\nlast.jp",
+            "x".repeat(1_000_000),
+            "c".repeat(10_000)
+        );
+        let mut lists = from_bytes(&[("-", input.as_bytes())]);
+        let Some(InputEvent::Invalid(first)) = lists.next() else {
+            panic!("an over-long line should be invalid");
+        };
+        assert_eq!(first.reason, "line too long (over 4096 bytes)");
+        assert_eq!(first.text, "x".repeat(QUOTE));
+        assert!(
+            lists.buf.capacity() < 2 * STORED,
+            "{}",
+            lists.buf.capacity()
+        );
+        assert_eq!(
+            summary(lists),
+            [
+                "-:2 domain after.jp None",
+                // Exactly MAX_LINE bytes (the BOM and the CR do not count): let through by
+                // the reader, refused by the name check.
+                "-:3 invalid name longer than 253 octets (4096)",
+                "-:4 invalid line too long (over 4096 bytes)",
+                "-:6 domain last.jp None",
+            ]
+        );
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(input.as_bytes()).unwrap();
+        assert_eq!(
+            count_candidates(&[file.path().to_path_buf()]).unwrap(),
+            Some(5)
+        );
+    }
+
+    #[test]
+    fn a_read_error_loses_only_the_rest_of_its_source() {
+        /// Gives some lines, then fails.
+        struct Failing(Cursor<Vec<u8>>);
+        impl Read for Failing {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                match self.0.read(out)? {
+                    0 => Err(io::Error::other("disk on fire")),
+                    n => Ok(n),
+                }
+            }
+        }
+        let failing: Reader = Box::new(BufReader::new(Failing(Cursor::new(
+            b"one.jp\ntwo.jp\nthr".to_vec(),
+        ))));
+        let fine: Reader = Box::new(Cursor::new(b"four.jp\n".to_vec()));
+        let lists =
+            DomainLists::from_readers(vec![(Arc::from("a"), failing), (Arc::from("b"), fine)]);
+        assert_eq!(
+            summary(lists),
+            [
+                "a:1 domain one.jp None",
+                "a:2 domain two.jp None",
+                "a error disk on fire",
+                "b:1 domain four.jp None",
+            ]
+        );
+    }
+
+    #[test]
+    fn opening_fails_early_for_missing_files_and_repeated_stdin() {
+        let present = tempfile::NamedTempFile::new().unwrap();
+        let missing = std::env::temp_dir().join(format!(
+            "mailposture-input-missing-{}.txt",
+            std::process::id()
+        ));
+        let err = DomainLists::open(&[present.path().to_path_buf(), missing.clone()])
+            .expect_err("a missing list must fail open");
+        assert!(
+            format!("{err:#}").contains(&missing.display().to_string()),
+            "{err:#}"
+        );
+        let err =
+            DomainLists::open(&[PathBuf::from("-"), PathBuf::from("-")]).expect_err("stdin twice");
+        assert!(err.to_string().contains("only once"), "{err}");
+        let count_err = count_candidates(std::slice::from_ref(&missing)).expect_err("missing file");
+        assert!(
+            count_err
+                .to_string()
+                .contains(&missing.display().to_string())
+        );
+    }
+
+    #[test]
+    fn candidates_are_not_counted_for_stdin() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(b"a.jp\n").unwrap();
+        let file = file.path().to_path_buf();
+        assert_eq!(
+            count_candidates(std::slice::from_ref(&file)).unwrap(),
+            Some(1)
+        );
+        assert_eq!(count_candidates(&[file, PathBuf::from("-")]).unwrap(), None);
+        assert_eq!(count_candidates(&[]).unwrap(), Some(0));
+    }
+
+    #[test]
+    fn candidate_count_matches_the_events() {
+        // A file in std's temp dir, as the CLI would get it, rather than a NamedTempFile.
+        let path = std::env::temp_dir().join(format!(
+            "mailposture-input-count-{}-{:?}.txt",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let text = "\u{feff}#c\r\na.jp\n\u{3000}\n  #x\nb.jp # y\n\u{feff}\na.jp\n\n\u{feff}x\nc..jp\n\u{fffd}\n";
+        std::fs::write(&path, text).unwrap();
+        let paths = [path.clone()];
+        let events = DomainLists::open(&paths).unwrap().count() as u64;
+        let counted = count_candidates(&paths).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(counted, Some(events));
+        assert_eq!(events, 6);
+    }
+
+    #[test]
+    fn duplicates_are_found_by_normalised_name() {
+        let lists = from_bytes(&[(
+            "l",
+            "Example.JP\nexample.jp.\nhttps://example.jp/x\npostmaster@EXAMPLE.jp\n\
+             例え.jp\nxn--r8jz45g.jp\nwww.example.jp\n"
+                .as_bytes(),
+        )]);
+        assert_eq!(
+            summary(lists),
+            [
+                "l:1 domain example.jp None",
+                "l:2 duplicate example.jp",
+                "l:3 duplicate example.jp",
+                "l:4 duplicate example.jp",
+                "l:5 domain xn--r8jz45g.jp Some(Idn)",
+                "l:6 duplicate xn--r8jz45g.jp",
+                "l:7 domain www.example.jp None",
+            ]
+        );
+    }
+
+    #[test]
+    fn messages_name_file_and_line_and_quote_safely() {
         let e = InputError {
             source: Arc::from("list.txt"),
             line: 7,
-            text: "bad\u{7}..name".into(),
+            text: "bad\u{7}..\"name\"\n".into(),
             reason: "empty label".into(),
         };
         assert_eq!(
             e.to_string(),
-            "list.txt:7: empty label (line: \"bad\\u{7}..name\")"
+            "list.txt:7: empty label (text: \"bad\\u{7}..\\\"name\\\"\\n\")"
         );
+        let long = InputError {
+            text: "あ".repeat(200),
+            ..e
+        };
+        assert_eq!(
+            long.to_string(),
+            format!(
+                "list.txt:7: empty label (text: \"{}…\")",
+                "あ".repeat(QUOTE)
+            )
+        );
+        assert_eq!(quote(&"a".repeat(QUOTE)), "a".repeat(QUOTE));
+    }
+
+    #[test]
+    fn rewrites_are_described() {
+        let describe = |line: &str| {
+            let (domain, rewritten) = normalise_line(line).unwrap().unwrap();
+            let rewrite = rewritten.expect("a rewrite");
+            let d = InputDomain {
+                domain,
+                source: Arc::from("list.txt"),
+                line: 3,
+                rewritten: Some(rewrite.clone()),
+            };
+            rewrite.describe(&d)
+        };
+        assert_eq!(
+            describe("https://www.example.co.jp/path"),
+            "list.txt:3: took host \"www.example.co.jp\" from URL \"https://www.example.co.jp/path\""
+        );
+        assert_eq!(
+            describe("<info@example.co.jp>"),
+            "list.txt:3: took domain \"example.co.jp\" from e-mail address \"<info@example.co.jp>\""
+        );
+        assert_eq!(
+            describe("例え.jp"),
+            "list.txt:3: took A-labels \"xn--r8jz45g.jp\" from internationalised name \"例え.jp\""
+        );
+    }
+
+    #[test]
+    fn lists_can_move_to_another_thread() {
+        fn is_send<T: Send>(_: &T) {}
+        let lists = DomainLists::open(&[PathBuf::from("-")]).unwrap();
+        is_send(&lists);
+        assert!(format!("{lists:?}").contains("\"-\""));
     }
 }

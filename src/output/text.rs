@@ -65,8 +65,7 @@ fn spf(out: &mut String, s: &SpfReport) {
     findings(out, "warning", &s.warnings);
     if s.tree.record.is_some() {
         let _ = writeln!(out, "  tree (own lookups / running total):");
-        let mut count = 0;
-        node(out, &s.tree, "  ", "", &mut count);
+        node(out, &s.tree, "  ", "");
     }
 }
 
@@ -77,19 +76,7 @@ fn findings(out: &mut String, label: &str, list: &[Finding]) {
 }
 
 /// One tree line per record, marking the record whose term made the 11th lookup.
-/// `count` is the running lookup total in evaluation order when `n` is entered.
-fn node(out: &mut String, n: &SpfNode, indent: &str, branch: &str, count: &mut u32) {
-    let mut running = *count;
-    let mut crossing = None;
-    for step in &n.steps {
-        running += 1;
-        if running == LOOKUP_LIMIT + 1 {
-            crossing = Some(step.term.as_str());
-        }
-        if let Some(c) = step.child {
-            running += n.children[c].subtree_lookups;
-        }
-    }
+fn node(out: &mut String, n: &SpfNode, indent: &str, branch: &str) {
     let via = n
         .term
         .as_deref()
@@ -101,7 +88,7 @@ fn node(out: &mut String, n: &SpfNode, indent: &str, branch: &str, count: &mut u
         "{indent}{branch}{via}{}  [{} / {}]  {record}",
         n.domain, n.lookups, n.cumulative_lookups
     );
-    if let Some(term) = crossing {
+    if let Some(term) = &n.limit_passed_by {
         let _ = write!(out, "  ← {term} is lookup {}", LOOKUP_LIMIT + 1);
     }
     out.push('\n');
@@ -113,17 +100,14 @@ fn node(out: &mut String, n: &SpfNode, indent: &str, branch: &str, count: &mut u
     for e in &n.errors {
         let _ = writeln!(out, "{child_indent}   ✗ {}: {}", e.kind.as_str(), e.detail);
     }
-    let last_child = n.steps.iter().rev().find_map(|s| s.child);
-    for step in &n.steps {
-        *count += 1;
-        if let Some(c) = step.child {
-            let branch = if Some(c) == last_child {
-                "└─ "
-            } else {
-                "├─ "
-            };
-            node(out, &n.children[c], &child_indent, branch, count);
-        }
+    // Children are in evaluation order, as their terms are.
+    for (i, child) in n.children.iter().enumerate() {
+        let branch = if i + 1 == n.children.len() {
+            "└─ "
+        } else {
+            "├─ "
+        };
+        node(out, child, &child_indent, branch);
     }
 }
 

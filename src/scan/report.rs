@@ -24,7 +24,8 @@
 //!               dangling_includes  include targets without an SPF record
 //!               ip4_addresses IPv4 addresses authorised by ip4 terms in the tree
 //!               tree          {domain, via: root|include|redirect, term, record, all, lookups,
-//!                              void_lookups, cumulative_lookups, errors, warnings,
+//!                              void_lookups, cumulative_lookups, limit_passed_by (the
+//!                              term that is lookup 11, on that node only), errors, warnings,
 //!                              ip4_addresses, children: [...]}
 //! dmarc         status  none | ok | invalid | temperror
 //!               record, records (every v=DMARC1 record found), p, errors [{kind, detail}]

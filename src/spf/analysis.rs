@@ -184,6 +184,7 @@ fn visit(node: &mut SpfNode, eval: &mut Eval, path: &mut Vec<String>) {
         if eval.lookups == LOOKUP_LIMIT + 1 {
             eval.eleventh_lookup = Some(path.join(" → "));
             eval.eleventh_at = eval.errors.len();
+            node.limit_passed_by = Some(step.term.clone());
         }
         if step.void {
             eval.voids += 1;

@@ -162,35 +162,43 @@ impl Expander {
         node.ip4_addresses = ip4_addresses(record);
         // Terms after `all` are never evaluated; `redirect` is ignored when the record
         // has an `all` anywhere (RFC 7208 §6.1) and otherwise evaluated last.
-        let mut evaluated: Vec<(&str, &Mechanism)> = Vec::new();
+        let mut evaluated: Vec<(&str, Action<'_>)> = Vec::new();
         for term in &record.terms {
-            if let TermKind::Directive(_, mechanism) = &term.kind {
-                if matches!(mechanism, Mechanism::All) {
-                    break;
+            match &term.kind {
+                TermKind::Directive(_, Mechanism::All) => break,
+                TermKind::Directive(_, Mechanism::Include(spec)) => {
+                    evaluated.push((&term.text, Action::Follow(spec, Via::Include)));
                 }
-                if mechanism.queries_dns() {
-                    evaluated.push((&term.text, mechanism));
+                TermKind::Directive(_, mechanism) if mechanism.queries_dns() => {
+                    evaluated.push((&term.text, Action::Leaf(mechanism)));
                 }
+                _ => {}
             }
         }
-        let redirect = if has_all {
-            None
-        } else {
-            record.terms.iter().find_map(|t| match &t.kind {
+        if !has_all {
+            let redirect = record.terms.iter().find_map(|t| match &t.kind {
                 TermKind::Modifier(Modifier::Redirect(spec)) => Some((t.text.as_str(), spec)),
                 _ => None,
-            })
-        };
+            });
+            if let Some((term, spec)) = redirect {
+                evaluated.push((term, Action::Follow(spec, Via::Redirect)));
+            }
+        }
 
-        // Leaf terms (a, mx, exists) only need their own query, so ask them all at once;
-        // includes need their subtree in order, because the running lookup count decides
-        // where the walk stops.
-        let leaf_results = join_all(evaluated.iter().map(|(term, mechanism)| {
-            self.leaf(&node.domain, term, mechanism, walk.lookups >= WALK_CAP)
+        // Leaf terms (a, mx, ptr, exists) only need their own query, so ask them all at
+        // once; includes and redirects need their subtree in order, because the running
+        // lookup count decides where the walk stops.
+        let capped = walk.lookups >= WALK_CAP;
+        let domain = node.domain.as_str();
+        let leaf_results = join_all(evaluated.iter().map(|(term, action)| async move {
+            match action {
+                Action::Leaf(mechanism) => Some(self.leaf(domain, term, mechanism, capped).await),
+                Action::Follow(..) => None,
+            }
         }))
         .await;
 
-        for ((term, mechanism), leaf) in evaluated.iter().zip(leaf_results) {
+        for ((term, action), leaf) in evaluated.iter().zip(leaf_results) {
             node.lookups += 1;
             walk.lookups += 1;
             let mut step = Step {
@@ -199,12 +207,12 @@ impl Expander {
                 error: None,
                 child: None,
             };
-            match mechanism {
-                Mechanism::Include(spec) => {
-                    self.follow(node, &mut step, spec, Via::Include, path, walk, share)
+            match (action, leaf) {
+                (Action::Follow(spec, via), _) => {
+                    self.follow(node, &mut step, spec, *via, path, walk, share)
                         .await;
                 }
-                _ => {
+                (Action::Leaf(_), Some(leaf)) => {
                     step.void = leaf.void;
                     if let Some(error) = leaf.error {
                         step.error = Some(node.errors.len());
@@ -217,24 +225,8 @@ impl Expander {
                         truncated(node);
                     }
                 }
+                (Action::Leaf(_), None) => {}
             }
-            if step.void {
-                node.void_lookups += 1;
-            }
-            node.steps.push(step);
-        }
-
-        if let Some((term, spec)) = redirect {
-            node.lookups += 1;
-            walk.lookups += 1;
-            let mut step = Step {
-                term: term.to_owned(),
-                void: false,
-                error: None,
-                child: None,
-            };
-            self.follow(node, &mut step, spec, Via::Redirect, path, walk, share)
-                .await;
             if step.void {
                 node.void_lookups += 1;
             }
@@ -423,6 +415,14 @@ impl Expander {
         }
         leaf
     }
+}
+
+/// What evaluating a DNS-querying term takes.
+enum Action<'a> {
+    /// Its own query only (`a`, `mx`, `ptr`, `exists`).
+    Leaf(&'a Mechanism),
+    /// The target's whole subtree (`include`, `redirect`).
+    Follow(&'a DomainSpec, Via),
 }
 
 #[derive(Default)]

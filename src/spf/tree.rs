@@ -114,6 +114,10 @@ pub struct SpfNode {
     /// Running count of DNS-querying terms, from the root in evaluation order, once this
     /// node and everything under it has been evaluated.
     pub cumulative_lookups: u32,
+    /// The term of this record that is the 11th DNS-querying term of the evaluation,
+    /// where the limit is passed (set by the analysis; absent elsewhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_passed_by: Option<String>,
     /// Errors at this node: its own record, or one of its terms.
     pub errors: Vec<Finding>,
     pub warnings: Vec<Finding>,
@@ -168,6 +172,7 @@ impl SpfNode {
             lookups: 0,
             void_lookups: 0,
             cumulative_lookups: 0,
+            limit_passed_by: None,
             errors: Vec::new(),
             warnings: Vec::new(),
             ip4_addresses: 0,

@@ -12,6 +12,7 @@ use crate::cli::{CheckArgs, DnsArgs, ScanArgs};
 use crate::dns::ResolverSettings;
 use crate::input::{self, DomainLists};
 use crate::output::OutputSpec;
+use crate::progress::Progress;
 use crate::scan::ScanOptions;
 
 /// Where scans go when `--out` is not given.
@@ -20,7 +21,7 @@ pub const DEFAULT_SCANS_DIR: &str = "reports/scans";
 pub struct ScanConfig {
     pub lists: DomainLists,
     pub list_names: Vec<String>,
-    /// Candidate lines in the lists, when all are files (for the progress bar).
+    /// Candidate lines in the lists, when all are files and a progress bar is shown.
     pub total: Option<u64>,
     pub resolver: ResolverSettings,
     pub options: ScanOptions,
@@ -44,7 +45,12 @@ impl ScanConfig {
             Some(other) => bail!("--jsonl takes only `-` (standard output), not {other:?}"),
         };
         let lists = DomainLists::open(&args.lists)?;
-        let total = input::count_candidates(&args.lists).context("reading the lists")?;
+        // Counting reads every list once more: only worth it for a bar someone sees.
+        let total = if Progress::shown(args.quiet) {
+            input::count_candidates(&args.lists).context("reading the lists")?
+        } else {
+            None
+        };
         let dir = match args.out {
             Some(dir) => dir,
             None => default_scan_dir(&args.lists),

@@ -17,9 +17,14 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Whether a bar would be drawn: not with `--quiet`, and only on a terminal.
+    pub fn shown(quiet: bool) -> bool {
+        !quiet && std::io::stderr().is_terminal()
+    }
+
     /// `total` is the number of candidate lines when known (files), `None` for stdin.
     pub fn new(total: Option<u64>, quiet: bool) -> Self {
-        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = Self::shown(quiet).then(|| {
             let bar = match total {
                 Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()),
                 None => ProgressBar::new_spinner(),

@@ -113,10 +113,10 @@ fn is_dmarc_record(text: &str) -> bool {
         return false;
     }
     let value = rest.trim_start_matches([' ', '\t']);
-    value.strip_prefix("DMARC1").is_some_and(|after| {
-        after.trim_start_matches([' ', '\t']).is_empty()
-            || after.trim_start_matches([' ', '\t']).starts_with(';')
-    })
+    value
+        .strip_prefix("DMARC1")
+        .map(|after| after.trim_start_matches([' ', '\t']))
+        .is_some_and(|after| after.is_empty() || after.starts_with(';'))
 }
 
 /// The value of tag `name` in a `tag=value; …` list.

@@ -12,5 +12,6 @@ pub mod input;
 pub mod mx;
 pub mod output;
 pub mod progress;
+pub mod psl;
 pub mod scan;
 pub mod spf;

@@ -7,7 +7,7 @@ mod resolver;
 pub use resolver::{ResolverSettings, build_resolver};
 
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -320,6 +320,15 @@ fn classify<T>(err: &NetError) -> Outcome<T> {
     Outcome::TempFail(TempFail { kind, detail })
 }
 
+/// Whether `name` is an IP address (`192.0.2.1`, `[2001:db8::1]`) rather than a domain name.
+pub fn is_ip_literal(name: &str) -> bool {
+    let bare = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    bare.parse::<IpAddr>().is_ok()
+}
+
 /// Checks that `name` (no trailing dot) can be asked about at all: ASCII, 1–63 octets per
 /// label, at most 253 octets (RFC 1035 §2.3.4). Other characters are left to the DNS,
 /// which holds names such as `_spf.example.net`.
@@ -342,4 +351,25 @@ pub fn check_name(name: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_literals() {
+        for (name, literal) in [
+            ("192.0.2.1", true),
+            ("[192.0.2.1]", true),
+            ("2001:db8::1", true),
+            ("mx.192.0.2.1.example", false),
+            ("192.0.2.1.example", false),
+            ("mx1.example.net", false),
+            ("[mx1.example.net]", false),
+            ("", false),
+        ] {
+            assert_eq!(is_ip_literal(name), literal, "{name}");
+        }
+    }
 }

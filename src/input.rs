@@ -7,7 +7,6 @@ use std::fmt;
 use std::fs::File;
 use std::hash::{DefaultHasher, Hasher as _};
 use std::io::{self, BufRead, BufReader};
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -446,7 +445,7 @@ pub fn normalise_line(line: &str) -> Result<Option<(String, Option<Rewrite>)>, S
             .map_err(|_| format!("not a valid internationalised name: \"{}\"", quote(&host)))?
     };
     let name = ascii.strip_suffix('.').unwrap_or(&ascii);
-    if is_ip_literal(name) {
+    if crate::dns::is_ip_literal(name) {
         return Err("an IP address, not a domain name".into());
     }
     check_domain(name)?;
@@ -468,14 +467,6 @@ fn url_host(line: &str) -> Result<String, String> {
         }
         None => Err("URL without a host".into()),
     }
-}
-
-fn is_ip_literal(name: &str) -> bool {
-    let bare = name
-        .strip_prefix('[')
-        .and_then(|n| n.strip_suffix(']'))
-        .unwrap_or(name);
-    bare.parse::<IpAddr>().is_ok()
 }
 
 /// Checks a lower-case ASCII name without trailing dot: the DNS limits

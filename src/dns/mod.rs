@@ -7,14 +7,15 @@ mod resolver;
 pub use resolver::{ResolverSettings, build_resolver};
 
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use hickory_resolver::TokioResolver;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use hickory_resolver::proto::rr::rdata::CNAME;
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
@@ -35,6 +36,15 @@ impl<T> Outcome<T> {
     /// NXDOMAIN and NODATA are both "void" for SPF (RFC 7208 §4.6.4).
     pub fn is_void(&self) -> bool {
         matches!(self, Self::NxDomain | Self::NoData)
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
+        match self {
+            Self::Answer(t) => Outcome::Answer(f(t)),
+            Self::NxDomain => Outcome::NxDomain,
+            Self::NoData => Outcome::NoData,
+            Self::TempFail(t) => Outcome::TempFail(t),
+        }
     }
 
     /// A short word for reports: `nxdomain`, `nodata`, or the failure.
@@ -94,6 +104,15 @@ pub struct MxRecord {
     pub preference: u16,
     /// The exchange, lower-case, without the trailing dot; `""` for the root (null MX).
     pub exchange: String,
+}
+
+/// The records of an answer, and where the asked name led when it is an alias.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aliased<T> {
+    pub records: Vec<T>,
+    /// When the asked name owns a CNAME, the name its chain ends at (RFC 1034 §3.6.2),
+    /// lower-case, without the trailing dot; `None` when the asked name owns the records.
+    pub canonical: Option<String>,
 }
 
 /// Counters of questions asked, for the scan summary.
@@ -159,15 +178,25 @@ impl Dns {
     }
 
     pub async fn a(&self, name: &str) -> Outcome<Vec<Ipv4Addr>> {
-        self.lookup(name, RecordType::A, |rdata| match rdata {
+        self.a_aliased(name).await.map(|found| found.records)
+    }
+
+    pub async fn aaaa(&self, name: &str) -> Outcome<Vec<Ipv6Addr>> {
+        self.aaaa_aliased(name).await.map(|found| found.records)
+    }
+
+    /// A records at `name`, saying whether `name` is an alias.
+    pub async fn a_aliased(&self, name: &str) -> Outcome<Aliased<Ipv4Addr>> {
+        self.query(name, RecordType::A, |rdata| match rdata {
             RData::A(a) => Some(a.0),
             _ => None,
         })
         .await
     }
 
-    pub async fn aaaa(&self, name: &str) -> Outcome<Vec<Ipv6Addr>> {
-        self.lookup(name, RecordType::AAAA, |rdata| match rdata {
+    /// AAAA records at `name`, saying whether `name` is an alias.
+    pub async fn aaaa_aliased(&self, name: &str) -> Outcome<Aliased<Ipv6Addr>> {
+        self.query(name, RecordType::AAAA, |rdata| match rdata {
             RData::AAAA(a) => Some(a.0),
             _ => None,
         })
@@ -180,6 +209,19 @@ impl Dns {
         rtype: RecordType,
         pick: impl Fn(&RData) -> Option<T>,
     ) -> Outcome<Vec<T>> {
+        self.query(name, rtype, pick)
+            .await
+            .map(|found| found.records)
+    }
+
+    /// The path every question takes: counted, bounded in flight, and mapped by
+    /// [`classify`].
+    async fn query<T>(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        pick: impl Fn(&RData) -> Option<T>,
+    ) -> Outcome<Aliased<T>> {
         let Ok(fqdn) = fqdn(name) else {
             // Callers validate names first; a name hickory still cannot encode cannot
             // exist in the DNS.
@@ -188,18 +230,22 @@ impl Dns {
         self.stats.lookups.fetch_add(1, Ordering::Relaxed);
         // The semaphore is never closed, so acquiring cannot fail.
         let _permit = self.in_flight.acquire().await.ok();
-        let outcome = match self.resolver.lookup(fqdn, rtype).await {
-            // The answer section may also hold the CNAME chain; keep the asked type only.
+        let outcome = match self.resolver.lookup(fqdn.clone(), rtype).await {
+            // The answer section may also hold the CNAME chain (the resolver keeps it:
+            // `preserve_intermediates`); records are the asked type only.
             Ok(lookup) => {
-                let found: Vec<T> = lookup
+                let records: Vec<T> = lookup
                     .answers()
                     .iter()
                     .filter_map(|r| pick(&r.data))
                     .collect();
-                if found.is_empty() {
+                if records.is_empty() {
                     Outcome::NoData
                 } else {
-                    Outcome::Answer(found)
+                    Outcome::Answer(Aliased {
+                        canonical: chain_end(&fqdn, lookup.answers()),
+                        records,
+                    })
                 }
             }
             Err(err) => classify(&err),
@@ -216,6 +262,24 @@ fn fqdn(name: &str) -> Result<Name, String> {
     let mut n = Name::from_ascii(name).map_err(|e| e.to_string())?;
     n.set_fqdn(true);
     Ok(n)
+}
+
+/// Follows the CNAME records of `answers` from `name`: the name the chain ends at, or
+/// `None` when `name` owns no CNAME. Each step takes one record, so a looping chain ends.
+fn chain_end(name: &Name, answers: &[Record]) -> Option<String> {
+    let mut end: Option<&Name> = None;
+    for _ in 0..answers.len() {
+        let at = end.unwrap_or(name);
+        let next = answers.iter().find_map(|r| match &r.data {
+            RData::CNAME(CNAME(target)) if r.name == *at => Some(target),
+            _ => None,
+        });
+        match next {
+            Some(target) => end = Some(target),
+            None => break,
+        }
+    }
+    end.map(display_name)
 }
 
 /// A name as users write it: lower-case, no trailing dot.
@@ -256,6 +320,15 @@ fn classify<T>(err: &NetError) -> Outcome<T> {
     Outcome::TempFail(TempFail { kind, detail })
 }
 
+/// Whether `name` is an IP address (`192.0.2.1`, `[2001:db8::1]`) rather than a domain name.
+pub fn is_ip_literal(name: &str) -> bool {
+    let bare = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    bare.parse::<IpAddr>().is_ok()
+}
+
 /// Checks that `name` (no trailing dot) can be asked about at all: ASCII, 1–63 octets per
 /// label, at most 253 octets (RFC 1035 §2.3.4). Other characters are left to the DNS,
 /// which holds names such as `_spf.example.net`.
@@ -278,4 +351,25 @@ pub fn check_name(name: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_literals() {
+        for (name, literal) in [
+            ("192.0.2.1", true),
+            ("[192.0.2.1]", true),
+            ("2001:db8::1", true),
+            ("mx.192.0.2.1.example", false),
+            ("192.0.2.1.example", false),
+            ("mx1.example.net", false),
+            ("[mx1.example.net]", false),
+            ("", false),
+        ] {
+            assert_eq!(is_ip_literal(name), literal, "{name}");
+        }
+    }
 }

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::mx::MxFinding;
 use crate::output::summary::{ScanSummary, Tally};
 use crate::scan::report::DomainReport;
 use crate::spf::analysis::{LOOKUP_LIMIT, SpfReport};
@@ -42,11 +43,23 @@ pub fn report(r: &DomainReport) -> String {
     let _ = writeln!(out, "\nMX     {}", mx.status.as_str());
     for h in &mx.hosts {
         let name = if h.name.is_empty() { "." } else { &h.name };
-        let _ = writeln!(out, "  {:>5} {name}", h.preference);
+        let line = format!("  {:>5} {name}  {}", h.preference, h.addresses.join(", "));
+        let _ = writeln!(out, "{}", line.trim_end());
+        mx_findings(&mut out, "          error", &h.errors);
     }
-    for e in &mx.errors {
-        let _ = writeln!(out, "  error: {e}");
+    if let Some(implicit) = &mx.implicit_mx {
+        let addresses = match implicit.addresses.as_slice() {
+            [] => "no address".to_owned(),
+            some => some.join(", "),
+        };
+        let _ = writeln!(
+            out,
+            "  no MX: mail goes to {} itself (implicit MX, RFC 5321 §5.1): {addresses}",
+            r.domain
+        );
     }
+    mx_findings(&mut out, "  error", &mx.errors);
+    mx_findings(&mut out, "  warning", &mx.warnings);
     out
 }
 
@@ -72,6 +85,12 @@ fn spf(out: &mut String, s: &SpfReport) {
 fn findings(out: &mut String, label: &str, list: &[Finding]) {
     for f in list {
         let _ = writeln!(out, "  {label} {}: {}", f.kind.as_str(), f.detail);
+    }
+}
+
+fn mx_findings(out: &mut String, label: &str, list: &[MxFinding]) {
+    for f in list {
+        let _ = writeln!(out, "{label} {}: {}", f.kind.as_str(), f.detail);
     }
 }
 

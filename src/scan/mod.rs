@@ -15,7 +15,7 @@ use self::report::{DomainReport, SCHEMA};
 use crate::dmarc::{self, DmarcFinding, DmarcReport, DmarcStatus};
 use crate::dns::Dns;
 use crate::input::{DomainLists, InputEvent};
-use crate::mx::{self, MxReport, MxStatus};
+use crate::mx::{self, MxReport, MxResolver};
 use crate::output::Writer;
 use crate::output::summary::InputCounts;
 use crate::progress::Progress;
@@ -57,15 +57,18 @@ impl Default for ScanOptions {
 pub struct Scanner {
     dns: Dns,
     expander: Expander,
+    mx: MxResolver,
     options: ScanOptions,
 }
 
 impl Scanner {
     pub fn new(dns: Dns, options: ScanOptions) -> Self {
         let expander = Expander::new(dns.clone(), options.memo_capacity);
+        let mx = MxResolver::new(dns.clone(), mx::DEFAULT_HOST_CACHE_CAPACITY);
         Self {
             dns,
             expander,
+            mx,
             options,
         }
     }
@@ -74,7 +77,7 @@ impl Scanner {
     pub async fn scan(&self, domain: &str) -> DomainReport {
         let start = Instant::now();
         let deadline = self.options.domain_timeout;
-        let (spf, dmarc, mx) = tokio::join!(
+        let (spf, dmarc, mut mx) = tokio::join!(
             within(
                 deadline,
                 async { analyse(self.expander.expand(domain).await) },
@@ -83,10 +86,11 @@ impl Scanner {
             within(deadline, dmarc::fetch(&self.dns, domain), || {
                 dmarc_timed_out(domain, deadline)
             }),
-            within(deadline, mx::fetch(&self.dns, domain), || mx_timed_out(
+            within(deadline, self.mx.fetch(domain), || mx_timed_out(
                 domain, deadline
             )),
         );
+        mx::check_null_mx_spf(&mut mx, spf.record.as_deref());
         DomainReport {
             schema: SCHEMA,
             domain: domain.to_owned(),
@@ -135,11 +139,7 @@ fn dmarc_timed_out(domain: &str, limit: Duration) -> DmarcReport {
 }
 
 fn mx_timed_out(domain: &str, limit: Duration) -> MxReport {
-    MxReport {
-        status: MxStatus::Temperror,
-        hosts: Vec::new(),
-        errors: vec![deadline_detail("MX lookup", domain, limit)],
-    }
+    MxReport::temperror(deadline_detail("MX lookup", domain, limit))
 }
 
 /// The current time as RFC 3339 UTC with seconds, e.g. `2026-11-23T07:05:00Z`.

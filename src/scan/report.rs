@@ -29,8 +29,22 @@
 //!                              ip4_addresses, children: [...]}
 //! dmarc         status  none | ok | invalid | temperror
 //!               record, records (every v=DMARC1 record found), p, errors [{kind, detail}]
-//! mx            status  none | ok | null_mx | temperror
-//!               hosts   [{name, preference}] lowest preference first; errors [text]
+//! mx            status  none (no MX) | ok | null_mx (only "MX 0 .", RFC 7505) | temperror (the
+//!                       MX query failed); trouble with one host is in that host's errors
+//!               hosts   [{name, preference, addresses, errors}] by preference, then name;
+//!                       name: lower-case, no trailing dot, "" for a null MX; addresses: the
+//!                       host's A then AAAA addresses, ascending; errors [{kind, detail}]:
+//!                       dangling_mx (no A and no AAAA: NXDOMAIN or NODATA, said in detail)
+//!                       cname_mx (the name is an alias; addresses still listed)
+//!                       ip_literal_mx (an address instead of a name; not looked up)
+//!                       temperror (an A or AAAA lookup failed)
+//!               implicit_mx  null, or when status is none {addresses}: the domain's own A and
+//!                       AAAA addresses, where mail goes without MX (RFC 5321 §5.1)
+//!               errors  [{kind, detail}]: temperror (the MX query, or the implicit MX's
+//!                       address lookup), null_mx_mixed (a null MX among other MX, RFC 7505 §3)
+//!               warnings [{kind, detail}]: null_mx_spf (null MX, SPF not "v=spf1 -all"),
+//!                       no_mail_host (no MX and no address), too_many_hosts (only the first
+//!                       32 hosts by preference were looked up)
 //! ```
 
 use serde::Serialize;

@@ -2,6 +2,8 @@
 //! selects the record and reads its policy; discovery through the organizational domain
 //! and full tag validation come next.
 
+pub mod parse;
+
 use serde::Serialize;
 
 use crate::dns::{Dns, Outcome};

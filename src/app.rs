@@ -10,8 +10,8 @@ use anyhow::Context as _;
 use crate::cli::{Cli, Command};
 use crate::config::{CheckConfig, ScanConfig};
 use crate::dns::Dns;
-use crate::output::summary::ScanSummary;
-use crate::output::{SCAN_JSON, Writer, text};
+use crate::output::summary::{ScanSummary, SummaryFile};
+use crate::output::{SCAN_JSON, SUMMARY_JSON, Writer, text};
 use crate::progress::Progress;
 use crate::scan::report::SCHEMA;
 use crate::scan::{self, ScanOptions, Scanner};
@@ -57,7 +57,7 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
         finished_at: scan::now_rfc3339(),
         elapsed_seconds: elapsed,
         domains_per_second: if elapsed > 0.0 {
-            tally.domains as f64 / elapsed
+            tally.domains() as f64 / elapsed
         } else {
             0.0
         },
@@ -74,14 +74,27 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
         },
         options,
         input,
-        counts: tally,
+        domains: tally.domains(),
         dns_lookups: dns.stats().lookups.load(Ordering::Relaxed),
         dns_temp_failures: dns.stats().temp_failures.load(Ordering::Relaxed),
     };
     let path = config.output.dir.join(SCAN_JSON);
     std::fs::write(&path, serde_json::to_vec_pretty(&summary)?)
         .with_context(|| format!("writing {}", path.display()))?;
-    eprintln!("{}", text::summary(&summary, &config.output.dir));
+    let figures = tally.summary();
+    let file = SummaryFile {
+        tool: summary.tool,
+        version: summary.version,
+        schema: summary.schema,
+        lists: &summary.lists,
+        started_at: &summary.started_at,
+        finished_at: &summary.finished_at,
+        summary: &figures,
+    };
+    let path = config.output.dir.join(SUMMARY_JSON);
+    std::fs::write(&path, serde_json::to_vec_pretty(&file)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("{}", text::summary(&summary, &figures, &config.output.dir));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -90,11 +103,13 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
         concurrency,
         domain_timeout,
         memo_capacity,
+        suffix_list,
     } = &config.options;
     serde_json::json!({
         "concurrency": concurrency.get(),
         "domain_timeout_seconds": domain_timeout.as_secs_f64(),
         "memo_capacity": memo_capacity,
+        "public_suffix_list": suffix_list.origin(),
         "dns_timeout_seconds": config.resolver.timeout.as_secs_f64(),
         "dns_attempts": config.resolver.attempts,
         "dns_cache_size": config.resolver.cache_size,
@@ -105,7 +120,7 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
 
 async fn run_check(config: CheckConfig) -> anyhow::Result<ExitCode> {
     let dns = Dns::from_settings(&config.resolver)?;
-    let scanner = Scanner::new(dns, ScanOptions::default());
+    let scanner = Scanner::new(dns, config.options);
     let report = scanner.scan(&config.domain).await;
     if config.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

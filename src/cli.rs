@@ -54,6 +54,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub dns: DnsArgs,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -67,6 +70,17 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub dns: DnsArgs,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Public Suffix List file for RFC 7489 Organizational Domains, e.g. a fresh copy of
+    /// public_suffix_list.dat [default: the snapshot built into the program].
+    #[arg(long, value_name = "FILE")]
+    pub psl: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

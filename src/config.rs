@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::{CheckArgs, DnsArgs, ScanArgs};
+use crate::cli::{CheckArgs, DnsArgs, PolicyArgs, ScanArgs};
 use crate::dns::ResolverSettings;
 use crate::input::{self, DomainLists};
 use crate::output::OutputSpec;
 use crate::progress::Progress;
+use crate::psl::SuffixList;
 use crate::scan::ScanOptions;
 
 /// Where scans go when `--out` is not given.
@@ -37,6 +38,7 @@ impl ScanConfig {
         let options = ScanOptions {
             concurrency,
             domain_timeout: seconds("--domain-timeout", args.domain_timeout)?,
+            suffix_list: suffix_list(&args.policy)?,
             ..ScanOptions::default()
         };
         let jsonl_stdout = match args.jsonl.as_deref() {
@@ -75,6 +77,7 @@ pub struct CheckConfig {
     pub domain: String,
     pub json: bool,
     pub resolver: ResolverSettings,
+    pub options: ScanOptions,
 }
 
 impl CheckConfig {
@@ -88,7 +91,18 @@ impl CheckConfig {
             domain,
             json: args.json,
             resolver: resolver_settings(&args.dns)?,
+            options: ScanOptions {
+                suffix_list: suffix_list(&args.policy)?,
+                ..ScanOptions::default()
+            },
         })
+    }
+}
+
+fn suffix_list(args: &PolicyArgs) -> anyhow::Result<SuffixList> {
+    match &args.psl {
+        Some(path) => SuffixList::from_file(path),
+        None => Ok(SuffixList::bundled()),
     }
 }
 

@@ -15,3 +15,4 @@ pub mod progress;
 pub mod psl;
 pub mod scan;
 pub mod spf;
+pub mod stats;

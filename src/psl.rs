@@ -14,12 +14,20 @@ const BUNDLED: &str = include_str!("../data/public_suffix_list.dat");
 #[derive(Clone)]
 pub struct SuffixList {
     list: Arc<List>,
+    origin: Arc<str>,
+}
+
+impl std::fmt::Debug for SuffixList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SuffixList")
+    }
 }
 
 impl SuffixList {
     /// The snapshot that ships with the program.
     pub fn bundled() -> Self {
-        Self::parse(BUNDLED).unwrap_or_else(|e| panic!("the bundled suffix list is broken: {e}"))
+        Self::parse(BUNDLED, "built-in snapshot of 2025-05-26")
+            .unwrap_or_else(|e| panic!("the bundled suffix list is broken: {e}"))
     }
 
     /// A list in the publicsuffix.org file format, e.g. a fresh download or Debian's
@@ -27,15 +35,22 @@ impl SuffixList {
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the suffix list {}", path.display()))?;
-        Self::parse(&text).with_context(|| format!("{} is not a suffix list", path.display()))
+        Self::parse(&text, &path.display().to_string())
+            .with_context(|| format!("{} is not a suffix list", path.display()))
     }
 
-    fn parse(text: &str) -> anyhow::Result<Self> {
+    fn parse(text: &str, origin: &str) -> anyhow::Result<Self> {
         let list: List = text.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
         anyhow::ensure!(!list.is_empty(), "no rules");
         Ok(Self {
             list: Arc::new(list),
+            origin: origin.into(),
         })
+    }
+
+    /// Where the list came from, for `scan.json`.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The Organizational Domain of `domain` (lower-case A-labels, no trailing dot) by

@@ -1,20 +1,31 @@
-//! DMARC (RFC 7489): the policy record at `_dmarc.<domain>`. For now this fetches and
-//! selects the record and reads its policy; discovery through the organizational domain
-//! and full tag validation come next.
+//! DMARC: find the policy that covers a domain (its own record, or one higher up),
+//! validate it under RFC 7489 and RFC 9989, and check its report destinations.
+//!
+//! The top-level fields describe the record that covers the domain: the domain's own,
+//! else the one RFC 9989's tree walk finds. `discovery` holds each method's answer, as
+//! receivers of both generations are in service.
 
+pub mod destination;
+pub mod discover;
 pub mod parse;
 
 use serde::Serialize;
 
+use self::destination::{Check, Destination};
+use self::discover::{Discovery, LookupFailure, PolicyLookups, Records, Source};
+use self::parse::{Alignment, Policy, Psd, Reading, Severity};
 use crate::dns::{Dns, Outcome};
+use crate::psl::SuffixList;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DmarcStatus {
-    /// No DMARC record at `_dmarc.<domain>`.
+    /// No DMARC record covers the domain.
     None,
+    /// A record covers the domain and has no errors.
     Ok,
-    /// Records were found but no policy applies (several records, or no valid `p`).
+    /// Records were found but they are at fault: several at one name, or a record that
+    /// does not follow the grammar. `policy` says what receivers make of it.
     Invalid,
     Temperror,
 }
@@ -30,131 +41,381 @@ impl DmarcStatus {
     }
 }
 
-/// A DMARC finding: `{kind, detail}`.
+/// A DMARC finding: `{kind, detail}`, with the tag and value it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DmarcFinding {
     pub kind: &'static str,
     pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl DmarcFinding {
+    fn new(kind: &'static str, detail: String) -> Self {
+        Self {
+            kind,
+            detail,
+            tag: None,
+            value: None,
+        }
+    }
+}
+
+/// One discovery method's answer, and the policy a receiver using it applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MethodResult {
+    #[serde(flatten)]
+    pub discovery: Discovery,
+    pub policy: Option<Policy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Discoveries {
+    pub rfc7489: MethodResult,
+    pub rfc9989: MethodResult,
 }
 
 /// The DMARC part of a domain's record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DmarcReport {
     pub status: DmarcStatus,
-    /// The record, when exactly one was found.
+    /// The record that covers the domain.
     pub record: Option<String>,
-    /// Every TXT record at `_dmarc.<domain>` that begins `v=DMARC1`.
+    /// Every `v=DMARC1` record at the name the record came from (more than one is a fault).
     pub records: Vec<String>,
-    /// The requested policy (`none`, `quarantine`, `reject`), as written.
-    pub p: Option<String>,
+    pub source: Option<Source>,
+    pub policy_domain: Option<String>,
+    /// By RFC 9989 §4.10.2 (a domain with its own record is its own).
+    pub organizational_domain: Option<String>,
+    /// The two discovery methods apply different records or policies.
+    pub discovery_differs: bool,
+    pub discovery: Option<Discoveries>,
+    /// What RFC 9989 receivers apply to mail from the domain itself: `p` of its own
+    /// record, `sp` (existing domain) or `np` (non-existent) of one higher up; null when
+    /// no DMARC processing applies.
+    pub policy: Option<Policy>,
+    /// Effective tag values (RFC 9989 reading; defaults filled in).
+    pub p: Option<Policy>,
+    pub sp: Option<Policy>,
+    pub np: Option<Policy>,
+    /// RFC 7489's `pct` (default 100); historic in RFC 9989.
+    pub pct: Option<u8>,
+    pub t: Option<bool>,
+    /// `pct` below 100 or `t=y`: the policy is not fully applied.
+    pub testing: bool,
+    pub adkim: Option<Alignment>,
+    pub aspf: Option<Alignment>,
+    pub fo: Vec<String>,
+    pub psd: Option<Psd>,
+    pub rua: Vec<Destination>,
+    pub ruf: Vec<Destination>,
     pub errors: Vec<DmarcFinding>,
+    pub warnings: Vec<DmarcFinding>,
 }
 
-/// Fetches and reads `_dmarc.<domain>`.
-pub async fn fetch(dns: &Dns, domain: &str) -> DmarcReport {
-    let name = format!("_dmarc.{domain}");
-    let mut report = DmarcReport {
-        status: DmarcStatus::None,
-        record: None,
-        records: Vec::new(),
-        p: None,
-        errors: Vec::new(),
-    };
-    let txts = match dns.txt(&name).await {
-        Outcome::Answer(txts) => txts,
-        Outcome::TempFail(t) => {
-            report.status = DmarcStatus::Temperror;
-            report.errors.push(DmarcFinding {
-                kind: "temperror",
-                detail: format!("TXT lookup for {name} failed: {t}"),
-            });
-            return report;
+impl DmarcReport {
+    fn empty(status: DmarcStatus) -> Self {
+        Self {
+            status,
+            record: None,
+            records: Vec::new(),
+            source: None,
+            policy_domain: None,
+            organizational_domain: None,
+            discovery_differs: false,
+            discovery: None,
+            policy: None,
+            p: None,
+            sp: None,
+            np: None,
+            pct: None,
+            t: None,
+            testing: false,
+            adkim: None,
+            aspf: None,
+            fo: Vec::new(),
+            psd: None,
+            rua: Vec::new(),
+            ruf: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
         }
-        _ => return report,
-    };
-    // RFC 7489 §6.6.3: records not beginning with "v=DMARC1" are discarded.
-    report.records = txts.into_iter().filter(|t| is_dmarc_record(t)).collect();
-    match report.records.as_slice() {
-        [] => {}
-        [one] => {
-            report.record = Some(one.clone());
-            report.p = tag(one, "p").map(str::to_ascii_lowercase);
-            let valid = matches!(report.p.as_deref(), Some("none" | "quarantine" | "reject"));
-            report.status = if valid {
-                DmarcStatus::Ok
-            } else {
-                DmarcStatus::Invalid
-            };
-            if !valid {
-                report.errors.push(DmarcFinding {
-                    kind: "invalid_policy",
-                    detail: format!("p is {:?}; it must be none, quarantine or reject", report.p),
-                });
+    }
+
+    /// At least one `rua` URI a receiver can use (RFC 3986 syntax; RFC 9989 §4.10.1
+    /// calls this "syntactically valid").
+    pub fn has_usable_rua(&self) -> bool {
+        self.rua.iter().any(|d| d.uri.valid)
+    }
+
+    /// A report for a domain whose lookups could not be finished.
+    pub fn temperror(detail: String) -> Self {
+        let mut report = Self::empty(DmarcStatus::Temperror);
+        report.errors.push(DmarcFinding::new("temperror", detail));
+        report
+    }
+}
+
+/// Discovers and checks DMARC policies; one per scan, shared by all its tasks.
+#[derive(Clone)]
+pub struct DmarcResolver {
+    lookups: PolicyLookups,
+    psl: SuffixList,
+}
+
+impl DmarcResolver {
+    /// Names above the scanned domains whose answers are kept for the whole scan.
+    pub const DEFAULT_SHARED_CAPACITY: u64 = 10_000;
+
+    pub fn new(dns: Dns, psl: SuffixList, shared_capacity: u64) -> Self {
+        Self {
+            lookups: PolicyLookups::new(dns, shared_capacity),
+            psl,
+        }
+    }
+
+    /// Everything about `domain`'s DMARC policy (lower-case, no trailing dot).
+    pub async fn fetch(&self, domain: &str) -> DmarcReport {
+        match self.discover(domain).await {
+            Ok(report) => report,
+            Err(LookupFailure { name, fail }) => {
+                DmarcReport::temperror(format!("TXT lookup for {name} failed: {fail}"))
             }
         }
-        several => {
-            report.status = DmarcStatus::Invalid;
-            report.errors.push(DmarcFinding {
-                kind: "multiple_records",
-                detail: format!(
-                    "{} DMARC records at {name}: no policy applies (RFC 7489 §6.6.3)",
-                    several.len()
+    }
+
+    async fn discover(&self, domain: &str) -> Result<DmarcReport, LookupFailure> {
+        let own = self.lookups.at(domain).await?;
+        let (modern, legacy) = tokio::join!(
+            discover::rfc9989(&self.lookups, domain, &own),
+            discover::rfc7489(&self.lookups, &self.psl, domain, &own),
+        );
+        let (modern, legacy) = (modern?, legacy?);
+        let exists = self.exists(domain, &modern, &legacy).await;
+        let discoveries = Discoveries {
+            rfc9989: MethodResult {
+                policy: applied_policy(&modern, exists, |r| &r.rfc9989),
+                discovery: modern,
+            },
+            rfc7489: MethodResult {
+                policy: applied_policy(&legacy, exists, |r| &r.rfc7489),
+                discovery: legacy,
+            },
+        };
+        let mut report = if own.is_empty() {
+            self.inherited(&discoveries).await
+        } else {
+            self.own(domain, &own).await
+        };
+        let (a, b) = (&discoveries.rfc9989, &discoveries.rfc7489);
+        report.discovery_differs =
+            a.discovery.policy_domain != b.discovery.policy_domain || a.policy != b.policy;
+        report.policy = a.policy;
+        report.discovery = Some(discoveries);
+        Ok(report)
+    }
+
+    /// Whether `domain` exists, which decides between `sp` and `np` for a record found
+    /// higher up (RFC 9989 §4.10.1; Appendix A.4: NXDOMAIN means it does not). Asked
+    /// only when that choice arises; a failed answer counts as existing, the common case.
+    async fn exists(&self, domain: &str, modern: &Discovery, legacy: &Discovery) -> bool {
+        let inherited = [modern, legacy]
+            .iter()
+            .any(|d| d.source == Some(Source::Organizational));
+        !inherited || !matches!(self.lookups.dns().txt(domain).await, Outcome::NxDomain)
+    }
+
+    /// The domain publishes its own record(s).
+    async fn own(&self, domain: &str, own: &Records) -> DmarcReport {
+        let mut report = DmarcReport::empty(DmarcStatus::Ok);
+        report.source = Some(Source::Domain);
+        report.policy_domain = Some(domain.to_owned());
+        report.organizational_domain = Some(domain.to_owned());
+        report.records = own.to_vec();
+        if let [only] = own.as_slice() {
+            self.describe(&mut report, only, domain).await;
+        } else {
+            report.errors.push(DmarcFinding::new(
+                "multiple_records",
+                format!(
+                    "{} DMARC records at _dmarc.{domain}: RFC 7489 §6.6.3 applies no policy; \
+                     RFC 9989 §4.10 discards them all and looks higher up",
+                    own.len()
                 ),
+            ));
+        }
+        report.status = status_of(&report);
+        report
+    }
+
+    /// The domain has no record: the one RFC 9989's walk found, if any.
+    async fn inherited(&self, found: &Discoveries) -> DmarcReport {
+        let modern = &found.rfc9989.discovery;
+        let (Some(text), Some(policy_domain)) = (&modern.record, &modern.policy_domain) else {
+            return DmarcReport::empty(DmarcStatus::None);
+        };
+        let mut report = DmarcReport::empty(DmarcStatus::Ok);
+        report.source = Some(Source::Organizational);
+        report.policy_domain = Some(policy_domain.clone());
+        report.organizational_domain = Some(modern.organizational_domain.clone());
+        report.records = vec![text.clone()];
+        self.describe(&mut report, text, policy_domain).await;
+        report.status = status_of(&report);
+        report
+    }
+
+    /// Fills in the tags, findings and destinations of `text`, published at
+    /// `policy_domain`.
+    async fn describe(&self, report: &mut DmarcReport, text: &str, policy_domain: &str) {
+        let parsed = parse::parse(text);
+        let modern = &parsed.rfc9989;
+        report.record = Some(text.to_owned());
+        report.p = modern.p;
+        report.sp = modern.sp;
+        report.np = modern.np;
+        report.pct = parsed.rfc7489.pct;
+        report.t = modern.t;
+        report.testing = report.pct.is_some_and(|pct| pct < 100) || modern.t == Some(true);
+        report.adkim = Some(modern.adkim);
+        report.aspf = Some(modern.aspf);
+        report.fo.clone_from(&modern.fo);
+        report.psd = modern.psd;
+        for finding in parsed.findings {
+            let list = match finding.severity {
+                Severity::Error => &mut report.errors,
+                Severity::Warning => &mut report.warnings,
+            };
+            list.push(DmarcFinding {
+                kind: finding.kind.as_str(),
+                detail: finding.detail,
+                tag: finding.tag,
+                value: finding.value,
             });
         }
+        report.rua = self.destinations(report, policy_domain, &modern.rua).await;
+        report.ruf = self.destinations(report, policy_domain, &modern.ruf).await;
+        advise(report, &parsed.tags);
     }
-    report
-}
 
-/// `dmarc-version = "v" *WSP "=" *WSP %x44.4d.41.52.43.31` (RFC 7489 §6.4), as the first tag.
-fn is_dmarc_record(text: &str) -> bool {
-    let Some((name, rest)) = text.split_once('=') else {
-        return false;
-    };
-    if !name.trim_matches([' ', '\t']).eq_ignore_ascii_case("v") {
-        return false;
+    async fn destinations(
+        &self,
+        report: &mut DmarcReport,
+        policy_domain: &str,
+        uris: &[parse::ReportUri],
+    ) -> Vec<Destination> {
+        let dns = self.lookups.dns();
+        let checks = futures::future::join_all(
+            uris.iter()
+                .map(|uri| destination::check(dns, &self.psl, policy_domain, uri)),
+        )
+        .await;
+        let mut out = Vec::with_capacity(checks.len());
+        for (destination, check) in checks {
+            let address = destination.uri.uri.clone();
+            match check {
+                Check::Done => {}
+                Check::Unauthorized { query } => report.warnings.push(DmarcFinding::new(
+                    "unauthorized_destination",
+                    format!(
+                        "{address} is outside {policy_domain}'s organization and {query} \
+                         has no v=DMARC1 record: receivers send it no reports (RFC 7489 §7.1)"
+                    ),
+                )),
+                Check::Failed { query, cause } => report.warnings.push(DmarcFinding::new(
+                    "destination_unchecked",
+                    format!("could not check {address}: TXT lookup for {query} failed: {cause}"),
+                )),
+            }
+            out.push(destination);
+        }
+        out
     }
-    let value = rest.trim_start_matches([' ', '\t']);
-    value
-        .strip_prefix("DMARC1")
-        .map(|after| after.trim_start_matches([' ', '\t']))
-        .is_some_and(|after| after.is_empty() || after.starts_with(';'))
 }
 
-/// The value of tag `name` in a `tag=value; …` list.
-fn tag<'a>(text: &'a str, name: &str) -> Option<&'a str> {
-    text.split(';').find_map(|part| {
-        let (k, v) = part.split_once('=')?;
-        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-    })
+/// The policy a receiver using `found`'s method applies to the domain, reading the
+/// record by that method's specification: `p` for the domain's own record, else `sp`
+/// or `np` (RFC 9989 §4.10.1; RFC 7489 has no `np`, so `sp` either way).
+fn applied_policy(
+    found: &Discovery,
+    exists: bool,
+    reading: impl Fn(&parse::Record) -> &Reading,
+) -> Option<Policy> {
+    let record = parse::parse(found.record.as_deref()?);
+    let reading = reading(&record);
+    match found.source? {
+        Source::Domain => reading.p,
+        Source::Organizational if exists => reading.sp,
+        Source::Organizational => reading.np.or(reading.sp),
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Orders policies from weakest (`none`, 0) to strongest (`reject`, 2).
+pub fn strength(policy: Policy) -> u8 {
+    match policy {
+        Policy::None => 0,
+        Policy::Quarantine => 1,
+        Policy::Reject => 2,
+    }
+}
 
-    #[test]
-    fn dmarc_record_selection() {
-        for (text, want) in [
-            ("v=DMARC1; p=none", true),
-            ("v=DMARC1", true),
-            ("v = DMARC1 ; p=reject", true),
-            ("V=DMARC1; p=none", true),
-            ("v=dmarc1; p=none", false),
-            ("v=DMARC10; p=none", false),
-            ("p=none; v=DMARC1", false),
-            ("v=spf1 -all", false),
-        ] {
-            assert_eq!(is_dmarc_record(text), want, "{text}");
+fn status_of(report: &DmarcReport) -> DmarcStatus {
+    if report.errors.is_empty() {
+        DmarcStatus::Ok
+    } else {
+        DmarcStatus::Invalid
+    }
+}
+
+/// Warnings an administrator acts on, beyond the record's grammar.
+fn advise(report: &mut DmarcReport, tags: &[(String, String)]) {
+    let written = |name: &str| tags.iter().any(|(t, _)| t == name);
+    let no_rua = !report.has_usable_rua();
+    let (p, sp, np, pct, t) = (report.p, report.sp, report.np, report.pct, report.t);
+    let mut warn = |kind, detail: String| report.warnings.push(DmarcFinding::new(kind, detail));
+    if p == Some(Policy::None) {
+        warn(
+            "p_none",
+            "p=none: monitoring only, receivers take no action on failing mail".into(),
+        );
+    }
+    if no_rua {
+        warn(
+            "no_rua",
+            "no rua: the domain receives no aggregate reports, so it cannot see who sends as it"
+                .into(),
+        );
+    }
+    let rank = |p: Option<Policy>| p.map(strength);
+    for (tag, value) in [("sp", sp), ("np", np)] {
+        if written(tag) && rank(value) < rank(p) {
+            warn(
+                if tag == "sp" {
+                    "sp_weaker_than_p"
+                } else {
+                    "np_weaker_than_p"
+                },
+                format!(
+                    "{tag}={} is weaker than p={}",
+                    value.map_or("?", Policy::as_str),
+                    p.map_or("?", Policy::as_str)
+                ),
+            );
         }
     }
-
-    #[test]
-    fn policy_tag() {
-        assert_eq!(
-            tag("v=DMARC1; p=Reject; rua=mailto:a@b", "p"),
-            Some("Reject")
+    if let Some(pct) = pct.filter(|pct| *pct < 100) {
+        warn(
+            "pct_below_100",
+            format!(
+                "pct={pct}: RFC 7489 receivers apply the policy to {pct}% of failing mail; RFC 9989 dropped pct"
+            ),
         );
-        assert_eq!(tag("v=DMARC1; sp=none", "p"), None);
+    }
+    if t == Some(true) {
+        warn(
+            "test_mode",
+            "t=y: RFC 9989 receivers apply the policy one level weaker".into(),
+        );
     }
 }

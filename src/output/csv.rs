@@ -3,6 +3,11 @@
 
 use std::io::Write;
 
+use crate::dmarc::DmarcFinding;
+use crate::dmarc::destination::Destination;
+use crate::dmarc::discover::Source;
+use crate::dmarc::parse::Policy;
+use crate::mx::MxReport;
 use crate::scan::report::DomainReport;
 
 /// Column names; a public interface like the JSON field names.
@@ -19,10 +24,22 @@ pub const COLUMNS: &[&str] = &[
     "spf_record",
     "dmarc_status",
     "dmarc_present",
+    "dmarc_source",
+    "dmarc_policy_domain",
+    "dmarc_policy",
     "dmarc_p",
+    "dmarc_sp",
+    "dmarc_np",
+    "dmarc_pct",
+    "dmarc_t",
+    "dmarc_rua",
+    "dmarc_rua_authorized",
+    "dmarc_errors",
+    "dmarc_warnings",
     "dmarc_record",
     "mx_status",
     "mx_hosts",
+    "mx_errors",
 ];
 
 /// Writes rows; lists inside a cell are joined with `; `.
@@ -43,30 +60,39 @@ impl<W: Write> CsvSink<W> {
     }
 
     pub fn write(&mut self, r: &DomainReport) -> csv::Result<()> {
-        let kinds = |v: &mut dyn Iterator<Item = &'static str>| {
-            let mut seen: Vec<&str> = Vec::new();
-            for k in v {
-                if !seen.contains(&k) {
-                    seen.push(k);
-                }
-            }
-            seen.join("; ")
-        };
+        let d = &r.dmarc;
         let row = [
             r.domain.clone(),
             r.scanned_at.clone(),
             r.spf.status.as_str().to_owned(),
-            kinds(&mut r.spf.errors.iter().map(|e| e.kind.as_str())),
+            distinct(r.spf.errors.iter().map(|e| e.kind.as_str().to_owned())),
             r.spf.lookups.to_string(),
             r.spf.void_lookups.to_string(),
             r.spf.all.clone().unwrap_or_default(),
             r.spf.dangling_includes.join("; "),
-            kinds(&mut r.spf.warnings.iter().map(|w| w.kind.as_str())),
+            distinct(r.spf.warnings.iter().map(|w| w.kind.as_str().to_owned())),
             r.spf.record.clone().unwrap_or_default(),
-            r.dmarc.status.as_str().to_owned(),
-            (!r.dmarc.records.is_empty()).to_string(),
-            r.dmarc.p.clone().unwrap_or_default(),
-            r.dmarc.record.clone().unwrap_or_default(),
+            d.status.as_str().to_owned(),
+            (!d.records.is_empty()).to_string(),
+            d.source.map(Source::as_str).unwrap_or_default().to_owned(),
+            d.policy_domain.clone().unwrap_or_default(),
+            policy(d.policy),
+            policy(d.p),
+            policy(d.sp),
+            policy(d.np),
+            d.pct.map(|p| p.to_string()).unwrap_or_default(),
+            d.t.map(|t| if t { "y" } else { "n" })
+                .unwrap_or_default()
+                .to_owned(),
+            d.rua
+                .iter()
+                .map(|r| r.uri.uri.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            rua_authorized(&d.rua),
+            findings(&d.errors),
+            findings(&d.warnings),
+            d.record.clone().unwrap_or_default(),
             r.mx.status.as_str().to_owned(),
             r.mx.hosts
                 .iter()
@@ -79,6 +105,7 @@ impl<W: Write> CsvSink<W> {
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
+            mx_errors(&r.mx),
         ];
         let cells: Vec<_> = row.iter().map(|c| neutralise(c)).collect();
         self.writer.write_record(cells.iter().map(|c| c.as_bytes()))
@@ -87,6 +114,51 @@ impl<W: Write> CsvSink<W> {
     pub fn flush(&mut self) -> std::io::Result<()> {
         self.writer.flush()
     }
+}
+
+fn policy(p: Option<Policy>) -> String {
+    p.map(Policy::as_str).unwrap_or_default().to_owned()
+}
+
+/// `true` when every mailto destination may receive reports, `false` when one may not,
+/// empty when there is nothing to say (no rua, or no check could be made).
+fn rua_authorized(rua: &[Destination]) -> String {
+    let checked: Vec<bool> = rua.iter().filter_map(|d| d.authorized).collect();
+    if checked.is_empty() {
+        String::new()
+    } else {
+        checked.iter().all(|a| *a).to_string()
+    }
+}
+
+/// Distinct kinds, with the tag they concern: `invalid_tag_value:adkim; no_rua`.
+fn findings(list: &[DmarcFinding]) -> String {
+    distinct(list.iter().map(|f| match &f.tag {
+        Some(tag) => format!("{}:{tag}", f.kind),
+        None => f.kind.to_owned(),
+    }))
+}
+
+/// The MX query's error kinds, then each host's as `kind:host`.
+fn mx_errors(mx: &MxReport) -> String {
+    let top = mx.errors.iter().map(|e| e.kind.as_str().to_owned());
+    let hosts = mx.hosts.iter().flat_map(|h| {
+        h.errors
+            .iter()
+            .map(move |e| format!("{}:{}", e.kind.as_str(), h.name))
+    });
+    distinct(top.chain(hosts))
+}
+
+/// The items in first-seen order, each once, joined with `; `.
+fn distinct(items: impl Iterator<Item = String>) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    seen.join("; ")
 }
 
 /// A cell starting with `=`, `+`, `-`, `@`, tab or carriage return is run as a formula

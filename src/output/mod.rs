@@ -14,12 +14,13 @@ use anyhow::Context as _;
 use tokio::sync::mpsc;
 
 use self::csv::CsvSink;
-use self::summary::Tally;
 use crate::scan::report::DomainReport;
+use crate::stats::Tally;
 
 pub const RESULTS_JSONL: &str = "results.jsonl";
 pub const RESULTS_CSV: &str = "results.csv";
 pub const SCAN_JSON: &str = "scan.json";
+pub const SUMMARY_JSON: &str = "summary.json";
 
 /// Records waiting for the writer; a slow disk holds the scan back instead of memory growing.
 const QUEUE: usize = 1024;

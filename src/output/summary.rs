@@ -1,45 +1,9 @@
-//! `scan.json`: what was scanned, how, when, and the counts by status, so that later
-//! scans can be lined up against each other.
-
-use std::collections::BTreeMap;
+//! `scan.json` (what was scanned, how and when, so that later scans can be lined up
+//! against each other) and `summary.json` (the adoption figures of the scan).
 
 use serde::Serialize;
 
-use crate::scan::report::DomainReport;
-
-/// Counts by status, tallied as records are written.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct Tally {
-    pub domains: u64,
-    pub spf: BTreeMap<&'static str, u64>,
-    /// Domains with at least one error of each kind.
-    pub spf_errors: BTreeMap<&'static str, u64>,
-    pub dmarc: BTreeMap<&'static str, u64>,
-    pub dmarc_p: BTreeMap<String, u64>,
-    pub mx: BTreeMap<&'static str, u64>,
-}
-
-impl Tally {
-    pub fn add(&mut self, r: &DomainReport) {
-        self.domains += 1;
-        *self.spf.entry(r.spf.status.as_str()).or_default() += 1;
-        let mut kinds: Vec<&'static str> = r.spf.errors.iter().map(|e| e.kind.as_str()).collect();
-        kinds.sort_unstable();
-        kinds.dedup();
-        for k in kinds {
-            *self.spf_errors.entry(k).or_default() += 1;
-        }
-        *self.dmarc.entry(r.dmarc.status.as_str()).or_default() += 1;
-        if let Some(p) = &r.dmarc.p {
-            *self.dmarc_p.entry(p.clone()).or_default() += 1;
-        }
-        *self.mx.entry(r.mx.status.as_str()).or_default() += 1;
-    }
-
-    pub fn count(map: &BTreeMap<&'static str, u64>, key: &str) -> u64 {
-        map.get(key).copied().unwrap_or(0)
-    }
-}
+use crate::stats::Summary;
 
 /// How the input went.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -65,8 +29,22 @@ pub struct ScanSummary {
     pub resolver: Vec<String>,
     pub options: serde_json::Value,
     pub input: InputCounts,
-    pub counts: Tally,
+    /// Records written: one per distinct valid domain.
+    pub domains: u64,
     /// Questions asked of the resolver library; its cache answers some without the network.
     pub dns_lookups: u64,
     pub dns_temp_failures: u64,
+}
+
+/// The whole of `summary.json`: the scan it belongs to, then the figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryFile<'a> {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub schema: u32,
+    pub lists: &'a [String],
+    pub started_at: &'a str,
+    pub finished_at: &'a str,
+    #[serde(flatten)]
+    pub summary: &'a Summary,
 }

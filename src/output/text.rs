@@ -4,11 +4,15 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::dmarc::DmarcReport;
+use crate::dmarc::discover::Source;
+use crate::dmarc::parse::Policy;
 use crate::mx::MxFinding;
-use crate::output::summary::{ScanSummary, Tally};
+use crate::output::summary::ScanSummary;
 use crate::scan::report::DomainReport;
 use crate::spf::analysis::{LOOKUP_LIMIT, SpfReport};
 use crate::spf::tree::{Finding, SpfNode};
+use crate::stats::{Figure, Summary};
 
 /// The `check` report for one domain.
 pub fn report(r: &DomainReport) -> String {
@@ -16,28 +20,7 @@ pub fn report(r: &DomainReport) -> String {
     let _ = writeln!(out, "{}", r.domain);
     spf(&mut out, &r.spf);
 
-    let dmarc = &r.dmarc;
-    let _ = write!(out, "\nDMARC  {}", dmarc.status.as_str());
-    if let Some(p) = &dmarc.p {
-        let _ = write!(out, "  p={p}");
-    }
-    out.push('\n');
-    match (&dmarc.record, dmarc.records.as_slice()) {
-        (Some(record), _) => {
-            let _ = writeln!(out, "  {record}");
-        }
-        (None, []) => {
-            let _ = writeln!(out, "  no record at _dmarc.{}", r.domain);
-        }
-        (None, several) => {
-            for record in several {
-                let _ = writeln!(out, "  {record}");
-            }
-        }
-    }
-    for e in &dmarc.errors {
-        let _ = writeln!(out, "  error {}: {}", e.kind, e.detail);
-    }
+    dmarc(&mut out, &r.domain, &r.dmarc);
 
     let mx = &r.mx;
     let _ = writeln!(out, "\nMX     {}", mx.status.as_str());
@@ -61,6 +44,59 @@ pub fn report(r: &DomainReport) -> String {
     mx_findings(&mut out, "  error", &mx.errors);
     mx_findings(&mut out, "  warning", &mx.warnings);
     out
+}
+
+fn dmarc(out: &mut String, domain: &str, d: &DmarcReport) {
+    let _ = write!(out, "\nDMARC  {}", d.status.as_str());
+    if let Some(policy) = d.policy {
+        let _ = write!(out, "  policy {}", policy.as_str());
+    }
+    if d.testing {
+        out.push_str(" (testing)");
+    }
+    match (&d.source, &d.policy_domain) {
+        (Some(Source::Organizational), Some(from)) => {
+            let _ = write!(out, "  inherited from _dmarc.{from}");
+        }
+        (None, _) => {
+            let _ = write!(out, "  no record at _dmarc.{domain} or above");
+        }
+        _ => {}
+    }
+    out.push('\n');
+    for record in &d.records {
+        let _ = writeln!(out, "  {record}");
+    }
+    for (tag, list) in [("rua", &d.rua), ("ruf", &d.ruf)] {
+        for dest in list {
+            let verdict = match (dest.external, dest.authorized) {
+                (false, _) => "",
+                (true, Some(true)) => "  external, authorized",
+                (true, Some(false)) => "  external, NOT authorized",
+                (true, None) => "  external, not checked",
+            };
+            let _ = writeln!(out, "  {tag} {}{verdict}", dest.uri.uri);
+        }
+    }
+    if let Some(found) = d.discovery.as_ref().filter(|_| d.discovery_differs) {
+        for (spec, m) in [("RFC 7489", &found.rfc7489), ("RFC 9989", &found.rfc9989)] {
+            let _ = writeln!(
+                out,
+                "  {spec} receivers: policy {} from {}",
+                m.policy.map_or("none applies", Policy::as_str),
+                m.discovery
+                    .policy_domain
+                    .as_deref()
+                    .map_or_else(|| "no record".to_owned(), |p| format!("_dmarc.{p}"))
+            );
+        }
+    }
+    for e in &d.errors {
+        let _ = writeln!(out, "  ✗ {}: {}", e.kind, e.detail);
+    }
+    for w in &d.warnings {
+        let _ = writeln!(out, "  ! {}: {}", w.kind, w.detail);
+    }
 }
 
 fn spf(out: &mut String, s: &SpfReport) {
@@ -130,48 +166,52 @@ fn node(out: &mut String, n: &SpfNode, indent: &str, branch: &str) {
     }
 }
 
-/// The lines printed on stderr at the end of a scan.
-pub fn summary(s: &ScanSummary, dir: &Path) -> String {
-    let c = &s.counts;
-    let pct = |n: u64| {
-        if c.domains == 0 {
-            0.0
-        } else {
-            100.0 * n as f64 / c.domains as f64
-        }
-    };
-    let spf = |k: &str| Tally::count(&c.spf, k);
+/// The table printed on stderr at the end of a scan.
+pub fn summary(s: &ScanSummary, figures: &Summary, dir: &Path) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "scanned {} domains in {:.1}s ({:.0}/s); {} invalid lines skipped, {} duplicates",
-        c.domains,
+        figures.domains,
         s.elapsed_seconds,
         s.domains_per_second,
         s.input.invalid_lines,
         s.input.duplicates
     );
-    let _ = writeln!(
-        out,
-        "SPF: ok {} ({:.1}%), permerror {} ({:.1}%), temperror {}, none {}",
-        spf("ok"),
-        pct(spf("ok")),
-        spf("permerror"),
-        pct(spf("permerror")),
-        spf("temperror"),
-        spf("none")
-    );
-    let dmarc_present =
-        c.domains - Tally::count(&c.dmarc, "none") - Tally::count(&c.dmarc, "temperror");
-    let _ = writeln!(
-        out,
-        "DMARC: present {} ({:.1}%), p=none {}, quarantine {}, reject {}",
-        dmarc_present,
-        pct(dmarc_present),
-        c.dmarc_p.get("none").copied().unwrap_or(0),
-        c.dmarc_p.get("quarantine").copied().unwrap_or(0),
-        c.dmarc_p.get("reject").copied().unwrap_or(0)
-    );
+    let f = &figures.figures;
+    let mut row = |label: &str, figure: &Figure| {
+        let _ = writeln!(
+            out,
+            "  {label:<28} {:>9} / {:<9} {:>5.1}%  of {}",
+            figure.count, figure.of, figure.percent, figure.denominator
+        );
+    };
+    row("SPF present", &f.spf_present);
+    row("SPF ok", &f.spf_ok);
+    row("SPF permerror", &f.spf_permerror);
+    for (kind, figure) in &figures.spf_permerror_by_kind {
+        row(&format!("  first error {kind}"), figure);
+    }
+    row("SPF over 10 lookups", &f.spf_lookup_limit_overrun);
+    row("SPF dangling include", &f.spf_dangling_include);
+    row("DMARC present", &f.dmarc_present);
+    row("DMARC valid", &f.dmarc_valid);
+    row("DMARC policy none", &f.dmarc_policy_none);
+    row("DMARC policy quarantine", &f.dmarc_policy_quarantine);
+    row("DMARC policy reject", &f.dmarc_policy_reject);
+    row("DMARC rua present", &f.dmarc_rua_present);
+    row("null MX", &f.mx_null);
+    row("no MX", &f.mx_none);
+    row("temperror (any part)", &f.temperror);
+    if !figures.top_dangling_includes.is_empty() {
+        let top: Vec<String> = figures
+            .top_dangling_includes
+            .iter()
+            .take(5)
+            .map(|t| format!("{}: {}", t.target, t.domains))
+            .collect();
+        let _ = writeln!(out, "  top dangling includes: {}", top.join(", "));
+    }
     let _ = write!(out, "results in {}", dir.display());
     out
 }

@@ -12,13 +12,14 @@ use futures::StreamExt as _;
 use tokio::sync::mpsc;
 
 use self::report::{DomainReport, SCHEMA};
-use crate::dmarc::{self, DmarcFinding, DmarcReport, DmarcStatus};
+use crate::dmarc::{DmarcReport, DmarcResolver};
 use crate::dns::Dns;
 use crate::input::{DomainLists, InputEvent};
 use crate::mx::{self, MxReport, MxResolver};
 use crate::output::Writer;
 use crate::output::summary::InputCounts;
 use crate::progress::Progress;
+use crate::psl::SuffixList;
 use crate::spf::analysis::{SpfReport, analyse};
 use crate::spf::expand::Expander;
 use crate::spf::tree::{Finding, FindingKind, SpfNode, Via};
@@ -32,6 +33,8 @@ pub struct ScanOptions {
     pub domain_timeout: Duration,
     /// Shared include subtrees kept for reuse across domains.
     pub memo_capacity: u64,
+    /// For RFC 7489 Organizational Domains.
+    pub suffix_list: SuffixList,
 }
 
 impl ScanOptions {
@@ -48,6 +51,7 @@ impl Default for ScanOptions {
             concurrency: NonZeroUsize::new(Self::DEFAULT_CONCURRENCY).unwrap_or(NonZeroUsize::MIN),
             domain_timeout: Self::DEFAULT_DOMAIN_TIMEOUT,
             memo_capacity: Self::DEFAULT_MEMO_CAPACITY,
+            suffix_list: SuffixList::bundled(),
         }
     }
 }
@@ -55,8 +59,8 @@ impl Default for ScanOptions {
 /// Scans single domains; shared by all tasks of a run.
 #[derive(Clone)]
 pub struct Scanner {
-    dns: Dns,
     expander: Expander,
+    dmarc: DmarcResolver,
     mx: MxResolver,
     options: ScanOptions,
 }
@@ -64,10 +68,15 @@ pub struct Scanner {
 impl Scanner {
     pub fn new(dns: Dns, options: ScanOptions) -> Self {
         let expander = Expander::new(dns.clone(), options.memo_capacity);
-        let mx = MxResolver::new(dns.clone(), mx::DEFAULT_HOST_CACHE_CAPACITY);
+        let dmarc = DmarcResolver::new(
+            dns.clone(),
+            options.suffix_list.clone(),
+            DmarcResolver::DEFAULT_SHARED_CAPACITY,
+        );
+        let mx = MxResolver::new(dns, mx::DEFAULT_HOST_CACHE_CAPACITY);
         Self {
-            dns,
             expander,
+            dmarc,
             mx,
             options,
         }
@@ -83,7 +92,7 @@ impl Scanner {
                 async { analyse(self.expander.expand(domain).await) },
                 || { spf_timed_out(domain, deadline) }
             ),
-            within(deadline, dmarc::fetch(&self.dns, domain), || {
+            within(deadline, self.dmarc.fetch(domain), || {
                 dmarc_timed_out(domain, deadline)
             }),
             within(deadline, self.mx.fetch(domain), || mx_timed_out(
@@ -126,16 +135,7 @@ fn spf_timed_out(domain: &str, limit: Duration) -> SpfReport {
 }
 
 fn dmarc_timed_out(domain: &str, limit: Duration) -> DmarcReport {
-    DmarcReport {
-        status: DmarcStatus::Temperror,
-        record: None,
-        records: Vec::new(),
-        p: None,
-        errors: vec![DmarcFinding {
-            kind: "temperror",
-            detail: deadline_detail("DMARC lookup", domain, limit),
-        }],
-    }
+    DmarcReport::temperror(deadline_detail("DMARC discovery", domain, limit))
 }
 
 fn mx_timed_out(domain: &str, limit: Duration) -> MxReport {

@@ -27,8 +27,29 @@
 //!                              void_lookups, cumulative_lookups, limit_passed_by (the
 //!                              term that is lookup 11, on that node only), errors, warnings,
 //!                              ip4_addresses, children: [...]}
-//! dmarc         status  none | ok | invalid | temperror
-//!               record, records (every v=DMARC1 record found), p, errors [{kind, detail}]
+//! dmarc         status  none | ok | invalid (records at fault) | temperror
+//!               record  the record that covers the domain, or null
+//!               records every v=DMARC1 record at the name it came from (2+ is a fault)
+//!               source  domain | organizational | null;  policy_domain  where it was found
+//!               organizational_domain  by RFC 9989 §4.10.2
+//!               policy  what RFC 9989 receivers apply to the domain: none | quarantine |
+//!                       reject | null (no DMARC processing)
+//!               p sp np effective values, defaults filled in;  pct (RFC 7489, default 100)
+//!               t adkim aspf fo psd;  testing  pct < 100 or t=y
+//!               rua ruf [{uri, scheme, valid, address, domain, size_limit, external,
+//!                       authorized: true | false | null}]
+//!               errors [{kind, detail, tag?, value?}]  kinds: multiple_records temperror
+//!                       invalid_tag_value duplicate_tag missing_policy malformed_tag
+//!                       policy_not_second (RFC 7489) invalid_uri invalid_mailto_address
+//!               warnings [{kind, detail, tag?, value?}]  kinds: p_none no_rua
+//!                       sp_weaker_than_p np_weaker_than_p pct_below_100 test_mode
+//!                       unauthorized_destination destination_unchecked unknown_tag
+//!                       historic_tag (pct rf ri, RFC 9989) new_tag (np psd t, RFC 7489)
+//!                       policy_not_second (RFC 9989) non_mailto_uri obsolete_size_limit
+//!                       fo_without_ruf
+//!               discovery_differs  the two methods apply different records or policies
+//!               discovery {rfc7489, rfc9989}: {policy_domain, source,
+//!                       organizational_domain, queries, policy}
 //! mx            status  none (no MX) | ok | null_mx (only "MX 0 .", RFC 7505) | temperror (the
 //!                       MX query failed); trouble with one host is in that host's errors
 //!               hosts   [{name, preference, addresses, errors}] by preference, then name;

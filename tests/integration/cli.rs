@@ -189,9 +189,82 @@ async fn scan_writes_jsonl_csv_and_summary() {
     assert_eq!(summary["input"]["invalid_lines"], 1);
     assert_eq!(summary["input"]["duplicates"], 1);
     assert_eq!(summary["input"]["rewritten"], 2);
-    assert_eq!(summary["counts"]["domains"], 4);
-    assert_eq!(summary["counts"]["spf"]["permerror"], 2);
+    assert_eq!(summary["domains"], 4);
     assert_eq!(summary["schema"], 1);
+}
+
+/// `summary.json` for a list whose answers are known: every figure, its count and its
+/// denominator (issue 4).
+#[tokio::test]
+async fn summary_json_figures_for_a_known_list() {
+    let mut zone = Zone::parse(&format!(
+        "{WORLD}
+sub.good.example.jp.   IN A 192.0.2.5
+"
+    ));
+    // Its SPF and MX questions go unanswered: a temperror, counted apart.
+    zone.silent("slow.example.jp");
+    let dns = DnsFixture::start(zone).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("six.txt");
+    std::fs::write(
+        &list,
+        "dangling.example.jp\ngood.example.jp\nnomail.example.jp\nover.example.jp\n\
+         sub.good.example.jp\nslow.example.jp\n",
+    )
+    .unwrap();
+    let out = dir.path().join("scan");
+    let args = scan_args(&list, &out, &dns, &["--timeout", "0.5", "--attempts", "1"]);
+    let output = run(dir.path(), args).await;
+    dns.stop().await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["domains"], 6);
+    let figure = |name: &str| {
+        let f = &summary["figures"][name];
+        (
+            f["count"].as_u64().unwrap(),
+            f["of"].as_u64().unwrap(),
+            f["percent"].as_f64().unwrap(),
+            f["denominator"].as_str().unwrap().to_owned(),
+        )
+    };
+    let spf = |count, percent| (count, 5, percent, "spf_known".to_owned());
+    let dmarc = |count, percent| (count, 6, percent, "dmarc_known".to_owned());
+    let mx = |count, percent| (count, 5, percent, "mx_known".to_owned());
+    assert_eq!(figure("spf_present"), spf(3, 60.0));
+    assert_eq!(figure("spf_ok"), spf(1, 20.0));
+    assert_eq!(figure("spf_permerror"), spf(2, 40.0));
+    assert_eq!(figure("spf_lookup_limit_overrun"), spf(1, 20.0));
+    assert_eq!(figure("spf_dangling_include"), spf(1, 20.0));
+    // sub.good.example.jp inherits good.example.jp's p=reject.
+    assert_eq!(figure("dmarc_present"), dmarc(3, 50.0));
+    assert_eq!(figure("dmarc_valid"), dmarc(3, 50.0));
+    assert_eq!(figure("dmarc_policy_none"), dmarc(1, 16.7));
+    assert_eq!(figure("dmarc_policy_quarantine"), dmarc(0, 0.0));
+    assert_eq!(figure("dmarc_policy_reject"), dmarc(2, 33.3));
+    assert_eq!(figure("dmarc_rua_present"), dmarc(1, 16.7));
+    assert_eq!(figure("mx_null"), mx(1, 20.0));
+    assert_eq!(figure("mx_none"), mx(2, 40.0));
+    assert_eq!(figure("temperror"), (1, 6, 16.7, "domains".to_owned()));
+    assert_eq!(
+        summary["spf_permerror_by_kind"]["dangling_include"]["count"],
+        1
+    );
+    assert_eq!(
+        summary["spf_permerror_by_kind"]["too_many_lookups"]["count"],
+        1
+    );
+    assert_eq!(
+        summary["top_dangling_includes"],
+        serde_json::json!([{"target": "spf.po.2iij.net", "domains": 1}])
+    );
+    // The same figures, as a table on stderr.
+    assert!(stderr.contains("DMARC policy reject"), "{stderr}");
+    assert!(stderr.contains("spf.po.2iij.net: 1"), "{stderr}");
 }
 
 #[tokio::test]
@@ -289,4 +362,73 @@ async fn check_rejects_a_bad_domain_and_flags() {
     .await;
     assert_eq!(bad_resolver.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad_resolver.stderr).contains("--resolver"));
+}
+
+/// `--psl FILE` replaces the built-in list: once the list knows `newsuffix.test` as a
+/// public suffix, RFC 7489 receivers find the customer's record too and the methods agree.
+#[tokio::test]
+async fn psl_flag_loads_another_suffix_list() {
+    let dns = DnsFixture::from_text(
+        r#"
+shop.customer.newsuffix.test.   IN A   192.0.2.1
+_dmarc.customer.newsuffix.test. IN TXT "v=DMARC1; p=reject; rua=mailto:d@customer.newsuffix.test"
+_dmarc.newsuffix.test.          IN TXT "v=DMARC1; p=none; psd=y"
+"#,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let check = |psl: Option<&str>| {
+        let mut args = vec![
+            "check".to_owned(),
+            "shop.customer.newsuffix.test".into(),
+            "--json".into(),
+            "--resolver".into(),
+            dns.resolver_arg(),
+        ];
+        if let Some(psl) = psl {
+            args.extend(["--psl".to_owned(), psl.to_owned()]);
+        }
+        run(dir.path(), args)
+    };
+    let policy_domains = |output: &std::process::Output| {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let r: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let d = &r["dmarc"]["discovery"];
+        (
+            d["rfc7489"]["policy_domain"].as_str().map(str::to_owned),
+            d["rfc9989"]["policy_domain"].as_str().map(str::to_owned),
+            r["dmarc"]["discovery_differs"].as_bool().unwrap(),
+        )
+    };
+    let built_in = check(None).await;
+    assert_eq!(
+        policy_domains(&built_in),
+        (
+            Some("newsuffix.test".into()),
+            Some("customer.newsuffix.test".into()),
+            true
+        )
+    );
+    std::fs::write(
+        dir.path().join("psl.dat"),
+        "// ===BEGIN PRIVATE DOMAINS===\nnewsuffix.test\ntest\n",
+    )
+    .unwrap();
+    let custom = check(Some("psl.dat")).await;
+    assert_eq!(
+        policy_domains(&custom),
+        (
+            Some("customer.newsuffix.test".into()),
+            Some("customer.newsuffix.test".into()),
+            false
+        )
+    );
+    let missing = check(Some("no-such-file.dat")).await;
+    dns.stop().await;
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-file.dat"));
 }

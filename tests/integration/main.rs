@@ -5,6 +5,8 @@ mod support;
 
 /// The built binary end to end: scan a list, check a domain, read the output files.
 mod cli;
+/// DMARC discovery (both methods), validation and report destinations over real DNS.
+mod dmarc;
 /// MX hosts, null MX, implicit MX and the shared host cache, over real DNS.
 mod mx;
 /// The RFC 7208 conformance suite, scenario by scenario, over real DNS.

@@ -89,6 +89,13 @@ impl Zone {
         self.add(owner, RData::TXT(TXT::from_bytes(strings.to_vec())))
     }
 
+    /// One TXT record holding `text`, split into 255-octet character-strings as a
+    /// publisher would have to.
+    pub fn txt_text(&mut self, owner: &str, text: &str) -> &mut Self {
+        let strings: Vec<&[u8]> = text.as_bytes().chunks(255).collect();
+        self.txt(owner, &strings)
+    }
+
     pub fn a(&mut self, owner: &str, ip: Ipv4Addr) -> &mut Self {
         self.add(owner, RData::A(A(ip)))
     }

@@ -40,3 +40,17 @@ pub fn kinds(report: &SpfReport) -> Vec<&'static str> {
 pub fn warning_kinds(report: &SpfReport) -> Vec<&'static str> {
     report.warnings.iter().map(|e| e.kind.as_str()).collect()
 }
+
+/// Serves `zone`, runs DMARC discovery for `domain` with the bundled suffix list, and
+/// stops the server.
+pub async fn dmarc_report(zone: Zone, domain: &str) -> mailposture::dmarc::DmarcReport {
+    let fixture = DnsFixture::start(zone).await;
+    let resolver = mailposture::dmarc::DmarcResolver::new(
+        fixture.dns(),
+        mailposture::psl::SuffixList::bundled(),
+        100,
+    );
+    let report = resolver.fetch(domain).await;
+    fixture.stop().await;
+    report
+}

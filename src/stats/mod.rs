@@ -1,0 +1,212 @@
+//! Adoption figures: what each per-domain record counts towards, defined once, and the
+//! counts with their denominators for `summary.json` and the end-of-scan table.
+//!
+//! The definitions (also in the README, "Summary figures"): a part of a domain's record
+//! whose status is `temperror` is unknown, so SPF figures are shares of the domains whose
+//! SPF is known, DMARC figures of those whose DMARC is known, MX figures of those whose
+//! MX is known; `temperror` itself is a share of all domains.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::dmarc::parse::Policy;
+use crate::dmarc::{self, DmarcStatus};
+use crate::mx::MxStatus;
+use crate::scan::report::DomainReport;
+use crate::spf::analysis::SpfStatus;
+use crate::spf::tree::FindingKind;
+
+/// How many dangling include targets the summary names.
+pub const TOP_DANGLING: usize = 20;
+
+/// A count and the population it is a share of.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Figure {
+    pub count: u64,
+    pub of: u64,
+    /// `count / of` in percent, one decimal; 0 when `of` is 0.
+    pub percent: f64,
+    /// The name of the population: `domains`, `spf_known`, `dmarc_known`, `mx_known`.
+    pub denominator: &'static str,
+}
+
+impl Figure {
+    fn new(count: u64, of: u64, denominator: &'static str) -> Self {
+        let percent = if of == 0 {
+            0.0
+        } else {
+            (1000.0 * count as f64 / of as f64).round() / 10.0
+        };
+        Self {
+            count,
+            of,
+            percent,
+            denominator,
+        }
+    }
+}
+
+/// The figures of `summary.json`, in the order the README defines them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    pub spf_present: Figure,
+    pub spf_ok: Figure,
+    pub spf_permerror: Figure,
+    pub spf_lookup_limit_overrun: Figure,
+    pub spf_dangling_include: Figure,
+    pub dmarc_present: Figure,
+    pub dmarc_valid: Figure,
+    pub dmarc_policy_none: Figure,
+    pub dmarc_policy_quarantine: Figure,
+    pub dmarc_policy_reject: Figure,
+    pub dmarc_rua_present: Figure,
+    pub mx_null: Figure,
+    pub mx_none: Figure,
+    pub temperror: Figure,
+}
+
+/// The summary of one scan's records.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub domains: u64,
+    pub spf_known: u64,
+    pub dmarc_known: u64,
+    pub mx_known: u64,
+    pub figures: Figures,
+    /// SPF permerror domains by the kind of their first error (the one that decides the
+    /// status), so the kinds add up to `spf_permerror`.
+    pub spf_permerror_by_kind: BTreeMap<&'static str, Figure>,
+    /// The most referenced include targets that publish no SPF record.
+    pub top_dangling_includes: Vec<DanglingTarget>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DanglingTarget {
+    pub target: String,
+    /// Domains whose SPF tree references it.
+    pub domains: u64,
+}
+
+/// Running counts, fed one record at a time so that memory does not grow with the list
+/// (except the dangling targets, one entry per distinct name).
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    domains: u64,
+    spf_known: u64,
+    spf_present: u64,
+    spf_ok: u64,
+    spf_permerror: u64,
+    permerror_kinds: BTreeMap<&'static str, u64>,
+    lookup_limit: u64,
+    dangling: u64,
+    dangling_targets: HashMap<String, u64>,
+    dmarc_known: u64,
+    dmarc_present: u64,
+    dmarc_valid: u64,
+    policy: [u64; 3],
+    rua: u64,
+    mx_known: u64,
+    mx_null: u64,
+    mx_none: u64,
+    temperror: u64,
+}
+
+impl Tally {
+    pub fn add(&mut self, r: &DomainReport) {
+        self.domains += 1;
+        let spf = &r.spf;
+        if spf.status != SpfStatus::Temperror {
+            self.spf_known += 1;
+            // A permerror domain published a v=spf1 record, even a broken one or two.
+            self.spf_present += u64::from(spf.status != SpfStatus::None);
+            self.spf_ok += u64::from(spf.status == SpfStatus::Ok);
+            if spf.status == SpfStatus::Permerror {
+                self.spf_permerror += 1;
+                if let Some(first) = spf.errors.first() {
+                    *self.permerror_kinds.entry(first.kind.as_str()).or_default() += 1;
+                }
+            }
+            let has = |kind| spf.errors.iter().any(|e| e.kind == kind);
+            self.lookup_limit += u64::from(has(FindingKind::TooManyLookups));
+            self.dangling += u64::from(!spf.dangling_includes.is_empty());
+            let mut targets: Vec<&String> = spf.dangling_includes.iter().collect();
+            targets.sort_unstable();
+            targets.dedup();
+            for target in targets {
+                *self.dangling_targets.entry(target.clone()).or_default() += 1;
+            }
+        }
+        let dmarc = &r.dmarc;
+        if dmarc.status != DmarcStatus::Temperror {
+            self.dmarc_known += 1;
+            self.dmarc_present += u64::from(dmarc.status != DmarcStatus::None);
+            self.dmarc_valid += u64::from(dmarc.status == DmarcStatus::Ok);
+            if let Some(policy) = dmarc.policy {
+                self.policy[policy_index(policy)] += 1;
+            }
+            self.rua += u64::from(dmarc.has_usable_rua());
+        }
+        if r.mx.status != MxStatus::Temperror {
+            self.mx_known += 1;
+            self.mx_null += u64::from(r.mx.status == MxStatus::NullMx);
+            self.mx_none += u64::from(r.mx.status == MxStatus::None);
+        }
+        let temperror = spf.status == SpfStatus::Temperror
+            || dmarc.status == DmarcStatus::Temperror
+            || r.mx.status == MxStatus::Temperror;
+        self.temperror += u64::from(temperror);
+    }
+
+    pub fn domains(&self) -> u64 {
+        self.domains
+    }
+
+    pub fn summary(&self) -> Summary {
+        let spf = |n| Figure::new(n, self.spf_known, "spf_known");
+        let dmarc = |n| Figure::new(n, self.dmarc_known, "dmarc_known");
+        let mx = |n| Figure::new(n, self.mx_known, "mx_known");
+        let mut top: Vec<DanglingTarget> = self
+            .dangling_targets
+            .iter()
+            .map(|(target, n)| DanglingTarget {
+                target: target.clone(),
+                domains: *n,
+            })
+            .collect();
+        top.sort_by(|a, b| b.domains.cmp(&a.domains).then(a.target.cmp(&b.target)));
+        top.truncate(TOP_DANGLING);
+        Summary {
+            domains: self.domains,
+            spf_known: self.spf_known,
+            dmarc_known: self.dmarc_known,
+            mx_known: self.mx_known,
+            figures: Figures {
+                spf_present: spf(self.spf_present),
+                spf_ok: spf(self.spf_ok),
+                spf_permerror: spf(self.spf_permerror),
+                spf_lookup_limit_overrun: spf(self.lookup_limit),
+                spf_dangling_include: spf(self.dangling),
+                dmarc_present: dmarc(self.dmarc_present),
+                dmarc_valid: dmarc(self.dmarc_valid),
+                dmarc_policy_none: dmarc(self.policy[policy_index(Policy::None)]),
+                dmarc_policy_quarantine: dmarc(self.policy[policy_index(Policy::Quarantine)]),
+                dmarc_policy_reject: dmarc(self.policy[policy_index(Policy::Reject)]),
+                dmarc_rua_present: dmarc(self.rua),
+                mx_null: mx(self.mx_null),
+                mx_none: mx(self.mx_none),
+                temperror: Figure::new(self.temperror, self.domains, "domains"),
+            },
+            spf_permerror_by_kind: self
+                .permerror_kinds
+                .iter()
+                .map(|(kind, n)| (*kind, spf(*n)))
+                .collect(),
+            top_dangling_includes: top,
+        }
+    }
+}
+
+fn policy_index(policy: Policy) -> usize {
+    usize::from(dmarc::strength(policy))
+}

@@ -92,10 +92,10 @@ fn dmarc(out: &mut String, domain: &str, d: &DmarcReport) {
         }
     }
     for e in &d.errors {
-        let _ = writeln!(out, "  ✗ {}: {}", e.kind, e.detail);
+        let _ = writeln!(out, "  error {}: {}", e.kind, e.detail);
     }
     for w in &d.warnings {
-        let _ = writeln!(out, "  ! {}: {}", w.kind, w.detail);
+        let _ = writeln!(out, "  warning {}: {}", w.kind, w.detail);
     }
 }
 
@@ -182,7 +182,7 @@ pub fn summary(s: &ScanSummary, figures: &Summary, dir: &Path) -> String {
     let mut row = |label: &str, figure: &Figure| {
         let _ = writeln!(
             out,
-            "  {label:<28} {:>9} / {:<9} {:>5.1}%  of {}",
+            "  {label:<32} {:>9} / {:<9} {:>5.1}%  of {}",
             figure.count, figure.of, figure.percent, figure.denominator
         );
     };

@@ -277,18 +277,18 @@ impl MxResolver {
     /// The shared lookup of one host.
     async fn host(&self, name: &str) -> Arc<HostInfo> {
         // A failed lookup comes back as the error, which the cache hands to the requests
-        // waiting on it and then forgets.
-        self.hosts
-            .try_get_with(name.to_owned(), async {
-                let info = resolve(&self.dns, name).await;
-                if info.failed() {
-                    Err(info)
-                } else {
-                    Ok(Arc::new(info))
-                }
-            })
-            .await
-            .unwrap_or_else(|failed| failed)
+        // waiting on it and then forgets. Boxed: the cache's future is large, and inline
+        // it would sit in every domain's task for the task's whole life.
+        Box::pin(self.hosts.try_get_with(name.to_owned(), async {
+            let info = resolve(&self.dns, name).await;
+            if info.failed() {
+                Err(info)
+            } else {
+                Ok(Arc::new(info))
+            }
+        }))
+        .await
+        .unwrap_or_else(|failed| failed)
     }
 }
 

@@ -21,6 +21,17 @@ pub struct Destination {
     pub authorized: Option<bool>,
 }
 
+impl Destination {
+    /// A destination recorded without any check.
+    pub fn unchecked(uri: &ReportUri) -> Self {
+        Self {
+            uri: uri.clone(),
+            external: false,
+            authorized: None,
+        }
+    }
+}
+
 /// What checking a destination found, for the report's warnings.
 pub enum Check {
     Done,
@@ -35,11 +46,7 @@ pub async fn check(
     policy_domain: &str,
     uri: &ReportUri,
 ) -> (Destination, Check) {
-    let mut destination = Destination {
-        uri: uri.clone(),
-        external: false,
-        authorized: None,
-    };
+    let mut destination = Destination::unchecked(uri);
     let Some(host) = uri.domain.as_deref().filter(|_| is_mailto(uri)) else {
         return (destination, Check::Done);
     };

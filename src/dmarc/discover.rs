@@ -98,8 +98,9 @@ impl PolicyLookups {
     /// Like [`Self::at`], through the scan-wide cache. Failures are not kept, so one
     /// timeout does not spread to every later domain under the same parent.
     async fn above(&self, domain: &str) -> Result<Records, LookupFailure> {
-        self.shared
-            .try_get_with(domain.to_owned(), self.at(domain))
+        // Boxed: the cache's future is large, and inline it would sit in every domain's
+        // task for the task's whole life instead of for this one lookup.
+        Box::pin(self.shared.try_get_with(domain.to_owned(), self.at(domain)))
             .await
             .map_err(|e| (*e).clone())
     }

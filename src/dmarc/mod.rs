@@ -91,6 +91,7 @@ pub struct DmarcReport {
     pub organizational_domain: Option<String>,
     /// The two discovery methods apply different records or policies.
     pub discovery_differs: bool,
+    /// Each method's answer, when they differ; null otherwise.
     pub discovery: Option<Discoveries>,
     /// What RFC 9989 receivers apply to mail from the domain itself: `p` of its own
     /// record, `sp` (existing domain) or `np` (non-existent) of one higher up; null when
@@ -158,6 +159,10 @@ impl DmarcReport {
     }
 }
 
+/// Report URIs of one tag whose authorisation is checked: a hostile record listing
+/// thousands would otherwise cost as many queries.
+pub const MAX_CHECKED_DESTINATIONS: usize = 10;
+
 /// Discovers and checks DMARC policies; one per scan, shared by all its tasks.
 #[derive(Clone)]
 pub struct DmarcResolver {
@@ -188,22 +193,7 @@ impl DmarcResolver {
 
     async fn discover(&self, domain: &str) -> Result<DmarcReport, LookupFailure> {
         let own = self.lookups.at(domain).await?;
-        let (modern, legacy) = tokio::join!(
-            discover::rfc9989(&self.lookups, domain, &own),
-            discover::rfc7489(&self.lookups, &self.psl, domain, &own),
-        );
-        let (modern, legacy) = (modern?, legacy?);
-        let exists = self.exists(domain, &modern, &legacy).await;
-        let discoveries = Discoveries {
-            rfc9989: MethodResult {
-                policy: applied_policy(&modern, exists, |r| &r.rfc9989),
-                discovery: modern,
-            },
-            rfc7489: MethodResult {
-                policy: applied_policy(&legacy, exists, |r| &r.rfc7489),
-                discovery: legacy,
-            },
-        };
+        let discoveries = self.both(domain, &own).await?;
         let mut report = if own.is_empty() {
             self.inherited(&discoveries).await
         } else {
@@ -213,8 +203,35 @@ impl DmarcResolver {
         report.discovery_differs =
             a.discovery.policy_domain != b.discovery.policy_domain || a.policy != b.policy;
         report.policy = a.policy;
-        report.discovery = Some(discoveries);
+        // Each method's answer is worth its bytes only where they disagree.
+        report.discovery = report.discovery_differs.then_some(discoveries);
         Ok(report)
+    }
+
+    /// What each discovery method finds for `domain`, every time (the report keeps
+    /// them only when they disagree).
+    pub async fn discoveries(&self, domain: &str) -> Result<Discoveries, LookupFailure> {
+        let own = self.lookups.at(domain).await?;
+        self.both(domain, &own).await
+    }
+
+    async fn both(&self, domain: &str, own: &Records) -> Result<Discoveries, LookupFailure> {
+        let (modern, legacy) = tokio::join!(
+            discover::rfc9989(&self.lookups, domain, own),
+            discover::rfc7489(&self.lookups, &self.psl, domain, own),
+        );
+        let (modern, legacy) = (modern?, legacy?);
+        let exists = self.exists(domain, &modern, &legacy).await;
+        Ok(Discoveries {
+            rfc9989: MethodResult {
+                policy: applied_policy(&modern, exists, |r| &r.rfc9989),
+                discovery: modern,
+            },
+            rfc7489: MethodResult {
+                policy: applied_policy(&legacy, exists, |r| &r.rfc7489),
+                discovery: legacy,
+            },
+        })
     }
 
     /// Whether `domain` exists, which decides between `sp` and `np` for a record found
@@ -306,13 +323,28 @@ impl DmarcResolver {
         uris: &[parse::ReportUri],
     ) -> Vec<Destination> {
         let dns = self.lookups.dns();
+        let (checked, rest) = uris.split_at(uris.len().min(MAX_CHECKED_DESTINATIONS));
         let checks = futures::future::join_all(
-            uris.iter()
+            checked
+                .iter()
                 .map(|uri| destination::check(dns, &self.psl, policy_domain, uri)),
         )
         .await;
-        let mut out = Vec::with_capacity(checks.len());
-        for (destination, check) in checks {
+        if !rest.is_empty() {
+            report.warnings.push(DmarcFinding::new(
+                "destination_unchecked",
+                format!(
+                    "{} report URIs; only the first {MAX_CHECKED_DESTINATIONS} were checked \
+                     (RFC 7489 §6.2 asks receivers to support two)",
+                    uris.len()
+                ),
+            ));
+        }
+        let unchecked = rest
+            .iter()
+            .map(|uri| (Destination::unchecked(uri), Check::Done));
+        let mut out = Vec::with_capacity(uris.len());
+        for (destination, check) in checks.into_iter().chain(unchecked) {
             let address = destination.uri.uri.clone();
             match check {
                 Check::Done => {}

@@ -48,8 +48,8 @@
 //!                       policy_not_second (RFC 9989) non_mailto_uri obsolete_size_limit
 //!                       fo_without_ruf
 //!               discovery_differs  the two methods apply different records or policies
-//!               discovery {rfc7489, rfc9989}: {policy_domain, source,
-//!                       organizational_domain, queries, policy}
+//!               discovery  null, or where the methods differ {rfc7489, rfc9989}:
+//!                       {policy_domain, source, organizational_domain, queries, policy}
 //! mx            status  none (no MX) | ok | null_mx (only "MX 0 .", RFC 7505) | temperror (the
 //!                       MX query failed); trouble with one host is in that host's errors
 //!               hosts   [{name, preference, addresses, errors}] by preference, then name;

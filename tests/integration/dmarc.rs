@@ -8,7 +8,7 @@ use mailposture::dmarc::parse::Policy;
 use mailposture::dmarc::{DmarcFinding, DmarcReport, DmarcStatus};
 use serde::Deserialize;
 
-use crate::support::{Zone, dmarc_report};
+use crate::support::{Zone, dmarc_discoveries, dmarc_report};
 
 fn kinds(list: &[DmarcFinding]) -> Vec<&'static str> {
     list.iter().map(|f| f.kind).collect()
@@ -96,8 +96,9 @@ _dmarc.example.test. IN TXT "v=DMARC1; p=reject; sp=quarantine; rua=mailto:d@exa
     assert_eq!(r.policy_domain.as_deref(), Some("example.test"));
     assert_eq!(r.policy, Some(Policy::Quarantine));
     assert_eq!(r.p, Some(Policy::Reject));
-    assert_eq!(methods(&r), (Some("example.test"), Some("example.test")));
+    // Both methods find example.test's record: the report does not repeat them.
     assert!(!r.discovery_differs);
+    assert_eq!(r.discovery, None);
 }
 
 #[tokio::test]
@@ -129,7 +130,7 @@ _dmarc.example.test. IN TXT "some other text"
     assert_eq!(kinds(&r.errors), ["multiple_records"]);
     assert_eq!(r.records.len(), 2);
     assert_eq!(r.policy, None);
-    assert_eq!(methods(&r), (None, None));
+    assert!(!r.discovery_differs);
 }
 
 #[tokio::test]
@@ -140,14 +141,15 @@ example.test. IN TXT "v=spf1 -all"
 _dmarc.example.test. IN TXT "not a dmarc record"
 "#,
     );
-    let r = dmarc_report(zone, "example.test").await;
+    let r = dmarc_report(zone.clone(), "example.test").await;
     assert_eq!(r.status, DmarcStatus::None);
     assert_eq!(r.policy, None);
-    let d = r.discovery.as_ref().unwrap();
+    let d = dmarc_discoveries(zone, "example.test").await;
     assert_eq!(
         d.rfc9989.discovery.queries,
         ["_dmarc.example.test", "_dmarc.test"]
     );
+    assert_eq!(d.rfc7489.discovery.queries, ["_dmarc.example.test"]);
 }
 
 #[tokio::test]
@@ -313,8 +315,7 @@ async fn rfc9989_discovery_vectors() {
         if exists {
             zone.a(domain, "192.0.2.1".parse().unwrap());
         }
-        let r = dmarc_report(zone, domain).await;
-        let found = &r.discovery.as_ref().expect("discovery").rfc9989;
+        let found = &dmarc_discoveries(zone, domain).await.rfc9989;
         assert_eq!(
             found.discovery.queries, v.rfc9989.queries,
             "{}: queries",
@@ -359,4 +360,25 @@ async fn rfc9989_discovery_vectors() {
     );
     assert_eq!(run + skipped.len(), vectors.len());
     assert!(run >= 25, "only {run} vectors ran");
+}
+
+#[tokio::test]
+async fn a_record_listing_many_destinations_costs_a_bounded_number_of_queries() {
+    let uris: Vec<String> = (0..25)
+        .map(|i| format!("mailto:r@d{i}.other.test"))
+        .collect();
+    let mut zone = Zone::new();
+    zone.txt_text(
+        "_dmarc.example.test",
+        &format!("v=DMARC1; p=reject; rua={}", uris.join(",")),
+    );
+    let r = dmarc_report(zone, "example.test").await;
+    assert_eq!(r.rua.len(), 25);
+    let checked = r.rua.iter().filter(|d| d.authorized.is_some()).count();
+    assert_eq!(
+        checked,
+        mailposture::dmarc::MAX_CHECKED_DESTINATIONS,
+        "{r:#?}"
+    );
+    assert!(kinds(&r.warnings).contains(&"destination_unchecked"));
 }

@@ -27,7 +27,7 @@ pub fn next_loopback() -> Ipv4Addr {
 }
 
 /// The records of the fixture's root zone.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Zone {
     records: BTreeMap<RrKey, RecordSet>,
     silent: HashSet<LowerName>,

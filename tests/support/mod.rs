@@ -54,3 +54,16 @@ pub async fn dmarc_report(zone: Zone, domain: &str) -> mailposture::dmarc::Dmarc
     fixture.stop().await;
     report
 }
+
+/// Serves `zone` and returns what each DMARC discovery method finds for `domain`.
+pub async fn dmarc_discoveries(zone: Zone, domain: &str) -> mailposture::dmarc::Discoveries {
+    let fixture = DnsFixture::start(zone).await;
+    let resolver = mailposture::dmarc::DmarcResolver::new(
+        fixture.dns(),
+        mailposture::psl::SuffixList::bundled(),
+        100,
+    );
+    let found = resolver.discoveries(domain).await;
+    fixture.stop().await;
+    found.unwrap_or_else(|e| panic!("discovery for {domain} failed at {}: {}", e.name, e.fail))
+}

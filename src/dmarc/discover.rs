@@ -143,31 +143,27 @@ pub async fn rfc9989(
     own: &[String],
 ) -> Result<Discovery, LookupFailure> {
     let mut queries = vec![format!("_dmarc.{domain}")];
-    if let Some((text, _)) = usable(own) {
-        // A domain with its own record is treated as its own Organizational Domain
-        // (§4.10.2, first note); finding another would take a walk no policy needs.
+    if let Some((text, record)) = usable(own) {
+        // The policy is the domain's own; the Organizational Domain still takes a walk
+        // from the domain itself (§4.10.2). It is not the policy, so a failed lookup on
+        // the way leaves the domain its own Organizational Domain instead of failing.
+        let mut found = vec![(domain.to_owned(), text.clone(), psd_of(&record))];
+        if found[0].2 == Psd::Unknown {
+            let mut asked = Vec::new();
+            if walk(lookups, domain, &mut found, &mut asked).await.is_err() {
+                found.truncate(1);
+            }
+        }
         return Ok(Discovery {
             policy_domain: Some(domain.to_owned()),
             source: Some(Source::Domain),
-            organizational_domain: domain.to_owned(),
+            organizational_domain: select_organizational(domain, &found),
             queries,
             record: Some(text),
         });
     }
-    // Walk up from the parent, keeping each usable record, until one carries psd=y or
-    // psd=n (steps 5–7).
-    let mut found: Vec<(String, String, Psd)> = Vec::new();
-    for name in walk_names(domain) {
-        queries.push(format!("_dmarc.{name}"));
-        let records = lookups.above(&name).await?;
-        if let Some((text, record)) = usable(&records) {
-            let psd = psd_of(&record);
-            found.push((name, text, psd));
-            if psd != Psd::Unknown {
-                break;
-            }
-        }
-    }
+    let mut found = Vec::new();
+    walk(lookups, domain, &mut found, &mut queries).await?;
     let organizational_domain = select_organizational(domain, &found);
     // §4.10.1: the Organizational Domain's record if there is one, else the Public
     // Suffix Domain's (the psd=y record), else the record at the fewest labels.
@@ -185,8 +181,33 @@ pub async fn rfc9989(
     })
 }
 
+/// A usable record a walk found: its name, text and `psd` value.
+type Found = (String, String, Psd);
+
+/// Walks up from above `domain` (RFC 9989 §4.10 steps 3–7), adding each usable record
+/// to `found` and each name asked to `queries`, until a record carries psd=y or psd=n.
+async fn walk(
+    lookups: &PolicyLookups,
+    domain: &str,
+    found: &mut Vec<Found>,
+    queries: &mut Vec<String>,
+) -> Result<(), LookupFailure> {
+    for name in walk_names(domain) {
+        queries.push(format!("_dmarc.{name}"));
+        let records = lookups.above(&name).await?;
+        if let Some((text, record)) = usable(&records) {
+            let psd = psd_of(&record);
+            found.push((name, text, psd));
+            if psd != Psd::Unknown {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// RFC 9989 §4.10.2 over the records a walk from `start` found, longest name first.
-fn select_organizational(start: &str, found: &[(String, String, Psd)]) -> String {
+fn select_organizational(start: &str, found: &[Found]) -> String {
     for (name, _, psd) in found {
         match psd {
             Psd::No => return name.clone(),

@@ -87,7 +87,7 @@ pub struct DmarcReport {
     pub records: Vec<String>,
     pub source: Option<Source>,
     pub policy_domain: Option<String>,
-    /// By RFC 9989 §4.10.2 (a domain with its own record is its own).
+    /// By RFC 9989 §4.10.2: from a tree walk that starts at the domain itself.
     pub organizational_domain: Option<String>,
     /// The two discovery methods apply different records or policies.
     pub discovery_differs: bool,
@@ -203,6 +203,9 @@ impl DmarcResolver {
         report.discovery_differs =
             a.discovery.policy_domain != b.discovery.policy_domain || a.policy != b.policy;
         report.policy = a.policy;
+        if report.source.is_some() {
+            report.organizational_domain = Some(a.discovery.organizational_domain.clone());
+        }
         // Each method's answer is worth its bytes only where they disagree.
         report.discovery = report.discovery_differs.then_some(discoveries);
         Ok(report)
@@ -249,7 +252,6 @@ impl DmarcResolver {
         let mut report = DmarcReport::empty(DmarcStatus::Ok);
         report.source = Some(Source::Domain);
         report.policy_domain = Some(domain.to_owned());
-        report.organizational_domain = Some(domain.to_owned());
         report.records = own.to_vec();
         if let [only] = own.as_slice() {
             self.describe(&mut report, only, domain).await;
@@ -276,7 +278,6 @@ impl DmarcResolver {
         let mut report = DmarcReport::empty(DmarcStatus::Ok);
         report.source = Some(Source::Organizational);
         report.policy_domain = Some(policy_domain.clone());
-        report.organizational_domain = Some(modern.organizational_domain.clone());
         report.records = vec![text.clone()];
         self.describe(&mut report, text, policy_domain).await;
         report.status = status_of(&report);

@@ -183,6 +183,24 @@ async fn scan_writes_jsonl_csv_and_summary() {
         "too_many_lookups"
     );
     assert_eq!(&rows["nomail.example.jp"][col("dmarc_present")], "false");
+    // The DMARC and MX columns.
+    assert_eq!(&good[col("dmarc_source")], "domain");
+    assert_eq!(&good[col("dmarc_policy")], "reject");
+    assert_eq!(&good[col("dmarc_sp")], "reject");
+    assert_eq!(&good[col("dmarc_pct")], "100");
+    assert_eq!(&good[col("dmarc_t")], "n");
+    assert_eq!(&good[col("dmarc_warnings")], "no_rua");
+    assert_eq!(&good[col("dmarc_rua_authorized")], "");
+    let dangling = &rows["dangling.example.jp"];
+    assert_eq!(&dangling[col("dmarc_rua")], "mailto:d@dangling.example.jp");
+    assert_eq!(&dangling[col("dmarc_rua_authorized")], "true");
+    assert_eq!(&dangling[col("dmarc_warnings")], "p_none");
+    // MX hosts without addresses, each named.
+    assert_eq!(
+        &good[col("mx_errors")],
+        "dangling_mx:mx1.good.example.jp; dangling_mx:mx2.good.example.jp"
+    );
+    assert_eq!(&rows["nomail.example.jp"][col("mx_status")], "null_mx");
 
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("scan.json")).unwrap()).unwrap();

@@ -14,5 +14,6 @@ pub mod output;
 pub mod progress;
 pub mod psl;
 pub mod scan;
+pub mod smtp;
 pub mod spf;
 pub mod stats;

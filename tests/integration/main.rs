@@ -11,5 +11,7 @@ mod dmarc;
 mod mx;
 /// The RFC 7208 conformance suite, scenario by scenario, over real DNS.
 mod rfc7208_suite;
+/// The STARTTLS probe against an in-process SMTP server, hostile ones included.
+mod smtp;
 /// SPF expansion and verdicts over real DNS, one case per error kind.
 mod spf;

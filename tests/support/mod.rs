@@ -1,4 +1,4 @@
-//! Shared test support: the DNS fixture and helpers to run the analysers and the binary.
+//! Shared test support: the DNS and SMTP fixtures and helpers to run the analysers and the binary.
 
 #![allow(
     dead_code,
@@ -8,11 +8,13 @@
 
 pub mod cmd;
 pub mod dns;
+pub mod smtp;
 
 use mailposture::spf::analysis::{SpfReport, analyse};
 use mailposture::spf::expand::Expander;
 
 pub use self::dns::{DnsFixture, Zone};
+pub use self::smtp::{Behaviour, SmtpConfig, SmtpServer, TestPki, self_signed};
 
 /// Serves `zone`, analyses `domain`'s SPF twice — without and with the shared subtree
 /// memo, which must not change the result — and stops the server.

@@ -230,3 +230,69 @@ async fn record_serialises_in_snake_case() {
     assert_eq!(json["status"], "protocol_error");
     assert_eq!(json["phase"], "greeting");
 }
+
+#[tokio::test]
+async fn tls_1_2() {
+    let pki = TestPki::new();
+    let config = SmtpConfig {
+        tls12_only: true,
+        ..SmtpConfig::with_tls(pki.leaf(MX))
+    };
+    let (result, _) = probe_server(13, config, &pki).await;
+    assert_eq!(result.status, StarttlsStatus::Ok, "{result:?}");
+    assert_eq!(result.tls_version.as_deref(), Some("TLSv1.2"));
+    // rcgen's default key is ECDSA P-256.
+    let cipher = result.cipher.unwrap();
+    assert!(cipher.starts_with("TLS_ECDHE_ECDSA_WITH_"), "{cipher}");
+    assert!(result.cert.unwrap().valid);
+}
+
+#[tokio::test]
+async fn old_tls_only() {
+    let pki = TestPki::new();
+    let config = SmtpConfig::behaving(Behaviour::AlertAfterStarttls);
+    let (result, _) = probe_server(14, config, &pki).await;
+    assert_eq!(result.status, StarttlsStatus::HandshakeFailed, "{result:?}");
+    assert_eq!(result.phase, Some(Phase::Handshake));
+    assert_eq!(result.error.as_deref(), Some("protocol_version"));
+    assert_eq!(result.advertised, Some(true));
+    assert_eq!(result.cert, None);
+}
+
+#[tokio::test]
+async fn starttls_declined() {
+    let pki = TestPki::new();
+    let config = SmtpConfig::behaving(Behaviour::RefuseStarttls);
+    let (result, _) = probe_server(15, config, &pki).await;
+    assert_eq!(result.status, StarttlsStatus::Refused, "{result:?}");
+    assert_eq!(result.phase, Some(Phase::Starttls));
+    assert_eq!(result.error.as_deref(), Some("454 4.7.0 TLS not available"));
+}
+
+#[tokio::test]
+async fn plaintext_after_starttls_reply() {
+    let pki = TestPki::new();
+    let config = SmtpConfig::behaving(Behaviour::InjectAfterStarttls);
+    let (result, _) = probe_server(16, config, &pki).await;
+    assert_eq!(result.status, StarttlsStatus::ProtocolError, "{result:?}");
+    assert_eq!(result.phase, Some(Phase::Starttls));
+}
+
+#[tokio::test]
+async fn greeting_554() {
+    let pki = TestPki::new();
+    let config = SmtpConfig {
+        greeting_code: Some(554),
+        greeting: vec!["5.7.1 no SMTP service for you".into()],
+        ..SmtpConfig::with_capabilities(&["STARTTLS"])
+    };
+    let (result, commands) = probe_server(17, config, &pki).await;
+    assert_eq!(result.status, StarttlsStatus::Refused, "{result:?}");
+    assert_eq!(result.phase, Some(Phase::Greeting));
+    assert_eq!(
+        result.error.as_deref(),
+        Some("554 5.7.1 no SMTP service for you")
+    );
+    assert_eq!(result.banner, None);
+    assert!(commands.is_empty(), "{commands:?}");
+}

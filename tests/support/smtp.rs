@@ -40,6 +40,25 @@ pub enum Behaviour {
     Dribble,
     /// Sends a greeting line that does not end (bounded at [`ENDLESS_KIB`] KiB).
     EndlessLine,
+    /// Offers STARTTLS but answers it with 454.
+    RefuseStarttls,
+    /// Answers STARTTLS with 220 and, in the same write, a further reply: plaintext
+    /// the client would read as if it came inside TLS.
+    InjectAfterStarttls,
+    /// Answers STARTTLS with 220, then the ClientHello with a fatal protocol_version
+    /// alert, as a server that speaks only TLS 1.0 or 1.1 does.
+    AlertAfterStarttls,
+}
+
+impl Behaviour {
+    /// Whether the behaviour is about STARTTLS, so the server offers it without a
+    /// certificate.
+    fn fakes_starttls(self) -> bool {
+        matches!(
+            self,
+            Self::RefuseStarttls | Self::InjectAfterStarttls | Self::AlertAfterStarttls
+        )
+    }
 }
 
 /// A certificate chain (end-entity first) and its key.
@@ -50,12 +69,16 @@ pub struct TlsIdentity {
 
 #[derive(Default)]
 pub struct SmtpConfig {
-    /// Greeting lines: a multi-line 220 when there are several.
+    /// Greeting lines: a multi-line reply when there are several.
     pub greeting: Vec<String>,
+    /// The greeting's code, 220 when `None`; the server hangs up after any other.
+    pub greeting_code: Option<u16>,
     /// EHLO extension keywords, after the first line of the reply.
     pub capabilities: Vec<String>,
     /// Offered with STARTTLS when `capabilities` lists it.
     pub tls: Option<TlsIdentity>,
+    /// Only TLS 1.2, no 1.3.
+    pub tls12_only: bool,
     pub behaviour: Option<Behaviour>,
 }
 
@@ -65,8 +88,7 @@ impl SmtpConfig {
         Self {
             greeting: vec!["mx.test.example ESMTP test".into()],
             capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
-            tls: None,
-            behaviour: None,
+            ..Self::default()
         }
     }
 
@@ -104,8 +126,13 @@ impl SmtpServer {
         let (stop, mut stopped) = oneshot::channel();
         let acceptor = config.tls.as_ref().map(|identity| {
             let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let versions: &[&rustls::SupportedProtocolVersion] = if config.tls12_only {
+                &[&rustls::version::TLS12]
+            } else {
+                rustls::DEFAULT_VERSIONS
+            };
             let tls = rustls::ServerConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
+                .with_protocol_versions(versions)
                 .unwrap()
                 .with_no_client_auth()
                 .with_single_cert(identity.chain.clone(), identity.key.clone_key())
@@ -199,11 +226,12 @@ impl Peer {
                 }
                 return;
             }
-            Behaviour::Normal | Behaviour::Dribble => {}
+            _ => {}
         }
         let mut conn = BufReader::new(tcp);
-        let greeting = reply(220, &self.config.greeting);
-        if conn.get_mut().write_all(greeting.as_bytes()).await.is_err() {
+        let code = self.config.greeting_code.unwrap_or(220);
+        let greeting = reply(code, &self.config.greeting);
+        if conn.get_mut().write_all(greeting.as_bytes()).await.is_err() || code != 220 {
             return;
         }
         if !matches!(self.dialogue(&mut conn, false).await, Next::Starttls) {
@@ -242,7 +270,8 @@ impl Peer {
                 .next()
                 .unwrap_or("")
                 .to_ascii_uppercase();
-            let offers_tls = self.acceptor.is_some() && !in_tls;
+            let behaviour = self.config.behaviour.unwrap_or(Behaviour::Normal);
+            let offers_tls = !in_tls && (self.acceptor.is_some() || behaviour.fakes_starttls());
             let answer = match verb.as_str() {
                 "EHLO" => {
                     let mut lines = vec!["mx.test.example greets you".to_owned()];
@@ -260,10 +289,26 @@ impl Peer {
                     }
                     text
                 }
-                "STARTTLS" if offers_tls => {
-                    let _ = conn.get_mut().write_all(b"220 2.0.0 go ahead\r\n").await;
-                    return Next::Starttls;
-                }
+                "STARTTLS" if offers_tls => match behaviour {
+                    Behaviour::RefuseStarttls => "454 4.7.0 TLS not available\r\n".to_owned(),
+                    Behaviour::InjectAfterStarttls => {
+                        let both = b"220 2.0.0 go ahead\r\n250 2.0.0 injected\r\n";
+                        let _ = conn.get_mut().write_all(both).await;
+                        return Next::Done;
+                    }
+                    Behaviour::AlertAfterStarttls => {
+                        let _ = conn.get_mut().write_all(b"220 2.0.0 go ahead\r\n").await;
+                        let mut hello = [0; 512];
+                        let _ = tokio::time::timeout(IDLE, conn.read(&mut hello)).await;
+                        // A TLS 1.0 alert record: fatal (2), protocol_version (70).
+                        let _ = conn.get_mut().write_all(&[0x15, 3, 1, 0, 2, 2, 70]).await;
+                        return Next::Done;
+                    }
+                    _ => {
+                        let _ = conn.get_mut().write_all(b"220 2.0.0 go ahead\r\n").await;
+                        return Next::Starttls;
+                    }
+                },
                 "QUIT" => {
                     let _ = conn.get_mut().write_all(b"221 2.0.0 bye\r\n").await;
                     return Next::Done;

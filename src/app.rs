@@ -104,6 +104,7 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
         domain_timeout,
         memo_capacity,
         suffix_list,
+        starttls,
     } = &config.options;
     serde_json::json!({
         "concurrency": concurrency.get(),
@@ -115,6 +116,13 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
         "dns_cache_size": config.resolver.cache_size,
         "dns_in_flight": config.resolver.max_in_flight,
         "csv_bom": config.output.csv_bom,
+        "starttls": starttls.as_ref().map(|s| serde_json::json!({
+            "hosts": format!("{:?}", s.hosts).to_lowercase(),
+            "smtp_concurrency": s.concurrency.get(),
+            "smtp_per_address": s.per_address.get(),
+            "helo": s.settings.helo,
+            "port": s.settings.port,
+        })),
     })
 }
 

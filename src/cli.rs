@@ -57,6 +57,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
 }
 
 #[derive(Debug, Args)]
@@ -73,6 +76,37 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SmtpArgs {
+    /// Do not connect to MX hosts to probe STARTTLS.
+    #[arg(long)]
+    pub no_starttls: bool,
+
+    /// Which MX hosts to probe: the lowest-preference ones, or all.
+    #[arg(long, value_enum, default_value_t = crate::smtp::prober::MxSelection::Primary)]
+    pub starttls_mx: crate::smtp::prober::MxSelection,
+
+    /// Name sent in EHLO [default: this machine's host name]. Receivers check it: many
+    /// slow down or refuse a client whose EHLO name is not a name that resolves to it.
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
+
+    /// SMTP connections open at once to one MX address.
+    #[arg(long, value_name = "N", default_value_t = crate::smtp::prober::StarttlsOptions::DEFAULT_PER_ADDRESS)]
+    pub smtp_per_address: usize,
+
+    /// SMTP connections open at once over the whole scan.
+    #[arg(long, value_name = "N", default_value_t = crate::smtp::prober::StarttlsOptions::DEFAULT_CONCURRENCY)]
+    pub smtp_concurrency: usize,
+
+    /// Port of the MX hosts' SMTP service (25; another only for tests).
+    #[arg(long, value_name = "PORT", default_value_t = 25)]
+    pub smtp_port: u16,
 }
 
 #[derive(Debug, Args)]

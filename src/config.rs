@@ -8,13 +8,15 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::{CheckArgs, DnsArgs, PolicyArgs, ScanArgs};
+use crate::cli::{CheckArgs, DnsArgs, PolicyArgs, ScanArgs, SmtpArgs};
 use crate::dns::ResolverSettings;
 use crate::input::{self, DomainLists};
 use crate::output::OutputSpec;
 use crate::progress::Progress;
 use crate::psl::SuffixList;
 use crate::scan::ScanOptions;
+use crate::smtp::ProbeSettings;
+use crate::smtp::prober::StarttlsOptions;
 
 /// Where scans go when `--out` is not given.
 pub const DEFAULT_SCANS_DIR: &str = "reports/scans";
@@ -39,6 +41,7 @@ impl ScanConfig {
             concurrency,
             domain_timeout: seconds("--domain-timeout", args.domain_timeout)?,
             suffix_list: suffix_list(&args.policy)?,
+            starttls: starttls(&args.smtp)?,
             ..ScanOptions::default()
         };
         let jsonl_stdout = match args.jsonl.as_deref() {
@@ -93,10 +96,48 @@ impl CheckConfig {
             resolver: resolver_settings(&args.dns)?,
             options: ScanOptions {
                 suffix_list: suffix_list(&args.policy)?,
+                starttls: starttls(&args.smtp)?,
                 ..ScanOptions::default()
             },
         })
     }
+}
+
+fn starttls(args: &SmtpArgs) -> anyhow::Result<Option<StarttlsOptions>> {
+    if args.no_starttls {
+        return Ok(None);
+    }
+    let concurrency = NonZeroUsize::new(args.smtp_concurrency)
+        .context("--smtp-concurrency must be at least 1")?;
+    let per_address = NonZeroUsize::new(args.smtp_per_address)
+        .context("--smtp-per-address must be at least 1")?;
+    let helo = match &args.helo {
+        Some(name) => name.clone(),
+        None => host_name().context("no host name found for EHLO: give one with --helo")?,
+    };
+    // It goes into an SMTP command line: a line break would start another command.
+    if helo.is_empty() || helo.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        bail!("--helo {helo:?} is not a host name");
+    }
+    Ok(Some(StarttlsOptions {
+        settings: ProbeSettings {
+            port: args.smtp_port,
+            helo,
+            ..ProbeSettings::default()
+        },
+        concurrency,
+        per_address,
+        hosts: args.starttls_mx,
+    }))
+}
+
+/// The machine's host name, as the kernel has it.
+fn host_name() -> Option<String> {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
 }
 
 fn suffix_list(args: &PolicyArgs) -> anyhow::Result<SuffixList> {

@@ -11,6 +11,7 @@ use moka::future::Cache;
 use serde::Serialize;
 
 use crate::dns::{Aliased, Dns, MxRecord, Outcome, is_ip_literal};
+use crate::smtp::prober::{HostStarttls, Rollup};
 
 /// Distinct MX hosts kept for reuse across domains. A few hundred provider hosts serve
 /// most domains; the bound keeps a zone scan, where most hosts are one domain's own,
@@ -113,6 +114,8 @@ pub struct MxHost {
     /// IPv4 then IPv6 addresses, each in ascending order.
     pub addresses: Vec<String>,
     pub errors: Vec<MxFinding>,
+    /// The STARTTLS probe of one of its addresses; null when not probed.
+    pub starttls: Option<HostStarttls>,
 }
 
 /// The domain itself as its mail host, when it has no MX (RFC 5321 §5.1).
@@ -133,6 +136,8 @@ pub struct MxReport {
     pub implicit_mx: Option<ImplicitMx>,
     pub errors: Vec<MxFinding>,
     pub warnings: Vec<MxFinding>,
+    /// STARTTLS across the probed hosts; null when probing is off.
+    pub starttls: Option<Rollup>,
 }
 
 impl MxReport {
@@ -143,6 +148,7 @@ impl MxReport {
             implicit_mx: None,
             errors: Vec::new(),
             warnings: Vec::new(),
+            starttls: None,
         }
     }
 
@@ -216,6 +222,7 @@ impl MxResolver {
                 preference: r.preference,
                 addresses: Vec::new(),
                 errors: Vec::new(),
+                starttls: None,
             })
             .collect();
         hosts.sort_by(|a, b| (a.preference, &a.name).cmp(&(b.preference, &b.name)));

@@ -9,6 +9,8 @@ use crate::dmarc::discover::Source;
 use crate::dmarc::parse::Policy;
 use crate::mx::MxReport;
 use crate::scan::report::DomainReport;
+use crate::smtp::Starttls;
+use crate::smtp::prober::Rollup;
 
 /// Column names; a public interface like the JSON field names.
 pub const COLUMNS: &[&str] = &[
@@ -40,6 +42,9 @@ pub const COLUMNS: &[&str] = &[
     "mx_status",
     "mx_hosts",
     "mx_errors",
+    "starttls",
+    "starttls_tls_versions",
+    "starttls_cert_valid",
 ];
 
 /// Writes rows; lists inside a cell are joined with `; `.
@@ -106,6 +111,12 @@ impl<W: Write> CsvSink<W> {
                 .collect::<Vec<_>>()
                 .join("; "),
             mx_errors(&r.mx),
+            r.mx.starttls
+                .map(Rollup::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            distinct(probes(&r.mx).filter_map(|s| s.tls_version.clone())),
+            cert_valid(&r.mx),
         ];
         let cells: Vec<_> = row.iter().map(|c| neutralise(c)).collect();
         self.writer.write_record(cells.iter().map(|c| c.as_bytes()))
@@ -148,6 +159,26 @@ fn mx_errors(mx: &MxReport) -> String {
             .map(move |e| format!("{}:{}", e.kind.as_str(), h.name))
     });
     distinct(top.chain(hosts))
+}
+
+/// The STARTTLS probes of the domain's MX hosts.
+fn probes(mx: &MxReport) -> impl Iterator<Item = &Starttls> {
+    mx.hosts
+        .iter()
+        .filter_map(|h| h.starttls.as_ref().map(|s| s.result.as_ref()))
+}
+
+/// `true` when every certificate seen verifies for its MX name, `false` when one does
+/// not, empty when no handshake got a certificate.
+fn cert_valid(mx: &MxReport) -> String {
+    let seen: Vec<bool> = probes(mx)
+        .filter_map(|s| s.cert.as_ref().map(|c| c.valid))
+        .collect();
+    if seen.is_empty() {
+        String::new()
+    } else {
+        seen.iter().all(|v| *v).to_string()
+    }
 }
 
 /// The items in first-seen order, each once, joined with `; `.

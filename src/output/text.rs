@@ -10,6 +10,7 @@ use crate::dmarc::parse::Policy;
 use crate::mx::MxFinding;
 use crate::output::summary::ScanSummary;
 use crate::scan::report::DomainReport;
+use crate::smtp::prober::HostStarttls;
 use crate::spf::analysis::{LOOKUP_LIMIT, SpfReport};
 use crate::spf::tree::{Finding, SpfNode};
 use crate::stats::{Figure, Summary};
@@ -23,12 +24,19 @@ pub fn report(r: &DomainReport) -> String {
     dmarc(&mut out, &r.domain, &r.dmarc);
 
     let mx = &r.mx;
-    let _ = writeln!(out, "\nMX     {}", mx.status.as_str());
+    let _ = write!(out, "\nMX     {}", mx.status.as_str());
+    if let Some(rollup) = mx.starttls {
+        let _ = write!(out, "  STARTTLS {}", rollup.as_str());
+    }
+    out.push('\n');
     for h in &mx.hosts {
         let name = if h.name.is_empty() { "." } else { &h.name };
         let line = format!("  {:>5} {name}  {}", h.preference, h.addresses.join(", "));
         let _ = writeln!(out, "{}", line.trim_end());
         mx_findings(&mut out, "          error", &h.errors);
+        if let Some(probe) = &h.starttls {
+            let _ = writeln!(out, "          STARTTLS {}", starttls(probe));
+        }
     }
     if let Some(implicit) = &mx.implicit_mx {
         let addresses = match implicit.addresses.as_slice() {
@@ -44,6 +52,45 @@ pub fn report(r: &DomainReport) -> String {
     mx_findings(&mut out, "  error", &mx.errors);
     mx_findings(&mut out, "  warning", &mx.warnings);
     out
+}
+
+/// One probe in a line: the outcome, the TLS parameters, and the certificate's facts.
+fn starttls(probe: &HostStarttls) -> String {
+    let s = &probe.result;
+    let mut line = format!("{} at {}", s.status.as_str(), probe.address);
+    if let Some(phase) = s.phase {
+        let _ = write!(line, " in {}", phase.as_str());
+    }
+    for part in [&s.tls_version, &s.cipher, &s.error].into_iter().flatten() {
+        let _ = write!(line, "  {part}");
+    }
+    if let Some(c) = &s.cert {
+        let validity = if c.valid {
+            "valid".to_owned()
+        } else {
+            let mut why = Vec::new();
+            if !c.chain_valid {
+                why.push(if c.self_signed {
+                    "self-signed"
+                } else {
+                    "untrusted chain"
+                });
+            }
+            if !c.hostname_match {
+                why.push("wrong name");
+            }
+            if c.expired {
+                why.push("expired");
+            }
+            format!("NOT valid ({})", why.join(", "))
+        };
+        let _ = write!(
+            line,
+            "  certificate {validity}, expires {} ({} days), issuer {}",
+            c.not_after, c.days_to_expiry, c.issuer
+        );
+    }
+    line
 }
 
 fn dmarc(out: &mut String, domain: &str, d: &DmarcReport) {
@@ -202,6 +249,9 @@ pub fn summary(s: &ScanSummary, figures: &Summary, dir: &Path) -> String {
     row("DMARC rua present", &f.dmarc_rua_present);
     row("null MX", &f.mx_null);
     row("no MX", &f.mx_none);
+    if figures.starttls_probed > 0 {
+        row("STARTTLS on all MX", &f.starttls_all);
+    }
     row("temperror (any part)", &f.temperror);
     if !figures.top_dangling_includes.is_empty() {
         let top: Vec<String> = figures

@@ -20,6 +20,7 @@ use crate::output::Writer;
 use crate::output::summary::InputCounts;
 use crate::progress::Progress;
 use crate::psl::SuffixList;
+use crate::smtp::prober::{Prober, StarttlsOptions};
 use crate::spf::analysis::{SpfReport, analyse};
 use crate::spf::expand::Expander;
 use crate::spf::tree::{Finding, FindingKind, SpfNode, Via};
@@ -35,6 +36,8 @@ pub struct ScanOptions {
     pub memo_capacity: u64,
     /// For RFC 7489 Organizational Domains.
     pub suffix_list: SuffixList,
+    /// STARTTLS probing of MX hosts; off unless set (the command line sets it).
+    pub starttls: Option<StarttlsOptions>,
 }
 
 impl ScanOptions {
@@ -52,6 +55,7 @@ impl Default for ScanOptions {
             domain_timeout: Self::DEFAULT_DOMAIN_TIMEOUT,
             memo_capacity: Self::DEFAULT_MEMO_CAPACITY,
             suffix_list: SuffixList::bundled(),
+            starttls: None,
         }
     }
 }
@@ -62,6 +66,7 @@ pub struct Scanner {
     expander: Expander,
     dmarc: DmarcResolver,
     mx: MxResolver,
+    prober: Option<Prober>,
     options: ScanOptions,
 }
 
@@ -78,6 +83,7 @@ impl Scanner {
             expander,
             dmarc,
             mx,
+            prober: options.starttls.as_ref().map(Prober::new),
             options,
         }
     }
@@ -100,6 +106,11 @@ impl Scanner {
             )),
         );
         mx::check_null_mx_spf(&mut mx, spf.record.as_deref());
+        // After the MX part, outside its deadline: a probe waits its turn for one of
+        // the scan's few SMTP connections and has its own deadlines.
+        if let Some(prober) = &self.prober {
+            prober.probe_mx(&mut mx).await;
+        }
         DomainReport {
             schema: SCHEMA,
             domain: domain.to_owned(),

@@ -66,6 +66,14 @@
 //!               warnings [{kind, detail}]: null_mx_spf (null MX, SPF not "v=spf1 -all"),
 //!                       no_mail_host (no MX and no address), too_many_hosts (only the first
 //!                       32 hosts by preference were looked up)
+//!               starttls  all | some | none | n/a over the probed hosts that answered
+//!                       EHLO; null when probing is off
+//!               hosts[].starttls  null when not probed, else {address, status: ok |
+//!                       not_offered | handshake_failed | refused | timeout | protocol_error
+//!                       | skipped, phase: connect | greeting | ehlo | starttls | handshake
+//!                       | null, error, banner, advertised, tls_version, cipher, cert: null |
+//!                       {valid, chain_valid, hostname_match, not_after, days_to_expiry,
+//!                       expired, issuer, subject, self_signed, error}}
 //! ```
 
 use serde::Serialize;

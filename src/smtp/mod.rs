@@ -1,8 +1,10 @@
 //! The STARTTLS probe of one MX address (RFC 3207): greeting, EHLO, STARTTLS and an
-//! opportunistic TLS handshake, with the facts of the presented certificate.
+//! opportunistic TLS handshake, with the facts of the presented certificate; `prober`
+//! runs the probes of a whole scan.
 
 mod cert;
 mod probe;
+pub mod prober;
 
 pub use cert::cert_facts;
 pub use probe::{

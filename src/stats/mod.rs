@@ -4,7 +4,8 @@
 //! The definitions (also in the README, "Summary figures"): a part of a domain's record
 //! whose status is `temperror` is unknown, so SPF figures are shares of the domains whose
 //! SPF is known, DMARC figures of those whose DMARC is known, MX figures of those whose
-//! MX is known; `temperror` itself is a share of all domains.
+//! MX is known; `starttls_all` of those with an MX host that answered the probe's EHLO;
+//! `temperror` itself is a share of all domains.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,6 +15,7 @@ use crate::dmarc::parse::Policy;
 use crate::dmarc::{self, DmarcStatus};
 use crate::mx::MxStatus;
 use crate::scan::report::DomainReport;
+use crate::smtp::prober::Rollup;
 use crate::spf::analysis::SpfStatus;
 use crate::spf::tree::FindingKind;
 
@@ -63,6 +65,8 @@ pub struct Figures {
     pub dmarc_rua_present: Figure,
     pub mx_null: Figure,
     pub mx_none: Figure,
+    /// Of the domains with at least one MX host that answered the probe's EHLO.
+    pub starttls_all: Figure,
     pub temperror: Figure,
 }
 
@@ -73,6 +77,8 @@ pub struct Summary {
     pub spf_known: u64,
     pub dmarc_known: u64,
     pub mx_known: u64,
+    /// Domains with at least one MX host whose STARTTLS probe got an EHLO answer.
+    pub starttls_probed: u64,
     pub figures: Figures,
     /// SPF permerror domains by the kind of their first error (the one that decides the
     /// status), so the kinds add up to `spf_permerror`.
@@ -109,6 +115,8 @@ pub struct Tally {
     mx_known: u64,
     mx_null: u64,
     mx_none: u64,
+    starttls_probed: u64,
+    starttls_all: u64,
     temperror: u64,
 }
 
@@ -152,6 +160,13 @@ impl Tally {
             self.mx_null += u64::from(r.mx.status == MxStatus::NullMx);
             self.mx_none += u64::from(r.mx.status == MxStatus::None);
         }
+        match r.mx.starttls {
+            Some(Rollup::NotApplicable) | None => {}
+            Some(rollup) => {
+                self.starttls_probed += 1;
+                self.starttls_all += u64::from(rollup == Rollup::All);
+            }
+        }
         let temperror = spf.status == SpfStatus::Temperror
             || dmarc.status == DmarcStatus::Temperror
             || r.mx.status == MxStatus::Temperror;
@@ -181,6 +196,7 @@ impl Tally {
             spf_known: self.spf_known,
             dmarc_known: self.dmarc_known,
             mx_known: self.mx_known,
+            starttls_probed: self.starttls_probed,
             figures: Figures {
                 spf_present: spf(self.spf_present),
                 spf_ok: spf(self.spf_ok),
@@ -195,6 +211,11 @@ impl Tally {
                 dmarc_rua_present: dmarc(self.rua),
                 mx_null: mx(self.mx_null),
                 mx_none: mx(self.mx_none),
+                starttls_all: Figure::new(
+                    self.starttls_all,
+                    self.starttls_probed,
+                    "starttls_probed",
+                ),
                 temperror: Figure::new(self.temperror, self.domains, "domains"),
             },
             spf_permerror_by_kind: self

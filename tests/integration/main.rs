@@ -9,9 +9,13 @@ mod cli;
 mod dmarc;
 /// MX hosts, null MX, implicit MX and the shared host cache, over real DNS.
 mod mx;
+/// STARTTLS against Debian's postfix on loopback (ignored unless run by `.ci/run`).
+mod postfix;
 /// The RFC 7208 conformance suite, scenario by scenario, over real DNS.
 mod rfc7208_suite;
 /// The STARTTLS probe against an in-process SMTP server, hostile ones included.
 mod smtp;
 /// SPF expansion and verdicts over real DNS, one case per error kind.
 mod spf;
+/// STARTTLS in a scan: probes shared across domains, host selection, roll-up.
+mod starttls;

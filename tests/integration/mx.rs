@@ -51,6 +51,8 @@ struct MxJson {
     implicit_mx: Option<ImplicitJson>,
     errors: Vec<FindingJson>,
     warnings: Vec<FindingJson>,
+    /// Null: these tests probe no STARTTLS.
+    starttls: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +62,7 @@ struct HostJson {
     preference: u16,
     addresses: Vec<String>,
     errors: Vec<FindingJson>,
+    starttls: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +99,8 @@ backup.example.test. IN A 198.51.100.7
     let r = mx_report(zone, "example.test").await;
     let j = json(&r);
     assert_eq!(j.status, "ok");
+    // The MX analysis alone probes nothing.
+    assert!(j.starttls.is_none() && j.hosts.iter().all(|h| h.starttls.is_none()));
     let hosts: Vec<(&str, u16, Vec<&str>)> = j
         .hosts
         .iter()

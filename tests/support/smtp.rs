@@ -119,7 +119,13 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Listens on `ip` at an ephemeral port.
     pub async fn start(ip: Ipv4Addr, config: SmtpConfig) -> Self {
-        let listener = TcpListener::bind((ip, 0)).await.unwrap();
+        Self::start_at(SocketAddr::from((ip, 0)), config).await
+    }
+
+    /// Listens at `addr`; several servers on one port (a scan probes one port) need
+    /// distinct addresses.
+    pub async fn start_at(addr: SocketAddr, config: SmtpConfig) -> Self {
+        let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let accepted = Arc::new(AtomicUsize::new(0));
         let commands = Arc::new(Mutex::new(Vec::new()));

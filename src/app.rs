@@ -7,14 +7,15 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use crate::cli::{Cli, Command};
-use crate::config::{CheckConfig, ScanConfig};
+use crate::cli::{Cli, Command, HistoryArgs};
+use crate::config::{CheckConfig, DEFAULT_SCANS_DIR, ScanConfig};
 use crate::dns::Dns;
 use crate::output::summary::{ScanSummary, SummaryFile};
 use crate::output::{SCAN_JSON, SUMMARY_JSON, Writer, text};
 use crate::progress::Progress;
 use crate::scan::report::SCHEMA;
 use crate::scan::{self, ScanOptions, Scanner};
+use crate::stats::history;
 
 /// Runs the command line; errors are run-level failures (exit code 1).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -31,7 +32,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = CheckConfig::from_cli(args)?;
             runtime.block_on(run_check(config))
         }
+        Command::History(args) => run_history(&args),
     }
+}
+
+fn run_history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
+    let dir = args.dir.clone().unwrap_or_else(|| DEFAULT_SCANS_DIR.into());
+    let scans = history::find_scans(&dir)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&scans)?);
+    } else {
+        print!("{}", text::history(&scans));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {

@@ -19,6 +19,20 @@ pub enum Command {
     Scan(ScanArgs),
     /// Check one domain and print what is wrong, in words.
     Check(CheckArgs),
+    /// List the scans under a directory: list, time, domains, version, and whether each
+    /// finished.
+    History(HistoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Where the scans are [default: reports/scans].
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ use crate::scan::report::DomainReport;
 use crate::smtp::prober::HostStarttls;
 use crate::spf::analysis::{LOOKUP_LIMIT, SpfReport};
 use crate::spf::tree::{Finding, SpfNode};
+use crate::stats::history::ScanEntry;
 use crate::stats::{Figure, Summary};
 
 /// The `check` report for one domain.
@@ -211,6 +212,28 @@ fn node(out: &mut String, n: &SpfNode, indent: &str, branch: &str) {
         };
         node(out, child, &child_indent, branch);
     }
+}
+
+/// `history`: one line per scan, oldest first within a list.
+pub fn history(scans: &[ScanEntry]) -> String {
+    let mut out = format!(
+        "{:<24} {:<22} {:>10}  {:<8} {:<6} {}\n",
+        "list", "started", "domains", "version", "schema", "state"
+    );
+    for s in scans {
+        let _ = writeln!(
+            out,
+            "{:<24} {:<22} {:>10}  {:<8} {:<6} {}  {}",
+            s.lists.join(","),
+            s.started_at,
+            s.domains,
+            s.version.as_deref().unwrap_or("-"),
+            s.schema.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+            if s.complete { "complete" } else { "INCOMPLETE" },
+            s.dir.display()
+        );
+    }
+    out
 }
 
 /// The table printed on stderr at the end of a scan.

@@ -7,6 +7,8 @@
 //! MX is known; `starttls_all` of those with an MX host that answered the probe's EHLO;
 //! `temperror` itself is a share of all domains.
 
+pub mod history;
+
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;

@@ -464,3 +464,56 @@ _dmarc.newsuffix.test.          IN TXT "v=DMARC1; p=none; psd=y"
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-file.dat"));
 }
+
+/// `history` lists each scan with its list, time and size, and flags one that never
+/// wrote its `scan.json` (issue 6).
+#[tokio::test]
+async fn history_lists_scans_and_flags_an_interrupted_one() {
+    let dns = DnsFixture::start(Zone::parse(WORLD)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = write_list(dir.path());
+    let scans = dir.path().join("scans");
+    let done = scans.join("domains").join("2026-11-01T00-00-00Z");
+    let output = run(dir.path(), scan_args(&list, &done, &dns, &[])).await;
+    dns.stop().await;
+    assert!(output.status.success());
+    // Killed after two records, the third half written.
+    let cut = scans.join("domains").join("2026-12-01T00-00-00Z");
+    std::fs::create_dir_all(&cut).unwrap();
+    std::fs::write(cut.join("results.jsonl"), "{}\n{}\n{\"dom").unwrap();
+
+    let output = run(
+        dir.path(),
+        vec![
+            "history".into(),
+            scans.display().to_string(),
+            "--json".into(),
+        ],
+    )
+    .await;
+    assert!(output.status.success());
+    let found: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let summary = |v: &serde_json::Value| {
+        (
+            v["complete"].as_bool().unwrap(),
+            v["domains"].as_u64().unwrap(),
+            v["schema"].as_u64(),
+        )
+    };
+    assert_eq!(found.len(), 2, "{found:#?}");
+    let finished = found.iter().find(|v| v["complete"] == true).unwrap();
+    let interrupted = found.iter().find(|v| v["complete"] == false).unwrap();
+    assert_eq!(summary(finished), (true, 4, Some(1)));
+    assert_eq!(finished["lists"][0], list.display().to_string());
+    assert_eq!(summary(interrupted), (false, 2, None));
+    assert_eq!(interrupted["started_at"], "2026-12-01T00-00-00Z");
+    // The table says the same in words.
+    let table = run(
+        dir.path(),
+        vec!["history".into(), scans.display().to_string()],
+    )
+    .await;
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.contains("INCOMPLETE"), "{text}");
+}

@@ -48,7 +48,11 @@ fn run_history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
-    let started_at = scan::now_rfc3339();
+    let started_at = config
+        .options
+        .scan_time
+        .clone()
+        .unwrap_or_else(scan::now_rfc3339);
     let start = Instant::now();
     let options = options_json(&config);
     let dns = Dns::from_settings(&config.resolver)?;
@@ -118,6 +122,7 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
         memo_capacity,
         suffix_list,
         starttls,
+        scan_time,
     } = &config.options;
     serde_json::json!({
         "concurrency": concurrency.get(),
@@ -129,6 +134,7 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
         "dns_cache_size": config.resolver.cache_size,
         "dns_in_flight": config.resolver.max_in_flight,
         "csv_bom": config.output.csv_bom,
+        "scan_time": scan_time,
         "starttls": starttls.as_ref().map(|s| serde_json::json!({
             "hosts": format!("{:?}", s.hosts).to_lowercase(),
             "smtp_concurrency": s.concurrency.get(),

@@ -58,6 +58,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SECS", default_value_t = crate::scan::ScanOptions::DEFAULT_DOMAIN_TIMEOUT.as_secs_f64())]
     pub domain_timeout: f64,
 
+    /// Record this time (RFC 3339, e.g. 2023-04-01T00:00:00Z) as the scan's time instead
+    /// of the clock's: for rebuilding a history, and for tests.
+    #[arg(long, value_name = "TIME")]
+    pub scan_time: Option<String>,
+
     /// Start results.csv with a UTF-8 byte-order mark (for Excel on Japanese Windows).
     #[arg(long)]
     pub csv_bom: bool,

@@ -42,6 +42,7 @@ impl ScanConfig {
             domain_timeout: seconds("--domain-timeout", args.domain_timeout)?,
             suffix_list: suffix_list(&args.policy)?,
             starttls: starttls(&args.smtp)?,
+            scan_time: args.scan_time.as_deref().map(scan_time).transpose()?,
             ..ScanOptions::default()
         };
         let jsonl_stdout = match args.jsonl.as_deref() {
@@ -58,7 +59,7 @@ impl ScanConfig {
         };
         let dir = match args.out {
             Some(dir) => dir,
-            None => default_scan_dir(&args.lists),
+            None => default_scan_dir(&args.lists, options.scan_time.as_deref()),
         };
         Ok(Self {
             lists,
@@ -191,7 +192,15 @@ fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
 
 /// `reports/scans/<list name>/<UTC time>/`: the list name is the first list's file stem
 /// (`stdin` for `-`), so repeated scans of one list line up in one directory.
-fn default_scan_dir(lists: &[PathBuf]) -> PathBuf {
+/// `--scan-time`, checked and written the way the scan writes its own times.
+fn scan_time(text: &str) -> anyhow::Result<String> {
+    use time::format_description::well_known::Rfc3339;
+    let at = time::OffsetDateTime::parse(text, &Rfc3339)
+        .with_context(|| format!("--scan-time {text:?} is not an RFC 3339 time"))?;
+    Ok(crate::scan::rfc3339(at))
+}
+
+fn default_scan_dir(lists: &[PathBuf], scan_time: Option<&str>) -> PathBuf {
     let name = lists
         .first()
         .filter(|p| p.as_os_str() != "-")
@@ -199,7 +208,9 @@ fn default_scan_dir(lists: &[PathBuf]) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "stdin".into());
     // Colons are not allowed in Windows file names.
-    let stamp = crate::scan::now_rfc3339().replace(':', "-");
+    let stamp = scan_time
+        .map_or_else(crate::scan::now_rfc3339, str::to_owned)
+        .replace(':', "-");
     Path::new(DEFAULT_SCANS_DIR).join(name).join(stamp)
 }
 
@@ -225,13 +236,19 @@ mod tests {
 
     #[test]
     fn scan_dir_is_named_after_the_list() {
-        let dir = default_scan_dir(&[PathBuf::from("domain-lists/jp-sample.txt")]);
+        let dir = default_scan_dir(&[PathBuf::from("domain-lists/jp-sample.txt")], None);
         assert!(
             dir.starts_with("reports/scans/jp-sample"),
             "{}",
             dir.display()
         );
-        let dir = default_scan_dir(&[PathBuf::from("-")]);
+        let dir = default_scan_dir(&[PathBuf::from("-")], None);
         assert!(dir.starts_with("reports/scans/stdin"), "{}", dir.display());
+        // --scan-time names the directory too, without the colons Windows refuses.
+        let at = scan_time("2023-04-01T09:00:00+09:00").unwrap();
+        assert_eq!(at, "2023-04-01T00:00:00Z");
+        let dir = default_scan_dir(&[PathBuf::from("-")], Some(&at));
+        assert_eq!(dir, Path::new("reports/scans/stdin/2023-04-01T00-00-00Z"));
+        assert!(scan_time("April 2023").is_err());
     }
 }

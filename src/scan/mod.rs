@@ -38,6 +38,8 @@ pub struct ScanOptions {
     pub suffix_list: SuffixList,
     /// STARTTLS probing of MX hosts; off unless set (the command line sets it).
     pub starttls: Option<StarttlsOptions>,
+    /// The time recorded for every domain instead of the clock's (`--scan-time`).
+    pub scan_time: Option<String>,
 }
 
 impl ScanOptions {
@@ -56,6 +58,7 @@ impl Default for ScanOptions {
             memo_capacity: Self::DEFAULT_MEMO_CAPACITY,
             suffix_list: SuffixList::bundled(),
             starttls: None,
+            scan_time: None,
         }
     }
 }
@@ -114,7 +117,7 @@ impl Scanner {
         DomainReport {
             schema: SCHEMA,
             domain: domain.to_owned(),
-            scanned_at: now_rfc3339(),
+            scanned_at: self.options.scan_time.clone().unwrap_or_else(now_rfc3339),
             elapsed_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
             spf,
             dmarc,
@@ -155,13 +158,16 @@ fn mx_timed_out(domain: &str, limit: Duration) -> MxReport {
 
 /// The current time as RFC 3339 UTC with seconds, e.g. `2026-11-23T07:05:00Z`.
 pub fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    now.format(&time::format_description::well_known::Rfc3339)
-        .map(|s| match s.split_once('.') {
-            // Whole seconds are precise enough and easier on the eye.
-            Some((whole, _)) => format!("{whole}Z"),
-            None => s,
-        })
+    rfc3339(time::OffsetDateTime::now_utc())
+}
+
+/// `at` in UTC, RFC 3339 with whole seconds: precise enough and easier on the eye.
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
+    let at = at
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(at);
+    at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
 
@@ -234,4 +240,21 @@ pub async fn run(
     drop(results);
     let _ = reader.join();
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_utc_with_whole_seconds() {
+        let at = time::OffsetDateTime::parse(
+            "2023-04-01T09:30:15.25+09:00",
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        assert_eq!(rfc3339(at), "2023-04-01T00:30:15Z");
+        let now = now_rfc3339();
+        assert!(now.ends_with('Z') && !now.contains('.'), "{now}");
+    }
 }

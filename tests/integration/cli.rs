@@ -474,9 +474,16 @@ async fn history_lists_scans_and_flags_an_interrupted_one() {
     let list = write_list(dir.path());
     let scans = dir.path().join("scans");
     let done = scans.join("domains").join("2026-11-01T00-00-00Z");
-    let output = run(dir.path(), scan_args(&list, &done, &dns, &[])).await;
+    let at = ["--scan-time", "2026-11-01T09:00:00+09:00"];
+    let output = run(dir.path(), scan_args(&list, &done, &dns, &at)).await;
     dns.stop().await;
     assert!(output.status.success());
+    // --scan-time is the time of every record, in UTC.
+    let jsonl = std::fs::read_to_string(done.join("results.jsonl")).unwrap();
+    for line in jsonl.lines() {
+        let r: Record = serde_json::from_str(line).unwrap();
+        assert_eq!(r.scanned_at, "2026-11-01T00:00:00Z");
+    }
     // Killed after two records, the third half written.
     let cut = scans.join("domains").join("2026-12-01T00-00-00Z");
     std::fs::create_dir_all(&cut).unwrap();
@@ -505,6 +512,7 @@ async fn history_lists_scans_and_flags_an_interrupted_one() {
     let interrupted = found.iter().find(|v| v["complete"] == false).unwrap();
     assert_eq!(summary(finished), (true, 4, Some(1)));
     assert_eq!(finished["lists"][0], list.display().to_string());
+    assert_eq!(finished["started_at"], "2026-11-01T00:00:00Z");
     assert_eq!(summary(interrupted), (false, 2, None));
     assert_eq!(interrupted["started_at"], "2026-12-01T00-00-00Z");
     // The table says the same in words.

@@ -31,8 +31,36 @@ impl Source {
     }
 }
 
-/// The `v=DMARC1` records at one `_dmarc` name.
-pub type Records = Arc<Vec<String>>;
+/// A record as published and as read, parsed once for discovery, policy and report.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Published {
+    pub text: String,
+    pub parsed: Record,
+}
+
+/// What one `_dmarc` name publishes: every `v=DMARC1` record, and the record parsed
+/// when there is exactly one (several apply no policy, so none of them is read).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct AtName {
+    pub records: Vec<String>,
+    pub single: Option<Arc<Published>>,
+}
+
+impl AtName {
+    fn new(records: Vec<String>) -> Self {
+        let single = match records.as_slice() {
+            [only] => Some(Arc::new(Published {
+                text: only.clone(),
+                parsed: parse::parse(only),
+            })),
+            _ => None,
+        };
+        Self { records, single }
+    }
+}
+
+/// Shared between the methods, and for names above the scanned domains, between domains.
+pub type Records = Arc<AtName>;
 
 /// A lookup that failed, naming what was asked.
 #[derive(Debug, Clone)]
@@ -52,7 +80,7 @@ pub struct Discovery {
     /// `_dmarc` names asked, in order.
     pub queries: Vec<String>,
     #[serde(skip)]
-    pub record: Option<String>,
+    pub record: Option<Arc<Published>>,
 }
 
 /// Answers `_dmarc` questions; the ones for names above the scanned domains (`_dmarc.com`,
@@ -84,12 +112,12 @@ impl PolicyLookups {
             return Ok(Records::default());
         }
         match self.dns.txt(&name).await {
-            DnsOutcome::Answer(texts) => Ok(Arc::new(
+            DnsOutcome::Answer(texts) => Ok(Arc::new(AtName::new(
                 texts
                     .into_iter()
                     .filter(|t| parse::is_dmarc_record(t))
                     .collect(),
-            )),
+            ))),
             DnsOutcome::NxDomain | DnsOutcome::NoData => Ok(Records::default()),
             DnsOutcome::TempFail(fail) => Err(LookupFailure { name, fail }),
         }
@@ -108,17 +136,17 @@ impl PolicyLookups {
 
 /// A record that a tree walk keeps: the only `v=DMARC1` record at its name, and one a
 /// receiver can read at all (RFC 9989 §4.10 steps 2 and 6: several are all discarded).
-fn usable(records: &[String]) -> Option<(String, Record)> {
-    let [only] = records else { return None };
-    let parsed = parse::parse(only);
-    match parsed.rfc9989.outcome {
-        Outcome::NotDmarcRecord | Outcome::InvalidDuplicateTag => None,
-        _ => Some((only.clone(), parsed)),
-    }
+fn usable(at: &AtName) -> Option<&Arc<Published>> {
+    at.single.as_ref().filter(|p| {
+        !matches!(
+            p.parsed.rfc9989.outcome,
+            Outcome::NotDmarcRecord | Outcome::InvalidDuplicateTag
+        )
+    })
 }
 
-fn psd_of(record: &Record) -> Psd {
-    record.rfc9989.psd.unwrap_or(Psd::Unknown)
+fn psd_of(record: &Published) -> Psd {
+    record.parsed.rfc9989.psd.unwrap_or(Psd::Unknown)
 }
 
 /// The names a walk asks after `domain` itself (RFC 9989 §4.10 steps 3–7): the parent,
@@ -140,14 +168,14 @@ pub fn walk_names(domain: &str) -> Vec<String> {
 pub async fn rfc9989(
     lookups: &PolicyLookups,
     domain: &str,
-    own: &[String],
+    own: &AtName,
 ) -> Result<Discovery, LookupFailure> {
     let mut queries = vec![format!("_dmarc.{domain}")];
-    if let Some((text, record)) = usable(own) {
+    if let Some(record) = usable(own) {
         // The policy is the domain's own; the Organizational Domain still takes a walk
         // from the domain itself (§4.10.2). It is not the policy, so a failed lookup on
         // the way leaves the domain its own Organizational Domain instead of failing.
-        let mut found = vec![(domain.to_owned(), text.clone(), psd_of(&record))];
+        let mut found = vec![(domain.to_owned(), Arc::clone(record), psd_of(record))];
         if found[0].2 == Psd::Unknown {
             let mut asked = Vec::new();
             if walk(lookups, domain, &mut found, &mut asked).await.is_err() {
@@ -159,7 +187,7 @@ pub async fn rfc9989(
             source: Some(Source::Domain),
             organizational_domain: select_organizational(domain, &found),
             queries,
-            record: Some(text),
+            record: Some(Arc::clone(record)),
         });
     }
     let mut found = Vec::new();
@@ -177,12 +205,12 @@ pub async fn rfc9989(
         source: applied.map(|_| Source::Organizational),
         organizational_domain,
         queries,
-        record: applied.map(|(_, text, _)| text.clone()),
+        record: applied.map(|(_, record, _)| Arc::clone(record)),
     })
 }
 
-/// A usable record a walk found: its name, text and `psd` value.
-type Found = (String, String, Psd);
+/// A usable record a walk found: its name, the record and its `psd` value.
+type Found = (String, Arc<Published>, Psd);
 
 /// Walks up from above `domain` (RFC 9989 §4.10 steps 3–7), adding each usable record
 /// to `found` and each name asked to `queries`, until a record carries psd=y or psd=n.
@@ -195,9 +223,9 @@ async fn walk(
     for name in walk_names(domain) {
         queries.push(format!("_dmarc.{name}"));
         let records = lookups.above(&name).await?;
-        if let Some((text, record)) = usable(&records) {
-            let psd = psd_of(&record);
-            found.push((name, text, psd));
+        if let Some(record) = usable(&records) {
+            let psd = psd_of(record);
+            found.push((name, Arc::clone(record), psd));
             if psd != Psd::Unknown {
                 break;
             }
@@ -235,7 +263,7 @@ pub async fn rfc7489(
 ) -> Result<Discovery, LookupFailure> {
     let organizational_domain = psl.organizational_domain(domain);
     let mut queries = vec![format!("_dmarc.{domain}")];
-    let (name, records, source) = if !own.is_empty() || organizational_domain == domain {
+    let (name, records, source) = if !own.records.is_empty() || organizational_domain == domain {
         (domain, Arc::clone(own), Source::Domain)
     } else {
         queries.push(format!("_dmarc.{organizational_domain}"));
@@ -246,14 +274,11 @@ pub async fn rfc7489(
             Source::Organizational,
         )
     };
-    let applied = match records.as_slice() {
-        [only] => Some(only.clone()),
-        _ => None,
-    };
+    let applied = records.single.clone();
     Ok(Discovery {
         policy_domain: applied.as_ref().map(|_| name.to_owned()),
         source: applied.as_ref().map(|_| source),
-        organizational_domain: organizational_domain.clone(),
+        organizational_domain,
         queries,
         record: applied,
     })
@@ -290,7 +315,11 @@ mod tests {
 
     #[test]
     fn organizational_domain_selection() {
-        let at = |name: &str, psd| (name.to_owned(), String::new(), psd);
+        let record = Arc::new(Published {
+            text: String::new(),
+            parsed: parse::parse("v=DMARC1"),
+        });
+        let at = |name: &str, psd| (name.to_owned(), Arc::clone(&record), psd);
         // §4.10.2 examples 1–3, for a walk from a.mail.example.com.
         let start = "a.mail.example.com";
         assert_eq!(

@@ -12,7 +12,7 @@ pub mod parse;
 use serde::Serialize;
 
 use self::destination::{Check, Destination};
-use self::discover::{Discovery, LookupFailure, PolicyLookups, Records, Source};
+use self::discover::{Discovery, LookupFailure, PolicyLookups, Published, Records, Source};
 use self::parse::{Alignment, Policy, Psd, Reading, Severity};
 use crate::dns::{Dns, Outcome};
 use crate::psl::SuffixList;
@@ -194,7 +194,7 @@ impl DmarcResolver {
     async fn discover(&self, domain: &str) -> Result<DmarcReport, LookupFailure> {
         let own = self.lookups.at(domain).await?;
         let discoveries = self.both(domain, &own).await?;
-        let mut report = if own.is_empty() {
+        let mut report = if own.records.is_empty() {
             self.inherited(&discoveries).await
         } else {
             self.own(domain, &own).await
@@ -252,8 +252,8 @@ impl DmarcResolver {
         let mut report = DmarcReport::empty(DmarcStatus::Ok);
         report.source = Some(Source::Domain);
         report.policy_domain = Some(domain.to_owned());
-        report.records = own.to_vec();
-        if let [only] = own.as_slice() {
+        report.records.clone_from(&own.records);
+        if let Some(only) = &own.single {
             self.describe(&mut report, only, domain).await;
         } else {
             report.errors.push(DmarcFinding::new(
@@ -261,7 +261,7 @@ impl DmarcResolver {
                 format!(
                     "{} DMARC records at _dmarc.{domain}: RFC 7489 §6.6.3 applies no policy; \
                      RFC 9989 §4.10 discards them all and looks higher up",
-                    own.len()
+                    own.records.len()
                 ),
             ));
         }
@@ -272,24 +272,24 @@ impl DmarcResolver {
     /// The domain has no record: the one RFC 9989's walk found, if any.
     async fn inherited(&self, found: &Discoveries) -> DmarcReport {
         let modern = &found.rfc9989.discovery;
-        let (Some(text), Some(policy_domain)) = (&modern.record, &modern.policy_domain) else {
+        let (Some(record), Some(policy_domain)) = (&modern.record, &modern.policy_domain) else {
             return DmarcReport::empty(DmarcStatus::None);
         };
         let mut report = DmarcReport::empty(DmarcStatus::Ok);
         report.source = Some(Source::Organizational);
         report.policy_domain = Some(policy_domain.clone());
-        report.records = vec![text.clone()];
-        self.describe(&mut report, text, policy_domain).await;
+        report.records = vec![record.text.clone()];
+        self.describe(&mut report, record, policy_domain).await;
         report.status = status_of(&report);
         report
     }
 
-    /// Fills in the tags, findings and destinations of `text`, published at
+    /// Fills in the tags, findings and destinations of `record`, published at
     /// `policy_domain`.
-    async fn describe(&self, report: &mut DmarcReport, text: &str, policy_domain: &str) {
-        let parsed = parse::parse(text);
+    async fn describe(&self, report: &mut DmarcReport, record: &Published, policy_domain: &str) {
+        let parsed = &record.parsed;
         let modern = &parsed.rfc9989;
-        report.record = Some(text.to_owned());
+        report.record = Some(record.text.clone());
         report.p = modern.p;
         report.sp = modern.sp;
         report.np = modern.np;
@@ -300,16 +300,16 @@ impl DmarcResolver {
         report.aspf = Some(modern.aspf);
         report.fo.clone_from(&modern.fo);
         report.psd = modern.psd;
-        for finding in parsed.findings {
+        for finding in &parsed.findings {
             let list = match finding.severity {
                 Severity::Error => &mut report.errors,
                 Severity::Warning => &mut report.warnings,
             };
             list.push(DmarcFinding {
                 kind: finding.kind.as_str(),
-                detail: finding.detail,
-                tag: finding.tag,
-                value: finding.value,
+                detail: finding.detail.clone(),
+                tag: finding.tag.clone(),
+                value: finding.value.clone(),
             });
         }
         report.rua = self.destinations(report, policy_domain, &modern.rua).await;
@@ -375,8 +375,7 @@ fn applied_policy(
     exists: bool,
     reading: impl Fn(&parse::Record) -> &Reading,
 ) -> Option<Policy> {
-    let record = parse::parse(found.record.as_deref()?);
-    let reading = reading(&record);
+    let reading = reading(&found.record.as_ref()?.parsed);
     match found.source? {
         Source::Domain => reading.p,
         Source::Organizational if exists => reading.sp,

@@ -17,10 +17,11 @@ use self::parse::{Alignment, Policy, Psd, Reading, Severity};
 use crate::dns::{Dns, Outcome};
 use crate::psl::SuffixList;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DmarcStatus {
     /// No DMARC record covers the domain.
+    #[default]
     None,
     /// A record covers the domain and has no errors.
     Ok,
@@ -78,7 +79,7 @@ pub struct Discoveries {
 }
 
 /// The DMARC part of a domain's record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DmarcReport {
     pub status: DmarcStatus,
     /// The record that covers the domain.
@@ -120,28 +121,7 @@ impl DmarcReport {
     fn empty(status: DmarcStatus) -> Self {
         Self {
             status,
-            record: None,
-            records: Vec::new(),
-            source: None,
-            policy_domain: None,
-            organizational_domain: None,
-            discovery_differs: false,
-            discovery: None,
-            policy: None,
-            p: None,
-            sp: None,
-            np: None,
-            pct: None,
-            t: None,
-            testing: false,
-            adkim: None,
-            aspf: None,
-            fo: Vec::new(),
-            psd: None,
-            rua: Vec::new(),
-            ruf: Vec::new(),
-            errors: Vec::new(),
-            warnings: Vec::new(),
+            ..Self::default()
         }
     }
 

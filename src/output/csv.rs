@@ -134,12 +134,7 @@ fn policy(p: Option<Policy>) -> String {
 /// `true` when every mailto destination may receive reports, `false` when one may not,
 /// empty when there is nothing to say (no rua, or no check could be made).
 fn rua_authorized(rua: &[Destination]) -> String {
-    let checked: Vec<bool> = rua.iter().filter_map(|d| d.authorized).collect();
-    if checked.is_empty() {
-        String::new()
-    } else {
-        checked.iter().all(|a| *a).to_string()
-    }
+    all_true(rua.iter().filter_map(|d| d.authorized))
 }
 
 /// Distinct kinds, with the tag they concern: `invalid_tag_value:adkim; no_rua`.
@@ -171,13 +166,14 @@ fn probes(mx: &MxReport) -> impl Iterator<Item = &Starttls> {
 /// `true` when every certificate seen verifies for its MX name, `false` when one does
 /// not, empty when no handshake got a certificate.
 fn cert_valid(mx: &MxReport) -> String {
-    let seen: Vec<bool> = probes(mx)
-        .filter_map(|s| s.cert.as_ref().map(|c| c.valid))
-        .collect();
-    if seen.is_empty() {
-        String::new()
-    } else {
-        seen.iter().all(|v| *v).to_string()
+    all_true(probes(mx).filter_map(|s| s.cert.as_ref().map(|c| c.valid)))
+}
+
+/// `true` or `false` as every verdict is true or not; empty when there is none.
+fn all_true(mut verdicts: impl Iterator<Item = bool>) -> String {
+    match verdicts.next() {
+        None => String::new(),
+        Some(first) => (first && verdicts.all(|v| v)).to_string(),
     }
 }
 

@@ -192,16 +192,7 @@ mod tests {
             errors: Vec::new(),
             starttls: status.map(|status| HostStarttls {
                 address: "192.0.2.1".into(),
-                result: Arc::new(Starttls {
-                    status,
-                    phase: None,
-                    error: None,
-                    banner: None,
-                    advertised: None,
-                    tls_version: None,
-                    cipher: None,
-                    cert: None,
-                }),
+                result: Arc::new(Starttls::with_status(status)),
             }),
         }
     }

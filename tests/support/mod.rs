@@ -43,29 +43,31 @@ pub fn warning_kinds(report: &SpfReport) -> Vec<&'static str> {
     report.warnings.iter().map(|e| e.kind.as_str()).collect()
 }
 
-/// Serves `zone`, runs DMARC discovery for `domain` with the bundled suffix list, and
+/// Serves `zone`, runs `ask` on a DMARC resolver (bundled suffix list) over it, and
 /// stops the server.
-pub async fn dmarc_report(zone: Zone, domain: &str) -> mailposture::dmarc::DmarcReport {
+async fn with_dmarc<T, F: Future<Output = T>>(
+    zone: Zone,
+    ask: impl FnOnce(mailposture::dmarc::DmarcResolver) -> F,
+) -> T {
     let fixture = DnsFixture::start(zone).await;
     let resolver = mailposture::dmarc::DmarcResolver::new(
         fixture.dns(),
         mailposture::psl::SuffixList::bundled(),
         100,
     );
-    let report = resolver.fetch(domain).await;
+    let answer = ask(resolver).await;
     fixture.stop().await;
-    report
+    answer
 }
 
-/// Serves `zone` and returns what each DMARC discovery method finds for `domain`.
+/// `domain`'s DMARC report over `zone`.
+pub async fn dmarc_report(zone: Zone, domain: &str) -> mailposture::dmarc::DmarcReport {
+    with_dmarc(zone, |r| async move { r.fetch(domain).await }).await
+}
+
+/// What each DMARC discovery method finds for `domain` over `zone`.
 pub async fn dmarc_discoveries(zone: Zone, domain: &str) -> mailposture::dmarc::Discoveries {
-    let fixture = DnsFixture::start(zone).await;
-    let resolver = mailposture::dmarc::DmarcResolver::new(
-        fixture.dns(),
-        mailposture::psl::SuffixList::bundled(),
-        100,
-    );
-    let found = resolver.discoveries(domain).await;
-    fixture.stop().await;
-    found.unwrap_or_else(|e| panic!("discovery for {domain} failed at {}: {}", e.name, e.fail))
+    with_dmarc(zone, |r| async move { r.discoveries(domain).await })
+        .await
+        .unwrap_or_else(|e| panic!("discovery for {domain} failed at {}: {}", e.name, e.fail))
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 use moka::future::Cache;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dns::{Aliased, Dns, MxRecord, Outcome, is_ip_literal};
 use crate::smtp::prober::{HostStarttls, Rollup};
@@ -25,7 +25,7 @@ pub const MAX_RESOLVED_HOSTS: usize = 32;
 
 /// What the MX query found. Trouble with single hosts does not change the status: it is
 /// in that host's `errors`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MxStatus {
     /// No MX records (NXDOMAIN or NODATA): mail would go to the domain's own address,

@@ -9,7 +9,7 @@ pub mod destination;
 pub mod discover;
 pub mod parse;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use self::destination::{Check, Destination};
 use self::discover::{Discovery, LookupFailure, PolicyLookups, Published, Records, Source};
@@ -17,7 +17,7 @@ use self::parse::{Alignment, Policy, Psd, Reading, Severity};
 use crate::dns::{Dns, Outcome};
 use crate::psl::SuffixList;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DmarcStatus {
     /// No DMARC record covers the domain.

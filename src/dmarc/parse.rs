@@ -1,7 +1,7 @@
 //! Pure reading of one DMARC policy record: what a receiver following RFC 7489, and one
 //! following RFC 9989, makes of the text, and what is wrong or notable in it. No I/O.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dns::check_name;
 
@@ -24,7 +24,7 @@ use crate::dns::check_name;
 const WSP: [char; 2] = [' ', '\t'];
 
 /// `dmarc-request = "none" / "quarantine" / "reject"`: the value of p, sp and np.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
     None,

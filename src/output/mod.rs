@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use self::csv::CsvSink;
 use crate::scan::report::DomainReport;
 use crate::stats::Tally;
+use crate::stats::facts::Facts;
 
 pub const RESULTS_JSONL: &str = "results.jsonl";
 pub const RESULTS_CSV: &str = "results.csv";
@@ -98,7 +99,7 @@ fn write_all(
         serde_json::to_writer(&mut jsonl, &report)?;
         jsonl.write_all(b"\n")?;
         csv.write(&report).map_err(io::Error::other)?;
-        tally.add(&report);
+        tally.add(&Facts::from(&report));
         // Flush whenever the queue runs dry: records reach the disk promptly when the
         // scan is slow, and in large batches when it is fast.
         if rx.is_empty() {

@@ -269,6 +269,7 @@ pub fn summary(s: &ScanSummary, figures: &Summary, dir: &Path) -> String {
     row("DMARC policy none", &f.dmarc_policy_none);
     row("DMARC policy quarantine", &f.dmarc_policy_quarantine);
     row("DMARC policy reject", &f.dmarc_policy_reject);
+    row("DMARC enforcing", &f.dmarc_enforcing);
     row("DMARC rua present", &f.dmarc_rua_present);
     row("null MX", &f.mx_null);
     row("no MX", &f.mx_none);

@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use moka::future::Cache;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use super::{ProbeSettings, Starttls, StarttlsStatus, probe};
@@ -53,7 +53,7 @@ pub struct HostStarttls {
 }
 
 /// A domain's STARTTLS across its probed MX hosts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Rollup {
     /// Every host that answered EHLO completed a TLS handshake.
     #[serde(rename = "all")]

@@ -2,7 +2,7 @@
 //! for a client IP that matches nothing, the lookup and void-lookup limits, and the
 //! warnings an administrator should see.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::tree::{Finding, FindingKind, SpfNode, Via};
 use super::{DualCidr, Mechanism, Modifier, Qualifier, Record, TermKind};
@@ -19,7 +19,7 @@ pub const BROAD_IP4_PREFIX: u8 = 16;
 pub const BROAD_IP6_PREFIX: u8 = 32;
 
 /// The SPF part of a domain's record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SpfStatus {
     /// No SPF record (RFC 7208 §4.5).

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
-use crate::output::{RESULTS_JSONL, SCAN_JSON};
+use super::records;
+use crate::output::SCAN_JSON;
 
 /// How deep below the root a scan directory may sit: `<list>/<time>/` is two levels.
 const MAX_DEPTH: usize = 3;
@@ -38,7 +39,7 @@ struct ScanJson {
     domains: u64,
 }
 
-/// Every directory under `root` holding a `results.jsonl`, oldest first within a list.
+/// Every directory under `root` holding a `results.jsonl` (or `.zst`), oldest first within a list.
 pub fn find_scans(root: &Path) -> anyhow::Result<Vec<ScanEntry>> {
     let mut found = Vec::new();
     visit(root, 0, &mut found)
@@ -48,8 +49,8 @@ pub fn find_scans(root: &Path) -> anyhow::Result<Vec<ScanEntry>> {
 }
 
 fn visit(dir: &Path, depth: usize, found: &mut Vec<ScanEntry>) -> anyhow::Result<()> {
-    if dir.join(RESULTS_JSONL).is_file() {
-        found.push(entry(dir)?);
+    if let Some(results) = records::results_file(dir) {
+        found.push(entry(dir, &results)?);
         return Ok(());
     }
     if depth >= MAX_DEPTH {
@@ -64,7 +65,7 @@ fn visit(dir: &Path, depth: usize, found: &mut Vec<ScanEntry>) -> anyhow::Result
     Ok(())
 }
 
-fn entry(dir: &Path) -> anyhow::Result<ScanEntry> {
+fn entry(dir: &Path, results: &Path) -> anyhow::Result<ScanEntry> {
     let name = |p: Option<&Path>| {
         p.and_then(Path::file_name)
             .map(|n| n.to_string_lossy().into_owned())
@@ -90,7 +91,7 @@ fn entry(dir: &Path) -> anyhow::Result<ScanEntry> {
             dir: dir.to_path_buf(),
             lists: vec![name(dir.parent())],
             started_at: name(Some(dir)),
-            domains: complete_lines(&dir.join(RESULTS_JSONL))?,
+            domains: complete_lines(results)?,
             version: None,
             schema: None,
             complete: false,
@@ -100,7 +101,7 @@ fn entry(dir: &Path) -> anyhow::Result<ScanEntry> {
 
 /// Lines that end in a newline: an interrupted writer may leave a partial last one.
 fn complete_lines(path: &Path) -> anyhow::Result<u64> {
-    let mut reader = std::io::BufReader::new(std::fs::File::open(path)?);
+    let mut reader = records::open(path)?;
     let (mut lines, mut line) = (0, Vec::new());
     loop {
         line.clear();

@@ -7,16 +7,19 @@
 //! MX is known; `starttls_all` of those with an MX host that answered the probe's EHLO;
 //! `temperror` itself is a share of all domains.
 
+pub mod facts;
 pub mod history;
+pub mod records;
+pub mod trend;
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use self::facts::Facts;
 use crate::dmarc::parse::Policy;
 use crate::dmarc::{self, DmarcStatus};
 use crate::mx::MxStatus;
-use crate::scan::report::DomainReport;
 use crate::smtp::prober::Rollup;
 use crate::spf::analysis::SpfStatus;
 use crate::spf::tree::FindingKind;
@@ -64,6 +67,8 @@ pub struct Figures {
     pub dmarc_policy_none: Figure,
     pub dmarc_policy_quarantine: Figure,
     pub dmarc_policy_reject: Figure,
+    /// Policy quarantine or reject, applied in full: `pct=100` and not `t=y`.
+    pub dmarc_enforcing: Figure,
     pub dmarc_rua_present: Figure,
     pub mx_null: Figure,
     pub mx_none: Figure,
@@ -84,7 +89,7 @@ pub struct Summary {
     pub figures: Figures,
     /// SPF permerror domains by the kind of their first error (the one that decides the
     /// status), so the kinds add up to `spf_permerror`.
-    pub spf_permerror_by_kind: BTreeMap<&'static str, Figure>,
+    pub spf_permerror_by_kind: BTreeMap<String, Figure>,
     /// The most referenced include targets that publish no SPF record.
     pub top_dangling_includes: Vec<DanglingTarget>,
 }
@@ -105,7 +110,7 @@ pub struct Tally {
     spf_present: u64,
     spf_ok: u64,
     spf_permerror: u64,
-    permerror_kinds: BTreeMap<&'static str, u64>,
+    permerror_kinds: BTreeMap<String, u64>,
     lookup_limit: u64,
     dangling: u64,
     dangling_targets: HashMap<String, u64>,
@@ -113,6 +118,7 @@ pub struct Tally {
     dmarc_present: u64,
     dmarc_valid: u64,
     policy: [u64; 3],
+    enforcing: u64,
     rua: u64,
     mx_known: u64,
     mx_null: u64,
@@ -123,7 +129,7 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn add(&mut self, r: &DomainReport) {
+    pub fn add(&mut self, r: &Facts) {
         self.domains += 1;
         let spf = &r.spf;
         if spf.status != SpfStatus::Temperror {
@@ -134,11 +140,11 @@ impl Tally {
             if spf.status == SpfStatus::Permerror {
                 self.spf_permerror += 1;
                 if let Some(first) = spf.errors.first() {
-                    *self.permerror_kinds.entry(first.kind.as_str()).or_default() += 1;
+                    *self.permerror_kinds.entry(first.kind.clone()).or_default() += 1;
                 }
             }
-            let has = |kind| spf.errors.iter().any(|e| e.kind == kind);
-            self.lookup_limit += u64::from(has(FindingKind::TooManyLookups));
+            let lookup_limit = FindingKind::TooManyLookups.as_str();
+            self.lookup_limit += u64::from(spf.errors.iter().any(|e| e.kind == lookup_limit));
             self.dangling += u64::from(!spf.dangling_includes.is_empty());
             let mut targets: Vec<&String> = spf.dangling_includes.iter().collect();
             targets.sort_unstable();
@@ -147,15 +153,15 @@ impl Tally {
                 *self.dangling_targets.entry(target.clone()).or_default() += 1;
             }
         }
-        let dmarc = &r.dmarc;
-        if dmarc.status != DmarcStatus::Temperror {
+        if r.dmarc.status != DmarcStatus::Temperror {
             self.dmarc_known += 1;
-            self.dmarc_present += u64::from(dmarc.status != DmarcStatus::None);
-            self.dmarc_valid += u64::from(dmarc.status == DmarcStatus::Ok);
-            if let Some(policy) = dmarc.policy {
+            self.dmarc_present += u64::from(r.dmarc_present());
+            self.dmarc_valid += u64::from(r.dmarc.status == DmarcStatus::Ok);
+            if let Some(policy) = r.dmarc.policy {
                 self.policy[policy_index(policy)] += 1;
             }
-            self.rua += u64::from(dmarc.has_usable_rua());
+            self.enforcing += u64::from(r.dmarc_enforcing());
+            self.rua += u64::from(r.rua_usable());
         }
         if r.mx.status != MxStatus::Temperror {
             self.mx_known += 1;
@@ -169,10 +175,61 @@ impl Tally {
                 self.starttls_all += u64::from(rollup == Rollup::All);
             }
         }
-        let temperror = spf.status == SpfStatus::Temperror
-            || dmarc.status == DmarcStatus::Temperror
-            || r.mx.status == MxStatus::Temperror;
-        self.temperror += u64::from(temperror);
+        self.temperror += u64::from(r.temperror());
+    }
+
+    /// Adds another tally's counts: the figures of two sets of domains counted apart.
+    pub fn merge(&mut self, other: &Self) {
+        let Self {
+            domains,
+            spf_known,
+            spf_present,
+            spf_ok,
+            spf_permerror,
+            permerror_kinds,
+            lookup_limit,
+            dangling,
+            dangling_targets,
+            dmarc_known,
+            dmarc_present,
+            dmarc_valid,
+            policy,
+            enforcing,
+            rua,
+            mx_known,
+            mx_null,
+            mx_none,
+            starttls_probed,
+            starttls_all,
+            temperror,
+        } = other;
+        self.domains += domains;
+        self.spf_known += spf_known;
+        self.spf_present += spf_present;
+        self.spf_ok += spf_ok;
+        self.spf_permerror += spf_permerror;
+        for (kind, n) in permerror_kinds {
+            *self.permerror_kinds.entry(kind.clone()).or_default() += n;
+        }
+        self.lookup_limit += lookup_limit;
+        self.dangling += dangling;
+        for (target, n) in dangling_targets {
+            *self.dangling_targets.entry(target.clone()).or_default() += n;
+        }
+        self.dmarc_known += dmarc_known;
+        self.dmarc_present += dmarc_present;
+        self.dmarc_valid += dmarc_valid;
+        for (mine, theirs) in self.policy.iter_mut().zip(policy) {
+            *mine += theirs;
+        }
+        self.enforcing += enforcing;
+        self.rua += rua;
+        self.mx_known += mx_known;
+        self.mx_null += mx_null;
+        self.mx_none += mx_none;
+        self.starttls_probed += starttls_probed;
+        self.starttls_all += starttls_all;
+        self.temperror += temperror;
     }
 
     pub fn domains(&self) -> u64 {
@@ -210,6 +267,7 @@ impl Tally {
                 dmarc_policy_none: dmarc(self.policy[policy_index(Policy::None)]),
                 dmarc_policy_quarantine: dmarc(self.policy[policy_index(Policy::Quarantine)]),
                 dmarc_policy_reject: dmarc(self.policy[policy_index(Policy::Reject)]),
+                dmarc_enforcing: dmarc(self.enforcing),
                 dmarc_rua_present: dmarc(self.rua),
                 mx_null: mx(self.mx_null),
                 mx_none: mx(self.mx_none),
@@ -223,7 +281,7 @@ impl Tally {
             spf_permerror_by_kind: self
                 .permerror_kinds
                 .iter()
-                .map(|(kind, n)| (*kind, spf(*n)))
+                .map(|(kind, n)| (kind.clone(), spf(*n)))
                 .collect(),
             top_dangling_includes: top,
         }

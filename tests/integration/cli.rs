@@ -6,6 +6,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use mailposture::stats::Tally;
+use mailposture::stats::records;
+
 use crate::support::cmd::run;
 use crate::support::{DnsFixture, Zone};
 
@@ -266,6 +269,7 @@ sub.good.example.jp.   IN A 192.0.2.5
     assert_eq!(figure("dmarc_policy_none"), dmarc(1, 16.7));
     assert_eq!(figure("dmarc_policy_quarantine"), dmarc(0, 0.0));
     assert_eq!(figure("dmarc_policy_reject"), dmarc(2, 33.3));
+    assert_eq!(figure("dmarc_enforcing"), dmarc(2, 33.3));
     assert_eq!(figure("dmarc_rua_present"), dmarc(1, 16.7));
     assert_eq!(figure("mx_null"), mx(1, 20.0));
     assert_eq!(figure("mx_none"), mx(2, 40.0));
@@ -282,8 +286,26 @@ sub.good.example.jp.   IN A 192.0.2.5
         summary["top_dangling_includes"],
         serde_json::json!([{"target": "spf.po.2iij.net", "domains": 1}])
     );
+    // Read back from results.jsonl, the records give the same figures (what `trend` does).
+    let mut tally = Tally::default();
+    let counts = records::read_facts(&out, |facts| tally.add(&facts)).unwrap();
+    assert_eq!(counts.records, 6);
+    assert_eq!(
+        serde_json::to_value(tally.summary()).unwrap(),
+        serde_json::json!({
+            "domains": summary["domains"],
+            "spf_known": summary["spf_known"],
+            "dmarc_known": summary["dmarc_known"],
+            "mx_known": summary["mx_known"],
+            "starttls_probed": summary["starttls_probed"],
+            "figures": summary["figures"],
+            "spf_permerror_by_kind": summary["spf_permerror_by_kind"],
+            "top_dangling_includes": summary["top_dangling_includes"],
+        })
+    );
     // The same figures, as a table on stderr.
     assert!(stderr.contains("DMARC policy reject"), "{stderr}");
+    assert!(stderr.contains("DMARC enforcing"), "{stderr}");
     assert!(stderr.contains("spf.po.2iij.net: 1"), "{stderr}");
 }
 

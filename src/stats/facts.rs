@@ -1,0 +1,136 @@
+//! The parts of a per-domain record that the adoption figures and `diff` read. A scan
+//! builds them from its reports; `trend` and `diff` read them back from `results.jsonl`
+//! lines (serde skips every other field), so figures of old and new scans are counted by
+//! the same rules.
+
+use serde::Deserialize;
+
+use crate::dmarc::parse::Policy;
+use crate::dmarc::{DmarcReport, DmarcStatus};
+use crate::mx::{MxReport, MxStatus};
+use crate::scan::report::DomainReport;
+use crate::smtp::prober::Rollup;
+use crate::spf::analysis::{SpfReport, SpfStatus};
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Facts {
+    pub domain: String,
+    pub spf: SpfFacts,
+    pub dmarc: DmarcFacts,
+    pub mx: MxFacts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SpfFacts {
+    pub status: SpfStatus,
+    /// The errors' kinds in evaluation order; the first decides the status.
+    pub errors: Vec<Kind>,
+    pub dangling_includes: Vec<String>,
+}
+
+/// `{kind, …}` of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Kind {
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DmarcFacts {
+    pub status: DmarcStatus,
+    /// What RFC 9989 receivers apply to the domain; null when no DMARC processing applies.
+    pub policy: Option<Policy>,
+    /// `pct` below 100 or `t=y`.
+    pub testing: bool,
+    pub rua: Vec<Usable>,
+}
+
+/// `{valid, …}` of a report destination.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Usable {
+    pub valid: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MxFacts {
+    pub status: MxStatus,
+    pub starttls: Option<Rollup>,
+}
+
+impl Facts {
+    /// A DMARC record covers the domain (an invalid one too: it was published).
+    pub fn dmarc_present(&self) -> bool {
+        !matches!(
+            self.dmarc.status,
+            DmarcStatus::None | DmarcStatus::Temperror
+        )
+    }
+
+    /// The applied policy is quarantine or reject, in full: `pct=100` and no `t=y`.
+    pub fn dmarc_enforcing(&self) -> bool {
+        matches!(self.dmarc.policy, Some(Policy::Quarantine | Policy::Reject))
+            && !self.dmarc.testing
+    }
+
+    /// At least one `rua` URI a receiver can use (RFC 9989 §4.10.1: "syntactically valid").
+    pub fn rua_usable(&self) -> bool {
+        self.dmarc.rua.iter().any(|d| d.valid)
+    }
+
+    /// The domain's own SPF, DMARC or MX lookups could not be finished.
+    pub fn temperror(&self) -> bool {
+        self.spf.status == SpfStatus::Temperror
+            || self.dmarc.status == DmarcStatus::Temperror
+            || self.mx.status == MxStatus::Temperror
+    }
+}
+
+impl From<&DomainReport> for Facts {
+    fn from(r: &DomainReport) -> Self {
+        Self {
+            domain: r.domain.clone(),
+            spf: SpfFacts::from(&r.spf),
+            dmarc: DmarcFacts::from(&r.dmarc),
+            mx: MxFacts::from(&r.mx),
+        }
+    }
+}
+
+impl From<&SpfReport> for SpfFacts {
+    fn from(spf: &SpfReport) -> Self {
+        Self {
+            status: spf.status,
+            errors: spf
+                .errors
+                .iter()
+                .map(|e| Kind {
+                    kind: e.kind.as_str().to_owned(),
+                })
+                .collect(),
+            dangling_includes: spf.dangling_includes.clone(),
+        }
+    }
+}
+
+impl From<&DmarcReport> for DmarcFacts {
+    fn from(dmarc: &DmarcReport) -> Self {
+        Self {
+            status: dmarc.status,
+            policy: dmarc.policy,
+            testing: dmarc.testing,
+            rua: dmarc
+                .rua
+                .iter()
+                .map(|d| Usable { valid: d.uri.valid })
+                .collect(),
+        }
+    }
+}
+
+impl From<&MxReport> for MxFacts {
+    fn from(mx: &MxReport) -> Self {
+        Self {
+            status: mx.status,
+            starttls: mx.starttls,
+        }
+    }
+}

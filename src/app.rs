@@ -8,14 +8,14 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use crate::cli::{Cli, Command, HistoryArgs};
-use crate::config::{CheckConfig, DEFAULT_SCANS_DIR, ScanConfig};
+use crate::config::{CheckConfig, DEFAULT_SCANS_DIR, ScanConfig, TrendConfig};
 use crate::dns::Dns;
 use crate::output::summary::{ScanSummary, SummaryFile};
-use crate::output::{SCAN_JSON, SUMMARY_JSON, Writer, text};
+use crate::output::{self, SCAN_JSON, SUMMARY_JSON, Writer, text};
 use crate::progress::Progress;
 use crate::scan::report::SCHEMA;
 use crate::scan::{self, ScanOptions, Scanner};
-use crate::stats::history;
+use crate::stats::{history, trend};
 
 /// Runs the command line; errors are run-level failures (exit code 1).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -33,7 +33,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(run_check(config))
         }
         Command::History(args) => run_history(&args),
+        Command::Trend(args) => run_trend(&TrendConfig::from_cli(args)?),
     }
+}
+
+fn run_trend(config: &TrendConfig) -> anyhow::Result<ExitCode> {
+    let scans = history::find_scans(&config.dir)?;
+    let trend = trend::compute(&scans, &config.options)?;
+    if trend.rows.is_empty() {
+        anyhow::bail!("no complete scan under {}", config.dir.display());
+    }
+    output::trend::write_csv(&trend, &config.out)?;
+    print!("{}", text::trend(&trend));
+    eprintln!("wrote {}", config.out.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {

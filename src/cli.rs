@@ -22,6 +22,36 @@ pub enum Command {
     /// List the scans under a directory: list, time, domains, version, and whether each
     /// finished.
     History(HistoryArgs),
+    /// Adoption over time: the figures of every scan (or period) per list, public
+    /// suffix or all together; writes trend.csv and prints a table.
+    Trend(TrendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrendArgs {
+    /// Where the scans are [default: reports/scans].
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// One row per scan, or per period with the latest complete scan of each list in it.
+    #[arg(long, value_enum, default_value_t = crate::stats::trend::By::Scan)]
+    pub by: crate::stats::trend::By,
+
+    /// Split each period's domains by list, by public suffix (co.jp, go.jp, …), or not.
+    #[arg(long, value_enum, default_value_t = crate::stats::trend::Grouping::List)]
+    pub group: crate::stats::trend::Grouping,
+
+    /// Count in every period only the domains present in all periods (a panel: list
+    /// membership changes would otherwise move the figures).
+    #[arg(long)]
+    pub same_domains: bool,
+
+    /// Write the CSV here [default: DIR/trend.csv, replaced each time].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::{CheckArgs, DnsArgs, PolicyArgs, ScanArgs, SmtpArgs};
+use crate::cli::{CheckArgs, DnsArgs, PolicyArgs, ScanArgs, SmtpArgs, TrendArgs};
 use crate::dns::ResolverSettings;
 use crate::input::{self, DomainLists};
 use crate::output::OutputSpec;
@@ -17,9 +17,34 @@ use crate::psl::SuffixList;
 use crate::scan::ScanOptions;
 use crate::smtp::ProbeSettings;
 use crate::smtp::prober::StarttlsOptions;
+use crate::stats::history;
+use crate::stats::trend::TrendOptions;
 
 /// Where scans go when `--out` is not given.
 pub const DEFAULT_SCANS_DIR: &str = "reports/scans";
+
+/// `trend`: where the scans are, how to count them, where the CSV goes.
+pub struct TrendConfig {
+    pub dir: PathBuf,
+    pub options: TrendOptions,
+    pub out: PathBuf,
+}
+
+impl TrendConfig {
+    pub fn from_cli(args: TrendArgs) -> anyhow::Result<Self> {
+        let dir = args.dir.unwrap_or_else(|| DEFAULT_SCANS_DIR.into());
+        Ok(Self {
+            out: args.out.unwrap_or_else(|| dir.join("trend.csv")),
+            dir,
+            options: TrendOptions {
+                by: args.by,
+                grouping: args.group,
+                same_domains: args.same_domains,
+                suffix_list: suffix_list(&args.policy)?,
+            },
+        })
+    }
+}
 
 pub struct ScanConfig {
     pub lists: DomainLists,
@@ -203,10 +228,7 @@ fn scan_time(text: &str) -> anyhow::Result<String> {
 fn default_scan_dir(lists: &[PathBuf], scan_time: Option<&str>) -> PathBuf {
     let name = lists
         .first()
-        .filter(|p| p.as_os_str() != "-")
-        .and_then(|p| p.file_stem())
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "stdin".into());
+        .map_or_else(|| "stdin".into(), |p| history::list_name(p));
     // Colons are not allowed in Windows file names.
     let stamp = scan_time
         .map_or_else(crate::scan::now_rfc3339, str::to_owned)

@@ -1,5 +1,5 @@
-//! The Public Suffix List, used only for RFC 7489 Organizational Domains (§3.2): a copy
-//! ships in the binary (`data/public_suffix_list.dat`), and `--psl FILE` loads another.
+//! The Public Suffix List, for RFC 7489 Organizational Domains (§3.2) and for grouping
+//! adoption figures by suffix: a copy ships in the binary (`data/public_suffix_list.dat`), and `--psl FILE` loads another.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -66,6 +66,15 @@ impl SuffixList {
     /// from both the ICANN and the private sections apply, as in the list's own tests.
     pub fn registrable_domain(&self, domain: &str) -> Option<String> {
         let found = self.list.domain(domain.as_bytes())?;
+        std::str::from_utf8(found.as_bytes())
+            .ok()
+            .map(str::to_ascii_lowercase)
+    }
+
+    /// The longest public suffix of `domain` (`co.jp` for `example.co.jp`); an unlisted
+    /// top-level domain is its own suffix, by the list's implicit `*` rule.
+    pub fn public_suffix(&self, domain: &str) -> Option<String> {
+        let found = self.list.suffix(domain.as_bytes())?;
         std::str::from_utf8(found.as_bytes())
             .ok()
             .map(str::to_ascii_lowercase)

@@ -5,6 +5,7 @@
 pub mod csv;
 pub mod summary;
 pub mod text;
+pub mod trend;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

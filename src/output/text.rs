@@ -14,6 +14,7 @@ use crate::smtp::prober::HostStarttls;
 use crate::spf::analysis::{LOOKUP_LIMIT, SpfReport};
 use crate::spf::tree::{Finding, SpfNode};
 use crate::stats::history::ScanEntry;
+use crate::stats::trend::{Row, Trend};
 use crate::stats::{Figure, Summary};
 
 /// The `check` report for one domain.
@@ -232,6 +233,64 @@ pub fn history(scans: &[ScanEntry]) -> String {
             if s.complete { "complete" } else { "INCOMPLETE" },
             s.dir.display()
         );
+    }
+    out
+}
+
+/// `trend`: the main figures of each period and group, in percent of their populations
+/// ("-" where the population is empty); `trend.csv` has them all, with counts.
+pub fn trend(trend: &Trend) -> String {
+    const COLUMNS: [(&str, &str); 12] = [
+        ("SPF", "spf_present"),
+        ("SPF ok", "spf_ok"),
+        ("permerr", "spf_permerror"),
+        ("DMARC", "dmarc_present"),
+        ("valid", "dmarc_valid"),
+        ("none", "dmarc_policy_none"),
+        ("quar.", "dmarc_policy_quarantine"),
+        ("reject", "dmarc_policy_reject"),
+        ("enforce", "dmarc_enforcing"),
+        ("rua", "dmarc_rua_present"),
+        ("STARTTLS", "starttls_all"),
+        ("temperr", "temperror"),
+    ];
+    let width = |label: fn(&Row) -> &str, header: &str| {
+        trend
+            .rows
+            .iter()
+            .map(|r| label(r).chars().count())
+            .chain([header.len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let period_width = width(|r| &r.period, "period");
+    let group_width = width(|r| &r.group, "group");
+    let mut out = format!(
+        "{:<period_width$}  {:<group_width$}  {:>9}",
+        "period", "group", "domains"
+    );
+    for (header, _) in COLUMNS {
+        let _ = write!(out, " {header:>8}");
+    }
+    out.push('\n');
+    for row in &trend.rows {
+        let _ = write!(
+            out,
+            "{:<period_width$}  {:<group_width$}  {:>9}",
+            row.period, row.group, row.summary.domains
+        );
+        let figures = row.summary.figures.named();
+        for (_, name) in COLUMNS {
+            let Some((_, figure)) = figures.iter().find(|(n, _)| *n == name) else {
+                continue;
+            };
+            if figure.of == 0 {
+                let _ = write!(out, " {:>8}", "-");
+            } else {
+                let _ = write!(out, " {:>7.1}%", figure.percent);
+            }
+        }
+        out.push('\n');
     }
     out
 }

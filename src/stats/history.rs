@@ -39,6 +39,15 @@ struct ScanJson {
     domains: u64,
 }
 
+/// The name a list goes by in the history: its file name without the extension
+/// (`stdin` for `-`), so that scans of `lists/fin.txt` and `/data/fin.txt` line up.
+pub fn list_name(path: &Path) -> String {
+    Some(path)
+        .filter(|p| p.as_os_str() != "-")
+        .and_then(Path::file_stem)
+        .map_or_else(|| "stdin".into(), |s| s.to_string_lossy().into_owned())
+}
+
 /// Every directory under `root` holding a `results.jsonl` (or `.zst`), oldest first within a list.
 pub fn find_scans(root: &Path) -> anyhow::Result<Vec<ScanEntry>> {
     let mut found = Vec::new();

@@ -77,6 +77,49 @@ pub struct Figures {
     pub temperror: Figure,
 }
 
+impl Figures {
+    /// Every figure with its name, in the README's order: the columns of `trend.csv`.
+    pub fn named(&self) -> [(&'static str, &Figure); 16] {
+        // Destructured so that a new figure cannot be left out of the list.
+        let Self {
+            spf_present,
+            spf_ok,
+            spf_permerror,
+            spf_lookup_limit_overrun,
+            spf_dangling_include,
+            dmarc_present,
+            dmarc_valid,
+            dmarc_policy_none,
+            dmarc_policy_quarantine,
+            dmarc_policy_reject,
+            dmarc_enforcing,
+            dmarc_rua_present,
+            mx_null,
+            mx_none,
+            starttls_all,
+            temperror,
+        } = self;
+        [
+            ("spf_present", spf_present),
+            ("spf_ok", spf_ok),
+            ("spf_permerror", spf_permerror),
+            ("spf_lookup_limit_overrun", spf_lookup_limit_overrun),
+            ("spf_dangling_include", spf_dangling_include),
+            ("dmarc_present", dmarc_present),
+            ("dmarc_valid", dmarc_valid),
+            ("dmarc_policy_none", dmarc_policy_none),
+            ("dmarc_policy_quarantine", dmarc_policy_quarantine),
+            ("dmarc_policy_reject", dmarc_policy_reject),
+            ("dmarc_enforcing", dmarc_enforcing),
+            ("dmarc_rua_present", dmarc_rua_present),
+            ("mx_null", mx_null),
+            ("mx_none", mx_none),
+            ("starttls_all", starttls_all),
+            ("temperror", temperror),
+        ]
+    }
+}
+
 /// The summary of one scan's records.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {

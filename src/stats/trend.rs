@@ -2,9 +2,17 @@
 //! day, week or month) per group of domains, computed from the per-domain records with
 //! the same [`Tally`] as `summary.json`.
 
-use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
 
-use super::Summary;
+use anyhow::Context as _;
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+use super::history::{ScanEntry, list_name};
+use super::{Summary, Tally, records};
+use crate::psl::SuffixList;
 
 /// The time step of a trend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -22,7 +30,7 @@ pub enum By {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Grouping {
-    /// By the list a scan was made of.
+    /// By the list a scan was made of, named by its file name without the extension.
     List,
     /// By the domain's public suffix (`co.jp`, `go.jp`, …) from the Public Suffix List.
     Suffix,
@@ -53,4 +61,166 @@ pub struct Trend {
     /// The latest period over all its groups: its top dangling include targets and
     /// permerror kinds go into the report.
     pub latest: Option<Row>,
+}
+
+/// How a trend is made.
+#[derive(Debug, Clone)]
+pub struct TrendOptions {
+    pub by: By,
+    pub grouping: Grouping,
+    pub same_domains: bool,
+    /// For `Grouping::Suffix`.
+    pub suffix_list: SuffixList,
+}
+
+/// The group label of `Grouping::None`.
+pub const ALL: &str = "all";
+
+/// The scans a period is made of: the latest complete one of each list in it.
+type Period = BTreeMap<String, ScanEntry>;
+
+/// Computes the trend of the complete scans in `scans`; incomplete ones are skipped with
+/// a note on stderr.
+pub fn compute(scans: &[ScanEntry], options: &TrendOptions) -> anyhow::Result<Trend> {
+    // With --group list every list is a series of its own, so that its periods and its
+    // panel do not depend on when the other lists were scanned.
+    let mut series: BTreeMap<String, BTreeMap<String, Period>> = BTreeMap::new();
+    for scan in scans {
+        if !scan.complete {
+            eprintln!(
+                "skipped {}: the scan did not finish (no scan.json)",
+                scan.dir.display()
+            );
+            continue;
+        }
+        let names: Vec<String> = scan.lists.iter().map(|l| list_name(Path::new(l))).collect();
+        let list = names.join(",");
+        let period = period_of(&scan.started_at, options.by)
+            .with_context(|| format!("the start time of {}", scan.dir.display()))?;
+        let name = match options.grouping {
+            Grouping::List => list.clone(),
+            Grouping::Suffix | Grouping::None => ALL.to_owned(),
+        };
+        let chosen = series
+            .entry(name)
+            .or_default()
+            .entry(period)
+            .or_default()
+            .entry(list)
+            .or_insert_with(|| scan.clone());
+        if scan.started_at > chosen.started_at {
+            *chosen = scan.clone();
+        }
+    }
+    let mut tallies = Vec::new();
+    for (name, periods) in &series {
+        let panel = match options.same_domains {
+            true => Some(panel(periods)?),
+            false => None,
+        };
+        for (period, scans) in periods {
+            let started: Vec<String> = scans.values().map(|s| s.started_at.clone()).collect();
+            for (group, tally) in tally_period(scans, name, panel.as_ref(), options)? {
+                tallies.push((period.clone(), group, started.clone(), tally));
+            }
+        }
+    }
+    tallies.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let latest = tallies.last().map(|(period, ..)| {
+        let (mut all, mut scans) = (Tally::default(), Vec::new());
+        for (_, _, started, tally) in tallies.iter().filter(|t| &t.0 == period) {
+            all.merge(tally);
+            scans.extend(started.iter().cloned());
+        }
+        scans.sort();
+        scans.dedup();
+        Row {
+            period: period.clone(),
+            group: ALL.to_owned(),
+            scans,
+            summary: all.summary(),
+        }
+    });
+    Ok(Trend {
+        by: options.by,
+        grouping: options.grouping,
+        same_domains: options.same_domains,
+        rows: tallies
+            .into_iter()
+            .map(|(period, group, scans, tally)| Row {
+                period,
+                group,
+                scans,
+                summary: tally.summary(),
+            })
+            .collect(),
+        latest,
+    })
+}
+
+/// The label of the period `started_at` falls in; labels sort in time order.
+fn period_of(started_at: &str, by: By) -> anyhow::Result<String> {
+    let at = OffsetDateTime::parse(started_at, &Rfc3339)
+        .with_context(|| format!("{started_at:?} is not an RFC 3339 time"))?
+        .to_offset(UtcOffset::UTC);
+    Ok(match by {
+        By::Scan => crate::scan::rfc3339(at),
+        By::Day => at.date().to_string(),
+        By::Week => {
+            let (year, week, _) = at.date().to_iso_week_date();
+            format!("{year}-W{week:02}")
+        }
+        By::Month => format!("{}-{:02}", at.year(), u8::from(at.month())),
+    })
+}
+
+/// The domains present in every period of a series.
+fn panel(periods: &BTreeMap<String, Period>) -> anyhow::Result<HashSet<Box<str>>> {
+    let mut panel: Option<HashSet<Box<str>>> = None;
+    for scans in periods.values() {
+        let mut present = HashSet::new();
+        for scan in scans.values() {
+            records::read_facts(&scan.dir, |facts| {
+                if panel
+                    .as_ref()
+                    .is_none_or(|p| p.contains(facts.domain.as_str()))
+                {
+                    present.insert(Box::from(facts.domain));
+                }
+            })?;
+        }
+        panel = Some(present);
+    }
+    Ok(panel.unwrap_or_default())
+}
+
+/// The tallies of one period by group. A domain in two lists of the period counts once.
+fn tally_period(
+    scans: &Period,
+    series: &str,
+    panel: Option<&HashSet<Box<str>>>,
+    options: &TrendOptions,
+) -> anyhow::Result<BTreeMap<String, Tally>> {
+    let mut groups: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut seen: HashSet<Box<str>> = HashSet::new();
+    let pooled = scans.len() > 1;
+    for scan in scans.values() {
+        records::read_facts(&scan.dir, |facts| {
+            if panel.is_some_and(|p| !p.contains(facts.domain.as_str())) {
+                return;
+            }
+            if pooled && !seen.insert(Box::from(facts.domain.as_str())) {
+                return;
+            }
+            let group = match options.grouping {
+                Grouping::List | Grouping::None => series.to_owned(),
+                Grouping::Suffix => options
+                    .suffix_list
+                    .public_suffix(&facts.domain)
+                    .unwrap_or_else(|| facts.domain.clone()),
+            };
+            groups.entry(group).or_default().add(&facts);
+        })?;
+    }
+    Ok(groups)
 }

@@ -19,3 +19,5 @@ mod smtp;
 mod spf;
 /// STARTTLS in a scan: probes shared across domains, host selection, roll-up.
 mod starttls;
+/// `trend` over a scan history built from changing zones.
+mod trend;

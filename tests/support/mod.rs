@@ -8,6 +8,7 @@
 
 pub mod cmd;
 pub mod dns;
+pub mod history;
 pub mod smtp;
 
 use mailposture::spf::analysis::{SpfReport, analyse};

@@ -1,0 +1,62 @@
+//! `trend.csv`: one row per period and group, every figure as a count and a percent, with
+//! the populations the percents are shares of.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use super::csv::neutralise;
+use crate::stats::Tally;
+use crate::stats::trend::Trend;
+
+/// The columns before the figures.
+const LEADING: [&str; 8] = [
+    "period",
+    "group",
+    "scans",
+    "domains",
+    "spf_known",
+    "dmarc_known",
+    "mx_known",
+    "starttls_probed",
+];
+
+/// Writes `trend` as CSV to `path`, replacing what was there: it is derived from the
+/// scans and can always be made again.
+pub fn write_csv(trend: &Trend, path: &Path) -> anyhow::Result<()> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    write(trend, std::io::BufWriter::new(file))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+fn write(trend: &Trend, out: impl Write) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header: Vec<String> = LEADING.iter().map(|c| (*c).to_owned()).collect();
+    for (name, _) in Tally::default().summary().figures.named() {
+        header.push(name.to_owned());
+        header.push(format!("{name}_pct"));
+    }
+    writer.write_record(&header)?;
+    for row in &trend.rows {
+        let s = &row.summary;
+        let mut cells = vec![
+            neutralise(&row.period).into_owned(),
+            neutralise(&row.group).into_owned(),
+            row.scans.join(" "),
+            s.domains.to_string(),
+            s.spf_known.to_string(),
+            s.dmarc_known.to_string(),
+            s.mx_known.to_string(),
+            s.starttls_probed.to_string(),
+        ];
+        for (_, figure) in s.figures.named() {
+            cells.push(figure.count.to_string());
+            cells.push(format!("{:.1}", figure.percent));
+        }
+        writer.write_record(&cells)?;
+    }
+    writer.flush()?;
+    Ok(())
+}

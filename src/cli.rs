@@ -22,6 +22,32 @@ pub enum Command {
     /// List the scans under a directory: list, time, domains, version, and whether each
     /// finished.
     History(HistoryArgs),
+    /// Compare two scans domain by domain; write the domains that changed to a CSV file
+    /// and print the counts of each kind of change.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older scan directory.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The newer scan directory.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// The CSV file of changed domains [default: NEW/diff-<OLD directory name>.csv].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Replace the CSV file if it exists.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the counts as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -434,36 +434,27 @@ impl DiffSummary {
     /// The summary as a short table.
     pub fn text(&self) -> String {
         let mut out = String::new();
-        for (name, side) in [("old", &self.old), ("new", &self.new)] {
-            let _ = writeln!(
-                out,
-                "{name}  {:>10} domains  {}{}",
+        let mut line = |name: &str, n: u64, note: String| {
+            let _ = writeln!(out, "{name:<24} {n:>9}{note}");
+        };
+        for (name, side) in [("domains in old", &self.old), ("domains in new", &self.new)] {
+            let state = if side.complete { "" } else { ", INCOMPLETE" };
+            line(
+                name,
                 side.domains,
-                side.dir.display(),
-                if side.complete { "" } else { "  (INCOMPLETE)" }
+                format!("  ({}{state})", side.dir.display()),
             );
         }
-        let _ = writeln!(out, "in both  {:>5}", self.in_both);
-        let _ = writeln!(
-            out,
-            "changed  {:>5}  written to {}\n",
-            self.changed,
-            self.out.display()
-        );
+        line("domains in both", self.in_both, String::new());
+        let out_file = format!("  (rows of {})", self.out.display());
+        line("domains changed", self.changed, out_file);
         for change in Change::ALL {
-            let _ = writeln!(
-                out,
-                "{:<24} {:>8}",
-                change.as_str(),
-                self.changes.get(change)
-            );
+            line(change.as_str(), self.changes.get(change), String::new());
         }
         let u = &self.unknown;
-        let _ = writeln!(
-            out,
-            "\nnot compared (temperror in either scan): spf {}, dmarc {}, mx {}",
-            u.spf, u.dmarc, u.mx
-        );
+        line("unknown spf", u.spf, "  (temperror in either scan)".into());
+        line("unknown dmarc", u.dmarc, String::new());
+        line("unknown mx", u.mx, String::new());
         out
     }
 }

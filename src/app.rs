@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use crate::cli::{Cli, Command, HistoryArgs};
+use crate::cli::{Cli, Command, DiffArgs, HistoryArgs};
 use crate::config::{CheckConfig, DEFAULT_SCANS_DIR, ScanConfig, TrendConfig};
 use crate::dns::Dns;
 use crate::output::summary::{ScanSummary, SummaryFile};
@@ -15,7 +15,7 @@ use crate::output::{self, SCAN_JSON, SUMMARY_JSON, Writer, text};
 use crate::progress::Progress;
 use crate::scan::report::SCHEMA;
 use crate::scan::{self, ScanOptions, Scanner};
-use crate::stats::{history, trend};
+use crate::stats::{diff, history, trend};
 
 /// Runs the command line; errors are run-level failures (exit code 1).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::History(args) => run_history(&args),
         Command::Trend(args) => run_trend(&TrendConfig::from_cli(args)?),
+        Command::Diff(args) => run_diff(&args),
     }
 }
 
@@ -56,6 +57,26 @@ fn run_history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&scans)?);
     } else {
         print!("{}", text::history(&scans));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let out = match &args.out {
+        Some(out) => out.clone(),
+        None => {
+            // `OLD` may be `.` or end in `..`: name it by where it really is.
+            let old = std::fs::canonicalize(&args.old)
+                .with_context(|| format!("reading {}", args.old.display()))?;
+            let name = old.file_name().unwrap_or(old.as_os_str()).to_string_lossy();
+            args.new.join(format!("diff-{name}.csv"))
+        }
+    };
+    let summary = diff::run(&args.old, &args.new, &out, args.force)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("{}", summary.text());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -25,6 +25,9 @@ pub enum Command {
     /// Adoption over time: the figures of every scan (or period) per list, public
     /// suffix or all together; writes trend.csv and prints a table.
     Trend(TrendArgs),
+    /// Compare two scans domain by domain; write the domains that changed to a CSV file
+    /// and print the counts of each kind of change.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -52,6 +55,29 @@ pub struct TrendArgs {
 
     #[command(flatten)]
     pub policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older scan directory.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The newer scan directory.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// The CSV file of changed domains [default: NEW/diff-<OLD directory name>.csv].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Replace the CSV file if it exists.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the counts as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

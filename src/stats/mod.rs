@@ -7,6 +7,7 @@
 //! MX is known; `starttls_all` of those with an MX host that answered the probe's EHLO;
 //! `temperror` itself is a share of all domains.
 
+pub mod diff;
 pub mod facts;
 pub mod history;
 pub mod records;

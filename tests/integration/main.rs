@@ -5,6 +5,8 @@ mod support;
 
 /// The built binary end to end: scan a list, check a domain, read the output files.
 mod cli;
+/// `diff` of two scans of a changing world, and the per-domain comparison rules.
+mod diff;
 /// DMARC discovery (both methods), validation and report destinations over real DNS.
 mod dmarc;
 /// MX hosts, null MX, implicit MX and the shared host cache, over real DNS.

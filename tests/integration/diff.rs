@@ -1,0 +1,507 @@
+//! `diff OLD NEW`: two scans of a fixture world that changed in between, and the rules of
+//! one domain's comparison on hand-made records.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use mailposture::stats::diff::{Change, Changes, OldFacts, compare};
+use mailposture::stats::facts::Facts;
+
+use crate::support::cmd::run;
+use crate::support::{DnsFixture, Zone};
+
+/// Records both worlds share; each domain below differs by one thing at most.
+const COMMON: &str = r#"
+_spf.ok.test.              IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
+same.example.jp.           IN TXT "v=spf1 include:_spf.ok.test -all"
+_dmarc.same.example.jp.    IN TXT "v=DMARC1; p=reject"
+dmarcadd.example.jp.       IN TXT "v=spf1 include:_spf.ok.test -all"
+dmarcdel.example.jp.       IN TXT "v=spf1 include:_spf.ok.test -all"
+up.example.jp.             IN TXT "v=spf1 include:_spf.ok.test -all"
+down.example.jp.           IN TXT "v=spf1 include:_spf.ok.test -all"
+pct.example.jp.            IN TXT "v=spf1 include:_spf.ok.test -all"
+_dmarc.spfbreak.example.jp. IN TXT "v=DMARC1; p=reject"
+spfbreak.example.jp.       IN TXT "v=spf1 include:_spf.ok.test -all"
+_dmarc.spffix.example.jp.  IN TXT "v=DMARC1; p=reject"
+spffix.example.jp.         IN TXT "v=spf1 include:_spf.ok.test -all"
+_dmarc.spfnew.example.jp.  IN TXT "v=DMARC1; p=reject"
+_dmarc.spfdel.example.jp.  IN TXT "v=DMARC1; p=reject"
+_dmarc.dangle.example.jp.  IN TXT "v=DMARC1; p=reject"
+_dmarc.undangle.example.jp. IN TXT "v=DMARC1; p=reject"
+"#;
+
+const OLD_WORLD: &str = r#"
+_dmarc.dmarcdel.example.jp. IN TXT "v=DMARC1; p=reject"
+_dmarc.up.example.jp.      IN TXT "v=DMARC1; p=none"
+_dmarc.down.example.jp.    IN TXT "v=DMARC1; p=reject"
+_dmarc.pct.example.jp.     IN TXT "v=DMARC1; p=quarantine; pct=50"
+; two SPF records: permerror (RFC 7208 §4.5)
+spffix.example.jp.         IN TXT "v=spf1 -all"
+spfdel.example.jp.         IN TXT "v=spf1 include:_spf.ok.test -all"
+dangle.example.jp.         IN TXT "v=spf1 include:_spf.ok.test -all"
+undangle.example.jp.       IN TXT "v=spf1 include:retired-a.test -all"
+gone.example.jp.           IN TXT "v=spf1 include:_spf.ok.test -all"
+"#;
+
+const NEW_WORLD: &str = r#"
+_dmarc.dmarcadd.example.jp. IN TXT "v=DMARC1; p=none"
+_dmarc.up.example.jp.      IN TXT "v=DMARC1; p=reject"
+_dmarc.down.example.jp.    IN TXT "v=DMARC1; p=quarantine"
+_dmarc.pct.example.jp.     IN TXT "v=DMARC1; p=quarantine; pct=100"
+spfbreak.example.jp.       IN TXT "v=spf1 -all"
+spfnew.example.jp.         IN TXT "v=spf1 include:_spf.ok.test -all"
+dangle.example.jp.         IN TXT "v=spf1 include:_spf.ok.test include:retired-b.test -all"
+undangle.example.jp.       IN TXT "v=spf1 include:_spf.ok.test -all"
+fresh.example.jp.          IN TXT "v=spf1 include:_spf.ok.test -all"
+"#;
+
+/// In both lists.
+const BOTH: &[&str] = &[
+    "same.example.jp",
+    "dmarcadd.example.jp",
+    "dmarcdel.example.jp",
+    "up.example.jp",
+    "down.example.jp",
+    "pct.example.jp",
+    "spfbreak.example.jp",
+    "spffix.example.jp",
+    "spfnew.example.jp",
+    "spfdel.example.jp",
+    "dangle.example.jp",
+    "undangle.example.jp",
+];
+
+/// Serves `zone` and scans `domains` into `out` as of `time`.
+async fn scan(dir: &Path, zone: &str, domains: &[&str], out: &Path, time: &str) {
+    let dns = DnsFixture::start(Zone::parse(zone)).await;
+    let list = dir.join(format!("{time}.txt").replace(':', "-"));
+    std::fs::write(&list, domains.join("\n")).unwrap();
+    let args = [
+        "scan",
+        &list.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+        "--resolver",
+        &dns.resolver_arg(),
+        "--quiet",
+        "--no-starttls",
+        "--scan-time",
+        time,
+    ]
+    .map(String::from)
+    .to_vec();
+    let output = run(dir, args).await;
+    dns.stop().await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|a| a.to_string()).collect()
+}
+
+#[tokio::test]
+async fn diff_of_two_scans_names_each_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let old_list: Vec<&str> = BOTH.iter().copied().chain(["gone.example.jp"]).collect();
+    let new_list: Vec<&str> = BOTH.iter().copied().chain(["fresh.example.jp"]).collect();
+    scan(
+        dir.path(),
+        &format!("{COMMON}{OLD_WORLD}"),
+        &old_list,
+        &a,
+        "2023-01-01T00:00:00Z",
+    )
+    .await;
+    scan(
+        dir.path(),
+        &format!("{COMMON}{NEW_WORLD}"),
+        &new_list,
+        &b,
+        "2023-02-01T00:00:00Z",
+    )
+    .await;
+
+    let out = dir.path().join("changes.csv");
+    let output = run(
+        dir.path(),
+        args(&["diff", "a", "b", "--out", "changes.csv"]),
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    // Both scans finished: no warning.
+    assert!(!stderr.contains("scan.json"), "{stderr}");
+
+    let mut csv = csv::Reader::from_path(&out).unwrap();
+    let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, mailposture::stats::diff::COLUMNS);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    let got: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (&r[col("domain")], &r[col("changes")]))
+        .collect();
+    // Sorted by domain; same.example.jp did not change and has no row.
+    assert_eq!(
+        got,
+        [
+            ("dangle.example.jp", "spf_broke;new_dangling_include"),
+            ("dmarcadd.example.jp", "dmarc_added"),
+            ("dmarcdel.example.jp", "dmarc_removed"),
+            ("down.example.jp", "policy_weakened"),
+            ("fresh.example.jp", "added_to_list"),
+            ("gone.example.jp", "removed_from_list"),
+            ("pct.example.jp", "policy_strengthened"),
+            ("spfbreak.example.jp", "spf_broke"),
+            ("spfdel.example.jp", "spf_removed"),
+            ("spffix.example.jp", "spf_fixed"),
+            ("spfnew.example.jp", "spf_added"),
+            ("undangle.example.jp", "spf_fixed;dangling_include_fixed"),
+            ("up.example.jp", "policy_strengthened"),
+        ]
+    );
+    let row = |domain: &str| rows.iter().find(|r| &r[0] == domain).unwrap();
+    assert_eq!(
+        &row("dangle.example.jp")[col("new_dangling_includes")],
+        "retired-b.test"
+    );
+    assert_eq!(
+        &row("undangle.example.jp")[col("new_dangling_includes")],
+        ""
+    );
+    let states = |domain: &str, names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .map(|n| row(domain)[col(n)].to_owned())
+            .collect()
+    };
+    assert_eq!(
+        states(
+            "pct.example.jp",
+            &["old_policy", "new_policy", "old_testing", "new_testing"]
+        ),
+        ["quarantine", "quarantine", "true", "false"]
+    );
+    assert_eq!(
+        states(
+            "up.example.jp",
+            &["old_dmarc", "new_dmarc", "old_policy", "new_policy"]
+        ),
+        ["ok", "ok", "none", "reject"]
+    );
+    assert_eq!(
+        states("spfbreak.example.jp", &["old_spf", "new_spf"]),
+        ["ok", "permerror"]
+    );
+    // Only in one scan: the other side's cells are empty.
+    assert_eq!(
+        states(
+            "fresh.example.jp",
+            &["old_spf", "new_spf", "old_dmarc", "new_dmarc"]
+        ),
+        ["", "ok", "", "none"]
+    );
+    assert_eq!(
+        states("gone.example.jp", &["old_spf", "new_spf"]),
+        ["ok", ""]
+    );
+    // --no-starttls: nothing to compare.
+    assert!(rows.iter().all(|r| r[col("old_starttls")].is_empty()));
+
+    let printed = |name: &str| -> u64 {
+        let line = stdout.lines().find(|l| l.starts_with(&format!("{name} ")));
+        let line = line.unwrap_or_else(|| panic!("no {name} in {stdout}"));
+        line[name.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(
+        [
+            "domains in old",
+            "domains in new",
+            "domains in both",
+            "domains changed"
+        ]
+        .map(printed),
+        [13, 13, 12, 13]
+    );
+    assert_eq!(
+        [
+            "policy_strengthened",
+            "spf_fixed",
+            "starttls_lost",
+            "unknown spf"
+        ]
+        .map(printed),
+        [2, 2, 0, 0]
+    );
+
+    // The same counts as JSON; an existing file is kept without --force.
+    let again = run(
+        dir.path(),
+        args(&["diff", "a", "b", "--out", "changes.csv", "--json"]),
+    )
+    .await;
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    std::fs::remove_file(a.join("scan.json")).unwrap();
+    let forced = run(
+        dir.path(),
+        args(&[
+            "diff",
+            "a",
+            "b",
+            "--out",
+            "changes.csv",
+            "--json",
+            "--force",
+        ]),
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&forced.stderr);
+    assert!(forced.status.success(), "{stderr}");
+    // An interrupted scan is diffed, with a warning.
+    assert!(stderr.contains("has no scan.json"), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_slice(&forced.stdout).unwrap();
+    assert_eq!(summary["old"]["domains"], 13);
+    assert_eq!(summary["old"]["complete"], false);
+    assert_eq!(summary["new"]["domains"], 13);
+    assert_eq!(summary["new"]["complete"], true);
+    assert_eq!(summary["in_both"], 12);
+    assert_eq!(summary["changed"], 13);
+    let counts: BTreeMap<String, u64> = serde_json::from_value(summary["changes"].clone()).unwrap();
+    let want: BTreeMap<String, u64> = [
+        ("dmarc_added", 1),
+        ("dmarc_removed", 1),
+        ("policy_strengthened", 2),
+        ("policy_weakened", 1),
+        ("spf_broke", 2),
+        ("spf_fixed", 2),
+        ("spf_added", 1),
+        ("spf_removed", 1),
+        ("new_dangling_include", 1),
+        ("dangling_include_fixed", 1),
+        ("starttls_lost", 0),
+        ("starttls_gained", 0),
+        ("added_to_list", 1),
+        ("removed_from_list", 1),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    assert_eq!(counts, want);
+    assert_eq!(
+        summary["unknown"],
+        serde_json::json!({"spf": 0, "dmarc": 0, "mx": 0})
+    );
+    // The same rows as before.
+    let rewritten = csv::Reader::from_path(&out).unwrap().records().count();
+    assert_eq!(rewritten, rows.len());
+
+    // Without --out, the file goes into NEW, named after OLD.
+    let default = run(dir.path(), args(&["diff", "a", "b/"])).await;
+    assert!(
+        default.status.success(),
+        "{}",
+        String::from_utf8_lossy(&default.stderr)
+    );
+    assert!(b.join("diff-a.csv").is_file());
+}
+
+/// A record with the given parts; `mx` is the MX status, `starttls` the roll-up.
+fn facts(
+    spf: &str,
+    dangling: &[&str],
+    dmarc: &str,
+    policy: Option<&str>,
+    testing: bool,
+    mx: &str,
+    starttls: Option<&str>,
+) -> Facts {
+    serde_json::from_value(serde_json::json!({
+        "domain": "example.jp",
+        "spf": {"status": spf, "errors": [], "dangling_includes": dangling},
+        "dmarc": {"status": dmarc, "policy": policy, "testing": testing, "rua": []},
+        "mx": {"status": mx, "starttls": starttls},
+    }))
+    .unwrap()
+}
+
+fn kinds(changes: Changes) -> Vec<&'static str> {
+    changes.iter().map(Change::as_str).collect()
+}
+
+/// A part that is `temperror` on either side is unknown: no change is claimed for it,
+/// whatever the other side says, and the other parts are still compared.
+#[test]
+fn temperror_part_claims_no_change() {
+    let healthy = facts("ok", &[], "ok", Some("reject"), false, "ok", Some("all"));
+    let cases = [
+        // SPF unknown in the new scan, with a dangling include it may or may not have.
+        (
+            healthy.clone(),
+            facts(
+                "temperror",
+                &["x.test"],
+                "ok",
+                Some("reject"),
+                false,
+                "ok",
+                Some("all"),
+            ),
+            (true, false, false),
+            vec![],
+        ),
+        // SPF unknown in the old scan; DMARC still compared.
+        (
+            facts("temperror", &[], "none", None, false, "ok", Some("all")),
+            facts(
+                "permerror",
+                &["x.test"],
+                "ok",
+                Some("none"),
+                false,
+                "ok",
+                Some("all"),
+            ),
+            (true, false, false),
+            vec!["dmarc_added"],
+        ),
+        // DMARC unknown: not "removed".
+        (
+            healthy.clone(),
+            facts("ok", &[], "temperror", None, false, "ok", Some("all")),
+            (false, true, false),
+            vec![],
+        ),
+        (
+            facts("ok", &[], "temperror", None, false, "ok", Some("all")),
+            facts("ok", &[], "none", None, false, "ok", Some("all")),
+            (false, true, false),
+            vec![],
+        ),
+        // MX unknown: STARTTLS is not "lost".
+        (
+            healthy.clone(),
+            facts("ok", &[], "ok", Some("reject"), false, "temperror", None),
+            (false, false, true),
+            vec![],
+        ),
+        (
+            facts(
+                "ok",
+                &[],
+                "ok",
+                Some("reject"),
+                false,
+                "temperror",
+                Some("none"),
+            ),
+            healthy.clone(),
+            (false, false, true),
+            vec![],
+        ),
+    ];
+    for (old, new, unknown, want) in cases {
+        let c = compare(&OldFacts::from(&old), &new);
+        assert_eq!(
+            (c.spf_unknown, c.dmarc_unknown, c.mx_unknown),
+            unknown,
+            "{old:?} → {new:?}"
+        );
+        assert_eq!(kinds(c.changes), want, "{old:?} → {new:?}");
+        assert!(c.new_dangling.is_empty());
+    }
+}
+
+/// The roll-up ranks all > some > none; `n/a` and null are not compared. Testing mode
+/// alone moves the policy; a policy appearing with an invalid record is no policy change.
+#[test]
+fn starttls_ranks_and_policy_testing() {
+    let with = |starttls: Option<&str>, policy: Option<&str>, testing: bool| {
+        facts("ok", &[], "ok", policy, testing, "ok", starttls)
+    };
+    let reject = Some("reject");
+    let cases = [
+        (
+            with(Some("all"), reject, false),
+            with(Some("some"), reject, false),
+            vec!["starttls_lost"],
+        ),
+        (
+            with(Some("some"), reject, false),
+            with(Some("none"), reject, false),
+            vec!["starttls_lost"],
+        ),
+        (
+            with(Some("none"), reject, false),
+            with(Some("all"), reject, false),
+            vec!["starttls_gained"],
+        ),
+        (
+            with(Some("all"), reject, false),
+            with(Some("n/a"), reject, false),
+            vec![],
+        ),
+        (
+            with(None, reject, false),
+            with(Some("none"), reject, false),
+            vec![],
+        ),
+        (
+            with(None, reject, false),
+            with(None, reject, true),
+            vec!["policy_weakened"],
+        ),
+        (
+            with(None, reject, true),
+            with(None, reject, false),
+            vec!["policy_strengthened"],
+        ),
+        (
+            with(None, reject, true),
+            with(None, Some("none"), false),
+            vec!["policy_weakened"],
+        ),
+        (with(None, None, false), with(None, reject, false), vec![]),
+    ];
+    for (old, new, want) in cases {
+        let c = compare(&OldFacts::from(&old), &new);
+        assert_eq!(kinds(c.changes), want, "{old:?} → {new:?}");
+        assert_eq!(
+            (c.spf_unknown, c.dmarc_unknown, c.mx_unknown),
+            (false, false, false)
+        );
+    }
+}
+
+/// Dangling include targets compare as sets: a target that stays is no change.
+#[test]
+fn dangling_targets_compare_as_sets() {
+    let spf = |status: &str, dangling: &[&str]| {
+        facts(status, dangling, "none", None, false, "none", None)
+    };
+    let c = compare(
+        &OldFacts::from(&spf("permerror", &["b.test", "a.test"])),
+        &spf("permerror", &["c.test", "a.test", "c.test"]),
+    );
+    assert_eq!(
+        kinds(c.changes),
+        ["new_dangling_include", "dangling_include_fixed"]
+    );
+    assert_eq!(c.new_dangling, ["c.test"]);
+    let same = compare(
+        &OldFacts::from(&spf("permerror", &["a.test"])),
+        &spf("permerror", &["a.test"]),
+    );
+    assert!(same.changes.is_empty());
+}

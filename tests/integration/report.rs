@@ -291,6 +291,12 @@ fn report_page_is_self_contained_and_escapes_data() {
     let outside_svg_namespace = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
     assert!(!outside_svg_namespace.contains("http://"));
     assert!(!outside_svg_namespace.contains("https://"));
+    // Nothing else to load, not even a file next to it.
+    for reference in [
+        "src=", "href=", "url(", "@import", "<link", "<iframe", "<object",
+    ] {
+        assert!(!html.contains(reference), "{reference}");
+    }
     assert_eq!(html.matches("<svg").count(), 4, "charts inline");
     assert!(!html.contains(ODD), "group name unescaped");
     assert!(html.contains("a&lt;b&gt;&amp;c"));

@@ -19,6 +19,10 @@ const TITLE_SIZE: f64 = 24.0;
 const LABEL_SIZE: f64 = 18.0;
 /// At most this many period labels on the x axis; more would overlap.
 const MAX_X_LABELS: usize = 8;
+/// The width of the plot inside the axes: the chart less the y label area and margins.
+const PLOT_WIDTH: usize = WIDTH as usize - Y_LABEL_AREA as usize - 2 * MARGIN as usize;
+const Y_LABEL_AREA: u32 = 72;
+const MARGIN: u32 = 12;
 
 /// How one adoption line is told apart without colour.
 #[derive(Clone, Copy)]
@@ -151,7 +155,11 @@ struct PeriodAxis {
 
 impl PeriodAxis {
     fn new(periods: &[&str]) -> Self {
-        let step = periods.len().div_ceil(MAX_X_LABELS).max(1);
+        // About 8 px a character at the label size, plus a gap: long labels (`--by scan`
+        // start times) get fewer ticks than weeks or months.
+        let longest = periods.iter().map(|p| p.chars().count()).max().unwrap_or(0);
+        let fit = (PLOT_WIDTH / (8 * longest + 16)).clamp(1, MAX_X_LABELS);
+        let step = periods.len().div_ceil(fit).max(1);
         Self {
             labels: periods.iter().map(|p| (*p).to_owned()).collect(),
             ticks: (0..periods.len()).step_by(step).map(|i| i as f64).collect(),
@@ -201,9 +209,9 @@ fn percent_chart<'a>(
 ) -> anyhow::Result<PercentChart<'a>> {
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, TITLE_SIZE))
-        .margin(12)
+        .margin(MARGIN)
         .x_label_area_size(56)
-        .y_label_area_size(72)
+        .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(PeriodAxis::new(periods), 0.0..100.0)?;
     chart
         .configure_mesh()

@@ -189,11 +189,11 @@ fn report_writes_the_page_and_one_chart_file_per_kind_and_group() {
 #[test]
 fn report_adoption_lines_have_one_point_per_period() {
     let dir = tempfile::tempdir().unwrap();
-    written(dir.path());
-    for (file, lines) in [
-        ("adoption-gov.svg", &LINES[..]),
+    let (trend, _) = written(dir.path());
+    for (file, group, lines) in [
+        ("adoption-gov.svg", "gov", &LINES[..]),
         // Its MX hosts were never probed: no STARTTLS line.
-        ("adoption-a_b__c.svg", &LINES[..3]),
+        ("adoption-a_b__c.svg", ODD, &LINES[..3]),
     ] {
         let svg = std::fs::read_to_string(dir.path().join(file)).unwrap();
         assert!(svg.starts_with("<svg"), "{file}");
@@ -211,6 +211,41 @@ fn report_adoption_lines_have_one_point_per_period() {
                 .collect();
             assert_eq!(data.len(), 1, "{file}: lines drawn for {name:?}");
             assert_eq!(point_count(&data[0].1), PERIODS.len(), "{file}: {name:?}");
+            // Left to right by period, higher where the share is higher.
+            let points: Vec<(i64, i64)> = data[0].1["points"]
+                .split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            let shares: Vec<f64> = PERIODS
+                .iter()
+                .map(|period| {
+                    let row = trend
+                        .rows
+                        .iter()
+                        .find(|r| r.period == *period && r.group == group);
+                    let figures = serde_json::to_value(&row.unwrap().summary.figures).unwrap();
+                    let key = match *name {
+                        "DMARC present" => "dmarc_present",
+                        "DMARC enforcing" => "dmarc_enforcing",
+                        "SPF ok" => "spf_ok",
+                        _ => "starttls_all",
+                    };
+                    figures[key]["percent"].as_f64().unwrap()
+                })
+                .collect();
+            for i in 1..points.len() {
+                assert!(points[i].0 > points[i - 1].0, "{file}: {name:?} x order");
+                let (dy, dv) = (points[i].1 - points[i - 1].1, shares[i] - shares[i - 1]);
+                if dv.abs() > 2.0 {
+                    assert!(
+                        (dy < 0) == (dv > 0.0),
+                        "{file}: {name:?} goes the wrong way"
+                    );
+                }
+            }
         }
         let texts: Vec<String> = elements(&svg, "text").into_iter().map(|t| t.2).collect();
         for name in &LINES[lines.len()..] {

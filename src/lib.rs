@@ -13,6 +13,7 @@ pub mod mx;
 pub mod output;
 pub mod progress;
 pub mod psl;
+pub mod report;
 pub mod scan;
 pub mod smtp;
 pub mod spf;

@@ -13,6 +13,8 @@ mod dmarc;
 mod mx;
 /// STARTTLS against Debian's postfix on loopback (ignored unless run by `.ci/run`).
 mod postfix;
+/// The trend report: its page and charts, and the page in a headless browser (ignored).
+mod report;
 /// The RFC 7208 conformance suite, scenario by scenario, over real DNS.
 mod rfc7208_suite;
 /// The STARTTLS probe against an in-process SMTP server, hostile ones included.

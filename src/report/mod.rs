@@ -1,0 +1,251 @@
+//! A trend as a report for people: `report.html`, one self-contained page (charts inline,
+//! no scripts, nothing fetched) that prints, and each chart again as its own SVG file.
+
+mod charts;
+mod html;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::stats::trend::{Row, Trend};
+use crate::stats::{Figure, Figures};
+
+/// Charts are drawn for at most this many groups, the largest in the latest period.
+pub const MAX_CHART_GROUPS: usize = 8;
+
+type Pick = fn(&Figures) -> &Figure;
+
+/// The lines of the adoption charts; their order also picks each line's look.
+const LINES: [(&str, Pick); 4] = [
+    ("DMARC present", |f| &f.dmarc_present),
+    ("DMARC enforcing", |f| &f.dmarc_enforcing),
+    ("SPF ok", |f| &f.spf_ok),
+    ("STARTTLS on all MX", |f| &f.starttls_all),
+];
+
+/// The columns of the figures table: the name in `summary.json`, and a heading.
+const FIGURES: [(&str, &str, Pick); 16] = [
+    ("spf_present", "SPF present", |f| &f.spf_present),
+    ("spf_ok", "SPF ok", |f| &f.spf_ok),
+    ("spf_permerror", "SPF permerror", |f| &f.spf_permerror),
+    ("spf_lookup_limit_overrun", "SPF over lookup limit", |f| {
+        &f.spf_lookup_limit_overrun
+    }),
+    ("spf_dangling_include", "SPF dangling include", |f| {
+        &f.spf_dangling_include
+    }),
+    ("dmarc_present", "DMARC present", |f| &f.dmarc_present),
+    ("dmarc_valid", "DMARC valid", |f| &f.dmarc_valid),
+    ("dmarc_policy_none", "DMARC p=none", |f| {
+        &f.dmarc_policy_none
+    }),
+    ("dmarc_policy_quarantine", "DMARC p=quarantine", |f| {
+        &f.dmarc_policy_quarantine
+    }),
+    ("dmarc_policy_reject", "DMARC p=reject", |f| {
+        &f.dmarc_policy_reject
+    }),
+    ("dmarc_enforcing", "DMARC enforcing", |f| &f.dmarc_enforcing),
+    ("dmarc_rua_present", "DMARC rua", |f| &f.dmarc_rua_present),
+    ("mx_null", "Null MX", |f| &f.mx_null),
+    ("mx_none", "No MX", |f| &f.mx_none),
+    ("starttls_all", "STARTTLS on all MX", |f| &f.starttls_all),
+    ("temperror", "Temporary error", |f| &f.temperror),
+];
+
+/// The charts of one group, as drawn into the page and the files.
+struct GroupCharts {
+    group: String,
+    adoption: String,
+    policies: String,
+    /// Lines left out of the adoption chart because no period had a value for them.
+    lines_left_out: Vec<&'static str>,
+}
+
+/// Writes report.html and the charts as standalone .svg files into `dir` (created if
+/// missing); returns the paths written.
+pub fn write_report(trend: &Trend, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let periods = periods(trend);
+    let (charted, left_out) = chart_groups(trend, &periods);
+    let by_key: HashMap<(&str, &str), &Row> = trend
+        .rows
+        .iter()
+        .rev()
+        .map(|row| ((row.period.as_str(), row.group.as_str()), row))
+        .collect();
+
+    let mut written = Vec::new();
+    let mut names = HashSet::new();
+    let mut charts = Vec::new();
+    for group in charted {
+        let rows: Vec<Option<&Row>> = periods
+            .iter()
+            .map(|p| by_key.get(&(*p, group)).copied())
+            .collect();
+        let (adoption, lines_left_out) = adoption_chart(group, &periods, &rows)?;
+        let policies = policies_chart(group, &periods, &rows)?;
+        let stem = unique_stem(group, &mut names);
+        for (kind, svg) in [("adoption", &adoption), ("policies", &policies)] {
+            let path = dir.join(format!("{kind}-{stem}.svg"));
+            std::fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+            written.push(path);
+        }
+        charts.push(GroupCharts {
+            group: group.to_owned(),
+            adoption,
+            policies,
+            lines_left_out,
+        });
+    }
+
+    let page = html::page(trend, &periods, &charts, &left_out);
+    let path = dir.join("report.html");
+    std::fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?;
+    written.push(path);
+    Ok(written)
+}
+
+/// The periods in the trend's order (oldest first), each once.
+fn periods(trend: &Trend) -> Vec<&str> {
+    let mut periods: Vec<&str> = Vec::new();
+    for row in &trend.rows {
+        if !periods.contains(&row.period.as_str()) {
+            periods.push(&row.period);
+        }
+    }
+    periods
+}
+
+/// The groups that get charts (most domains in the latest period first, then by name)
+/// and those left out.
+fn chart_groups<'a>(trend: &'a Trend, periods: &[&str]) -> (Vec<&'a str>, Vec<&'a str>) {
+    let latest = periods.last().copied();
+    let mut size: Vec<(&str, u64)> = Vec::new();
+    for row in &trend.rows {
+        let domains = if Some(row.period.as_str()) == latest {
+            row.summary.domains
+        } else {
+            0
+        };
+        match size.iter_mut().find(|(g, _)| *g == row.group) {
+            Some((_, n)) => *n += domains,
+            None => size.push((&row.group, domains)),
+        }
+    }
+    size.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut groups: Vec<&str> = size.into_iter().map(|(g, _)| g).collect();
+    let rest = groups.split_off(groups.len().min(MAX_CHART_GROUPS));
+    (groups, rest)
+}
+
+fn adoption_chart(
+    group: &str,
+    periods: &[&str],
+    rows: &[Option<&Row>],
+) -> anyhow::Result<(String, Vec<&'static str>)> {
+    let mut lines = Vec::new();
+    let mut left_out = Vec::new();
+    for (look, (name, pick)) in LINES.into_iter().enumerate() {
+        let values: Vec<Option<f64>> = rows
+            .iter()
+            .map(|row| {
+                let figure = pick(&(*row)?.summary.figures);
+                (figure.of > 0).then(|| 100.0 * figure.count as f64 / figure.of as f64)
+            })
+            .collect();
+        if values.iter().all(Option::is_none) {
+            left_out.push(name);
+        } else {
+            lines.push(charts::Line { name, look, values });
+        }
+    }
+    let title = format!("Adoption: {}", short(group));
+    Ok((charts::adoption(&title, periods, &lines)?, left_out))
+}
+
+fn policies_chart(group: &str, periods: &[&str], rows: &[Option<&Row>]) -> anyhow::Result<String> {
+    let bars: Vec<Option<[f64; 4]>> = rows
+        .iter()
+        .map(|row| {
+            let s = &(*row)?.summary;
+            let f = &s.figures;
+            let known = s.dmarc_known;
+            if known == 0 {
+                return None;
+            }
+            let (reject, quarantine, none) = (
+                f.dmarc_policy_reject.count,
+                f.dmarc_policy_quarantine.count,
+                f.dmarc_policy_none.count,
+            );
+            let absent = known.saturating_sub(reject + quarantine + none);
+            let share = |n: u64| 100.0 * n as f64 / known as f64;
+            // The order of charts::BAR_PARTS, bottom to top.
+            Some([share(reject), share(quarantine), share(none), share(absent)])
+        })
+        .collect();
+    let title = format!("DMARC policy: {}", short(group));
+    charts::policies(&title, periods, &bars)
+}
+
+/// A group name short enough for a chart title; the page shows it in full.
+fn short(group: &str) -> String {
+    const MAX: usize = 36;
+    if group.chars().count() <= MAX {
+        group.to_owned()
+    } else {
+        let mut s: String = group.chars().take(MAX - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// The group as a file name part, `[a-z0-9._-]` only, made unique with a suffix when two
+/// groups come out the same.
+fn unique_stem(group: &str, taken: &mut HashSet<String>) -> String {
+    let mut stem: String = group
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if stem.is_empty() {
+        stem.push('_');
+    }
+    let mut candidate = stem.clone();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{stem}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_are_safe_and_unique() {
+        let mut taken = HashSet::new();
+        let cases = [
+            ("co.jp", "co.jp"),
+            ("Gov List", "gov_list"),
+            ("gov list", "gov_list-2"),
+            ("<x>/..", "_x__.."),
+            ("", "_"),
+            ("ドメイン", "____"),
+        ];
+        for (group, want) in cases {
+            assert_eq!(unique_stem(group, &mut taken), want, "{group:?}");
+        }
+    }
+}

@@ -13,6 +13,7 @@ use crate::dns::Dns;
 use crate::output::summary::{ScanSummary, SummaryFile};
 use crate::output::{self, SCAN_JSON, SUMMARY_JSON, Writer, text};
 use crate::progress::Progress;
+use crate::report;
 use crate::scan::report::SCHEMA;
 use crate::scan::{self, ScanOptions, Scanner};
 use crate::stats::{diff, history, trend};
@@ -47,6 +48,10 @@ fn run_trend(config: &TrendConfig) -> anyhow::Result<ExitCode> {
     output::trend::write_csv(&trend, &config.out)?;
     print!("{}", text::trend(&trend));
     eprintln!("wrote {}", config.out.display());
+    if let Some(dir) = &config.report {
+        report::write_report(&trend, dir)?;
+        eprintln!("wrote {}", dir.join("report.html").display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

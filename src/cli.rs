@@ -53,6 +53,11 @@ pub struct TrendArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
+    /// Also write report.html (charts, the table, the latest period's dangling includes
+    /// and permerror kinds) and each chart as an SVG file into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+
     #[command(flatten)]
     pub policy: PolicyArgs,
 }

@@ -28,6 +28,7 @@ pub struct TrendConfig {
     pub dir: PathBuf,
     pub options: TrendOptions,
     pub out: PathBuf,
+    pub report: Option<PathBuf>,
 }
 
 impl TrendConfig {
@@ -35,6 +36,7 @@ impl TrendConfig {
         let dir = args.dir.unwrap_or_else(|| DEFAULT_SCANS_DIR.into());
         Ok(Self {
             out: args.out.unwrap_or_else(|| dir.join("trend.csv")),
+            report: args.report,
             dir,
             options: TrendOptions {
                 by: args.by,

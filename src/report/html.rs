@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{FIGURES, GroupCharts, MAX_CHART_GROUPS};
+use super::{GroupCharts, MAX_CHART_GROUPS, heading};
 use crate::stats::trend::Trend;
 
 const STYLE: &str = "
@@ -155,8 +155,8 @@ fn figures_table(out: &mut String, trend: &Trend) {
         "<p>Each cell: percent, then count / population.</p>\n<div class=\"wide\">\n<table>\n\
          <thead><tr><th>Period</th><th>Group</th><th>Domains</th>",
     );
-    for (name, heading, _) in FIGURES {
-        let _ = write!(out, "<th title=\"{name}\">{heading}</th>");
+    for (name, _) in trend.rows[0].summary.figures.named() {
+        let _ = write!(out, "<th title=\"{name}\">{}</th>", heading(name));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for row in &trend.rows {
@@ -167,8 +167,7 @@ fn figures_table(out: &mut String, trend: &Trend) {
             escape(&row.group),
             row.summary.domains,
         );
-        for (_, _, pick) in FIGURES {
-            let f = pick(&row.summary.figures);
+        for (_, f) in row.summary.figures.named() {
             // A share of nobody is no share: 0/0 is not 0 %.
             let percent = if f.of == 0 {
                 "n/a".to_owned()

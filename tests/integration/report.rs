@@ -1,12 +1,14 @@
-use std::collections::HashMap;
+//! The report's page and charts from a trend built by hand: files, points per line,
+//! bar stacks, the table, escaping, self-containment (the browser test is in `trend`).
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use mailposture::report::{MAX_CHART_GROUPS, write_report};
 use mailposture::stats::facts::Facts;
 use mailposture::stats::trend::{By, Grouping, Row, Trend};
 use mailposture::stats::{Summary, Tally};
+
+use crate::support::svg::{elements, legend_sample, line_points};
 
 const PERIODS: [&str; 3] = ["2024-01", "2024-02", "2024-03"];
 /// A group name that must be escaped in HTML and sanitised in file names.
@@ -100,60 +102,6 @@ fn trend() -> Trend {
     }
 }
 
-/// Attributes of each `<tag …>` element, in document order, with the text content that
-/// follows the start tag (plotters writes one element per line).
-fn elements(svg: &str, tag: &str) -> Vec<(usize, HashMap<String, String>, String)> {
-    let open = format!("<{tag} ");
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(at) = svg[from..].find(&open) {
-        let start = from + at;
-        let end = start + svg[start..].find('>').unwrap();
-        let mut attrs = HashMap::new();
-        let mut rest = &svg[start + open.len()..end];
-        while let Some(eq) = rest.find("=\"") {
-            let key = rest[..eq].trim().to_owned();
-            let value_end = eq + 2 + rest[eq + 2..].find('"').unwrap();
-            attrs.insert(key, rest[eq + 2..value_end].to_owned());
-            rest = &rest[value_end + 1..];
-        }
-        let text = svg[end + 1..]
-            .split("</")
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_owned();
-        found.push((start, attrs, text));
-        from = end;
-    }
-    found
-}
-
-fn point_count(attrs: &HashMap<String, String>) -> usize {
-    attrs["points"].split_whitespace().count()
-}
-
-/// The value of `attr` on the last `tag` element before the legend text `name` (skipping
-/// those where it is `skip`): the legend sample drawn just before the text.
-fn legend_sample(
-    svg: &str,
-    name: &str,
-    tag: &str,
-    attr: &str,
-    skip: &str,
-) -> (usize, HashMap<String, String>) {
-    let texts = elements(svg, "text");
-    let (text_at, _, _) = texts
-        .iter()
-        .find(|(_, _, t)| t == name)
-        .unwrap_or_else(|| panic!("no legend text {name:?}"));
-    let (at, attrs, _) = elements(svg, tag)
-        .into_iter()
-        .rfind(|(at, a, _)| at < text_at && a[attr] != skip)
-        .unwrap_or_else(|| panic!("no {tag} before {name:?}"));
-    (at, attrs)
-}
-
 fn written(dir: &Path) -> (Trend, Vec<PathBuf>) {
     let trend = trend();
     let paths = write_report(&trend, dir).unwrap();
@@ -199,26 +147,8 @@ fn report_adoption_lines_have_one_point_per_period() {
         assert!(svg.starts_with("<svg"), "{file}");
         let polylines = elements(&svg, "polyline");
         for name in lines {
-            // Axes and ticks are 1 px polylines too; lines are told apart by both.
-            let (sample_at, sample) = legend_sample(&svg, name, "polyline", "stroke-width", "1");
-            let data: Vec<_> = polylines
-                .iter()
-                .filter(|(at, a, _)| {
-                    *at != sample_at
-                        && a["stroke"] == sample["stroke"]
-                        && a["stroke-width"] == sample["stroke-width"]
-                })
-                .collect();
-            assert_eq!(data.len(), 1, "{file}: lines drawn for {name:?}");
-            assert_eq!(point_count(&data[0].1), PERIODS.len(), "{file}: {name:?}");
-            // Left to right by period, higher where the share is higher.
-            let points: Vec<(i64, i64)> = data[0].1["points"]
-                .split_whitespace()
-                .map(|p| {
-                    let (x, y) = p.split_once(',').unwrap();
-                    (x.parse().unwrap(), y.parse().unwrap())
-                })
-                .collect();
+            let points = line_points(&svg, name);
+            assert_eq!(points.len(), PERIODS.len(), "{file}: {name:?}");
             let shares: Vec<f64> = PERIODS
                 .iter()
                 .map(|period| {
@@ -464,70 +394,4 @@ fn report_charts_at_most_the_largest_groups() {
         html.contains("2 more left out"),
         "no note on the groups left out"
     );
-}
-
-/// Chromium's `--enable-logging=stderr` lines that mean the page did not load cleanly.
-fn page_trouble(stderr: &str) -> Vec<&str> {
-    stderr
-        .lines()
-        .filter(|l| {
-            l.contains("CONSOLE") || l.contains("Failed to load") || l.contains("net::ERR_")
-        })
-        .collect()
-}
-
-#[test]
-#[ignore = "needs /usr/bin/chromium; run with --ignored"]
-fn report_renders_in_a_headless_browser() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("report");
-    let profile = dir.path().join("profile");
-    written(&out);
-    let screenshot = out.join("screenshot.png");
-    let stderr_path = dir.path().join("chromium.stderr");
-    let mut child = Command::new("/usr/bin/chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            &format!("--user-data-dir={}", profile.display()),
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=1280,2400",
-            &format!("--screenshot={}", screenshot.display()),
-            &format!("file://{}", out.join("report.html").display()),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .expect("starting /usr/bin/chromium");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("chromium still running after 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let stderr = std::fs::read_to_string(&stderr_path).unwrap();
-    assert!(status.success(), "chromium: {status}\n{stderr}");
-    let png = std::fs::read(&screenshot).expect("no screenshot");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-    assert!(png.len() > 10_000, "screenshot of {} bytes", png.len());
-    // For looking at the page: REPORT_SCREENSHOT=/some/file.png keeps a copy.
-    if let Some(keep) = std::env::var_os("REPORT_SCREENSHOT") {
-        std::fs::copy(&screenshot, keep).unwrap();
-    }
-    let trouble = page_trouble(&stderr);
-    assert!(trouble.is_empty(), "page trouble:\n{}", trouble.join("\n"));
 }

@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::support::browser;
 use crate::support::cmd::run;
 use crate::support::history::{scan_at, write_list};
+use crate::support::svg::line_points;
 
 /// Published in every version of the world.
 const COMMON: &str = r#"
@@ -207,6 +209,28 @@ async fn trend_per_scan_and_list_month_by_suffix_and_panel() {
     );
     let scans_column = header.iter().position(|h| h == "scans").unwrap();
     assert_eq!(&rows[3][scans_column], APR_25);
+    // The same trend as a report: a chart per suffix, one point per month on each line.
+    let report = dir.path().join("report");
+    let args = [
+        "--by",
+        "month",
+        "--group",
+        "suffix",
+        "--report",
+        &report.display().to_string(),
+    ];
+    trend(dir.path(), &scans, &args).await;
+    let svg = std::fs::read_to_string(report.join("adoption-co.jp.svg")).unwrap();
+    for line in ["DMARC present", "DMARC enforcing", "SPF ok"] {
+        assert_eq!(line_points(&svg, line).len(), 3, "{line}");
+    }
+    // ne.jp has no domain after April: two points.
+    let svg = std::fs::read_to_string(report.join("adoption-ne.jp.svg")).unwrap();
+    assert_eq!(line_points(&svg, "DMARC present").len(), 2);
+    let html = std::fs::read_to_string(report.join("report.html")).unwrap();
+    // The latest period's permerror kinds: July's is b's second SPF record.
+    assert!(html.contains("multiple_records"), "{html}");
+    assert!(report.join("policies-go.jp.svg").is_file());
 
     // The panel: only the domains of every fin scan (a, b, agency), and x for other.
     let (rows, header, _) = trend(dir.path(), &scans, &["--same-domains"]).await;
@@ -240,4 +264,37 @@ async fn trend_per_scan_and_list_month_by_suffix_and_panel() {
             "2023-W26 all 5 4 1 0 5 0 1 5",
         ]
     );
+}
+
+/// The report of a real history in Debian's Chromium: it renders without console errors
+/// (its Content-Security-Policy turns any fetch into one) and the screenshot goes into
+/// the report directory. `REPORT_SCREENSHOT=FILE` keeps a copy for looking at.
+#[tokio::test]
+#[ignore = "needs /usr/bin/chromium (apt-get install chromium); run by .ci/run"]
+async fn trend_report_in_a_headless_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let scans = build_history(dir.path()).await;
+    let report = dir.path().join("report");
+    let args = [
+        "--by",
+        "month",
+        "--group",
+        "suffix",
+        "--report",
+        &report.display().to_string(),
+    ];
+    trend(dir.path(), &scans, &args).await;
+    let png = report.join("screenshot.png");
+    let (page, profile) = (report.join("report.html"), dir.path().join("profile"));
+    let shot = png.clone();
+    let trouble = tokio::task::spawn_blocking(move || browser::screenshot(&page, &shot, &profile))
+        .await
+        .unwrap();
+    assert!(trouble.is_empty(), "page trouble:\n{}", trouble.join("\n"));
+    let bytes = std::fs::read(&png).expect("no screenshot");
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert!(bytes.len() > 10_000, "screenshot of {} bytes", bytes.len());
+    if let Some(keep) = std::env::var_os("REPORT_SCREENSHOT") {
+        std::fs::copy(&png, keep).unwrap();
+    }
 }

@@ -6,10 +6,12 @@
     reason = "each test module uses a different part"
 )]
 
+pub mod browser;
 pub mod cmd;
 pub mod dns;
 pub mod history;
 pub mod smtp;
+pub mod svg;
 
 use mailposture::spf::analysis::{SpfReport, analyse};
 use mailposture::spf::expand::Expander;

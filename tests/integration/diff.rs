@@ -8,7 +8,7 @@ use mailposture::stats::diff::{Change, Changes, OldFacts, compare};
 use mailposture::stats::facts::Facts;
 
 use crate::support::cmd::run;
-use crate::support::{DnsFixture, Zone};
+use crate::support::history::{scan_at, write_list};
 
 /// Records both worlds share; each domain below differs by one thing at most.
 const COMMON: &str = r#"
@@ -73,30 +73,9 @@ const BOTH: &[&str] = &[
 
 /// Serves `zone` and scans `domains` into `out` as of `time`.
 async fn scan(dir: &Path, zone: &str, domains: &[&str], out: &Path, time: &str) {
-    let dns = DnsFixture::start(Zone::parse(zone)).await;
     let list = dir.join(format!("{time}.txt").replace(':', "-"));
-    std::fs::write(&list, domains.join("\n")).unwrap();
-    let args = [
-        "scan",
-        &list.display().to_string(),
-        "--out",
-        &out.display().to_string(),
-        "--resolver",
-        &dns.resolver_arg(),
-        "--quiet",
-        "--no-starttls",
-        "--scan-time",
-        time,
-    ]
-    .map(String::from)
-    .to_vec();
-    let output = run(dir, args).await;
-    dns.stop().await;
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    write_list(&list, domains);
+    scan_at(zone, &list, out, time).await;
 }
 
 fn args(list: &[&str]) -> Vec<String> {

@@ -32,6 +32,11 @@ pub enum DmarcStatus {
 }
 
 impl DmarcStatus {
+    /// A DMARC record covers the domain, a faulty one too: it was published.
+    pub fn present(self) -> bool {
+        matches!(self, Self::Ok | Self::Invalid)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::None => "none",

@@ -166,7 +166,7 @@ impl From<&Facts> for OldFacts {
 
 impl OldFacts {
     fn dmarc_present(&self) -> bool {
-        !matches!(self.dmarc, DmarcStatus::None | DmarcStatus::Temperror)
+        self.dmarc.present()
     }
 }
 

@@ -52,7 +52,7 @@ impl MxStatus {
 }
 
 /// An error or warning about the MX set or one of its hosts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MxFinding {
     pub kind: MxFindingKind,
     pub detail: String,
@@ -65,7 +65,7 @@ impl MxFinding {
 }
 
 /// Kinds of findings; the snake_case names are part of the output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MxFindingKind {
     // Errors about one host, in `hosts[].errors`.
@@ -106,7 +106,7 @@ impl MxFindingKind {
 }
 
 /// One MX record and what its exchange resolves to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MxHost {
     /// The exchange, lower-case, no trailing dot; `""` for a null MX.
     pub name: String,
@@ -119,7 +119,7 @@ pub struct MxHost {
 }
 
 /// The domain itself as its mail host, when it has no MX (RFC 5321 §5.1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImplicitMx {
     /// The domain's own A and AAAA addresses; empty when it has none.
     pub addresses: Vec<String>,
@@ -127,7 +127,7 @@ pub struct ImplicitMx {
 
 /// The `mx` part of a domain's record (see the `# Format` section of
 /// [`crate::scan::report`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MxReport {
     pub status: MxStatus,
     /// Hosts in preference order (lowest first), then by name.

@@ -2,14 +2,14 @@
 //! Organizational Domain has agreed to receive reports (RFC 7489 §7.1, unchanged in the
 //! RFC 9989 generation's aggregate-reporting document).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::parse::{self, ReportUri};
 use crate::dns::{Dns, Outcome, check_name};
 use crate::psl::SuffixList;
 
 /// One reporting URI and what was found about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Destination {
     #[serde(flatten)]
     pub uri: ReportUri,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::parse::{self, Outcome, Psd, Record};
 use crate::dns::{Dns, Outcome as DnsOutcome, TempFail, check_name};
@@ -13,7 +13,7 @@ use crate::psl::SuffixList;
 const MAX_WALK_LABELS: usize = 7;
 
 /// Where the applied record was published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// At `_dmarc.<domain>` itself.
@@ -70,7 +70,7 @@ pub struct LookupFailure {
 }
 
 /// One method's answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Discovery {
     /// Where the applied record is published; null when no policy applies.
     pub policy_domain: Option<String>,

@@ -10,6 +10,7 @@ pub mod discover;
 pub mod parse;
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use self::destination::{Check, Destination};
 use self::discover::{Discovery, LookupFailure, PolicyLookups, Published, Records, Source};
@@ -48,9 +49,10 @@ impl DmarcStatus {
 }
 
 /// A DMARC finding: `{kind, detail}`, with the tag and value it concerns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DmarcFinding {
-    pub kind: &'static str,
+    /// Borrowed from the analyser, owned when read back from `results.jsonl`.
+    pub kind: Cow<'static, str>,
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
@@ -61,7 +63,7 @@ pub struct DmarcFinding {
 impl DmarcFinding {
     fn new(kind: &'static str, detail: String) -> Self {
         Self {
-            kind,
+            kind: Cow::Borrowed(kind),
             detail,
             tag: None,
             value: None,
@@ -70,21 +72,21 @@ impl DmarcFinding {
 }
 
 /// One discovery method's answer, and the policy a receiver using it applies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MethodResult {
     #[serde(flatten)]
     pub discovery: Discovery,
     pub policy: Option<Policy>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Discoveries {
     pub rfc7489: MethodResult,
     pub rfc9989: MethodResult,
 }
 
 /// The DMARC part of a domain's record.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DmarcReport {
     pub status: DmarcStatus,
     /// The record that covers the domain.
@@ -291,7 +293,7 @@ impl DmarcResolver {
                 Severity::Warning => &mut report.warnings,
             };
             list.push(DmarcFinding {
-                kind: finding.kind.as_str(),
+                kind: Cow::Borrowed(finding.kind.as_str()),
                 detail: finding.detail.clone(),
                 tag: finding.tag.clone(),
                 value: finding.value.clone(),

@@ -43,7 +43,7 @@ impl Policy {
 }
 
 /// `dmarc-rors = "r" / "s"`: identifier alignment mode of adkim and aspf.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Alignment {
     #[serde(rename = "r")]
     Relaxed,
@@ -62,7 +62,7 @@ impl Alignment {
 
 /// `dmarc-psd = "y" / "n" / "u"` (RFC 9989 §4.7): whether the record is a Public Suffix
 /// Domain's (y), an Organizational Domain's (n), or left to the DNS Tree Walk (u).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Psd {
     #[serde(rename = "y")]
     Yes,
@@ -123,7 +123,7 @@ fn keyword<K: Keyword>(value: &str) -> Option<K> {
 /// §4.8 keeps the suffix only as `obs-dmarc-report-size`, which reporters ignore. In both,
 /// "," and "!" inside the URI must be percent-encoded, since they delimit the list and
 /// the suffix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportUri {
     /// As written, without the `!size` suffix.
     pub uri: String,
@@ -144,7 +144,7 @@ pub struct ReportUri {
 }
 
 /// What a receiver does with the record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The policy applies and nothing in the record is wrong or notable.
@@ -191,7 +191,7 @@ impl Outcome {
 /// When no policy applies (`outcome.applies()` is false) `p`, `sp` and `np` are `None`,
 /// the lists are empty, the options `None`, and `adkim`/`aspf` hold the defaults, which
 /// then mean nothing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reading {
     pub outcome: Outcome,
     pub p: Option<Policy>,
@@ -221,7 +221,7 @@ pub struct Reading {
 }
 
 /// A record as read under both specifications.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     /// The well-formed tags, `v` first: names lower-cased, values without surrounding
     /// white space, in record order.
@@ -234,7 +234,7 @@ pub struct Record {
 }
 
 /// Something wrong or notable in a record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
     pub severity: Severity,
@@ -250,7 +250,7 @@ pub struct Finding {
 
 /// Error: the record does not conform to the grammar of the specification(s) concerned,
 /// or part of its meaning is lost. Warning: it conforms, but something deserves attention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -267,7 +267,7 @@ impl Severity {
 }
 
 /// Which reading a finding concerns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Spec {
     Both,
@@ -291,7 +291,7 @@ impl Spec {
 }
 
 /// The kinds of [`Finding`]; [`FindingKind::severity`] gives the severity of each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     /// The text does not begin with `v=DMARC1` (leading white space, another version).

@@ -141,7 +141,7 @@ fn rua_authorized(rua: &[Destination]) -> String {
 fn findings(list: &[DmarcFinding]) -> String {
     distinct(list.iter().map(|f| match &f.tag {
         Some(tag) => format!("{}:{tag}", f.kind),
-        None => f.kind.to_owned(),
+        None => f.kind.to_string(),
     }))
 }
 

@@ -76,7 +76,7 @@
 //!                       expired, issuer, subject, self_signed, error}}
 //! ```
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dmarc::DmarcReport;
 use crate::mx::MxReport;
@@ -86,7 +86,7 @@ use crate::spf::analysis::SpfReport;
 pub const SCHEMA: u32 = 1;
 
 /// Everything found about one domain.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DomainReport {
     pub schema: u32,
     pub domain: String,

@@ -15,7 +15,7 @@ pub use probe::{
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The SMTP port MX hosts listen on (RFC 5321 §4.5.4.2).
 pub const DEFAULT_PORT: u16 = 25;
@@ -72,7 +72,7 @@ impl Default for ProbeSettings {
 }
 
 /// What the probe of one MX address found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Starttls {
     pub status: StarttlsStatus,
     /// Where the probe stopped; `None` when it completed (`ok`, `not_offered`).
@@ -107,7 +107,7 @@ impl Starttls {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StarttlsStatus {
     /// The TLS handshake completed (whatever the certificate).
@@ -142,7 +142,7 @@ impl StarttlsStatus {
 }
 
 /// A phase of the probe, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Connect,
@@ -165,7 +165,7 @@ impl Phase {
 }
 
 /// Facts of the certificate chain the server presented.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertFacts {
     /// The chain verifies against the configured roots, now, for the MX name.
     pub valid: bool,

@@ -45,7 +45,7 @@ impl StarttlsOptions {
 }
 
 /// One host's probe: the address probed and what was found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostStarttls {
     pub address: String,
     #[serde(flatten)]

@@ -41,7 +41,7 @@ impl SpfStatus {
 }
 
 /// SPF facts and verdicts for one domain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpfReport {
     pub status: SpfStatus,
     /// The domain's own SPF record (null when there is none, or several).

@@ -1,11 +1,11 @@
 //! The expanded SPF tree: what expansion finds at each record, kept so that a user
 //! can see which include or redirect contributed which lookups and which errors.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A finding about a record: an error (makes the result `permerror` or `temperror`)
 /// or a warning (worth fixing, not an error).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
     pub detail: String,
@@ -30,7 +30,7 @@ impl Finding {
 }
 
 /// Kinds of findings; the snake_case names are part of the output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     // Errors that make the result permerror.
@@ -88,7 +88,7 @@ impl FindingKind {
 }
 
 /// How a node was reached from its parent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Via {
     Root,
@@ -97,7 +97,7 @@ pub enum Via {
 }
 
 /// One record of the tree (the root domain's, or an include/redirect target's).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpfNode {
     pub domain: String,
     pub via: Via,

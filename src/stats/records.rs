@@ -7,6 +7,7 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use serde::de::DeserializeOwned;
 
 use super::facts::Facts;
 use crate::output::RESULTS_JSONL;
@@ -34,8 +35,17 @@ pub struct ReadCounts {
     pub bad_lines: u64,
 }
 
-/// Calls `each` with every record of the scan in `dir`, in file order.
-pub fn read_facts(dir: &Path, mut each: impl FnMut(Facts)) -> anyhow::Result<ReadCounts> {
+/// Calls `each` with the facts of every record of the scan in `dir`, in file order.
+pub fn read_facts(dir: &Path, each: impl FnMut(Facts)) -> anyhow::Result<ReadCounts> {
+    read_records(dir, each)
+}
+
+/// Calls `each` with every record of the scan in `dir` read as a `T` (the whole
+/// [`DomainReport`](crate::scan::report::DomainReport), or the parts of it `T` names).
+pub fn read_records<T: DeserializeOwned>(
+    dir: &Path,
+    mut each: impl FnMut(T),
+) -> anyhow::Result<ReadCounts> {
     let path =
         results_file(dir).with_context(|| format!("{} has no {RESULTS_JSONL}", dir.display()))?;
     let mut reader = open(&path)?;
@@ -57,7 +67,7 @@ pub fn read_facts(dir: &Path, mut each: impl FnMut(Facts)) -> anyhow::Result<Rea
             return Ok(counts);
         }
         number += 1;
-        match serde_json::from_slice::<Facts>(&line) {
+        match serde_json::from_slice::<T>(&line) {
             Ok(facts) => {
                 counts.records += 1;
                 each(facts);

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use mailposture::scan::report::DomainReport;
 use mailposture::stats::Tally;
 use mailposture::stats::records;
 
@@ -286,6 +287,18 @@ sub.good.example.jp.   IN A 192.0.2.5
         summary["top_dangling_includes"],
         serde_json::json!([{"target": "spf.po.2iij.net", "domains": 1}])
     );
+    // Every record reads back into the report type unchanged (what a resumed scan's
+    // results.csv is rebuilt from).
+    let jsonl = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    let mut lines = jsonl.lines();
+    records::read_records(&out, |report: DomainReport| {
+        assert_eq!(
+            serde_json::to_string(&report).unwrap(),
+            lines.next().unwrap()
+        );
+    })
+    .unwrap();
+    assert_eq!(lines.next(), None);
     // Read back from results.jsonl, the records give the same figures (what `trend` does).
     let mut tally = Tally::default();
     let counts = records::read_facts(&out, |facts| tally.add(&facts)).unwrap();

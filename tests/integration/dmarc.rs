@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use crate::support::{Zone, dmarc_discoveries, dmarc_report};
 
-fn kinds(list: &[DmarcFinding]) -> Vec<&'static str> {
-    list.iter().map(|f| f.kind).collect()
+fn kinds(list: &[DmarcFinding]) -> Vec<&str> {
+    list.iter().map(|f| &*f.kind).collect()
 }
 
 fn methods(r: &DmarcReport) -> (Option<&str>, Option<&str>) {

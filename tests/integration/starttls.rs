@@ -51,6 +51,13 @@ async fn scan_all(zone: Zone, options: ScanOptions, domains: &[String]) -> Vec<D
     let scanner = Scanner::new(dns.dns(), options);
     let reports = futures::future::join_all(domains.iter().map(|d| scanner.scan(d))).await;
     dns.stop().await;
+    // Probe results and certificate facts read back from JSON unchanged, as a resumed
+    // scan reads them.
+    for report in &reports {
+        let json = serde_json::to_string(report).unwrap();
+        let back: DomainReport = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    }
     reports
 }
 

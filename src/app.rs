@@ -87,29 +87,57 @@ fn run_diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
-    let started_at = config
-        .options
-        .scan_time
-        .clone()
-        .unwrap_or_else(scan::now_rfc3339);
     let start = Instant::now();
+    let interrupted = interruption()?;
     let options = options_json(&config);
     let dns = Dns::from_settings(&config.resolver)?;
     let scanner = Arc::new(Scanner::new(dns.clone(), config.options.clone()));
     let writer = Writer::start(&config.output)?;
+    if let Some(file) = &config.resume_file {
+        file.write(&config.output.dir)?;
+    }
     let progress = Progress::new(config.total, config.quiet);
-    let input = scan::run(scanner, config.lists, &writer, &progress, !config.quiet).await;
+    let done = config.done.map(|done| done.domains);
+    let run = scan::run(
+        scanner,
+        config.lists,
+        &writer,
+        &progress,
+        !config.quiet,
+        done,
+        interrupted,
+    )
+    .await;
     progress.finish();
     // Whatever happened to the input, the records already scanned are kept.
     let tally = writer.finish()?;
-    let input = input?;
-
+    let run = run?;
+    let dir = &config.output.dir;
+    if let Some(signal) = run.interrupted {
+        eprintln!(
+            "{signal}: scan interrupted; the domains finished are in {}",
+            dir.display()
+        );
+        if config.resume_file.is_some() {
+            eprintln!("resume with: mailposture scan --resume {}", dir.display());
+        }
+        // 128 + the signal's number, as a shell reports a process the signal ended.
+        return Ok(ExitCode::from(if signal == "SIGTERM" { 143 } else { 130 }));
+    }
+    // A resumed scan's records came from several runs: its CSV and figures are made
+    // from the whole of results.jsonl.
+    let tally = if config.output.resume {
+        output::resume::rebuild(dir, config.output.csv_bom)?
+    } else {
+        tally
+    };
+    let input = run.input;
     let elapsed = start.elapsed().as_secs_f64();
     let summary = ScanSummary {
         tool: env!("CARGO_PKG_NAME"),
         version: env!("CARGO_PKG_VERSION"),
         schema: SCHEMA,
-        started_at,
+        started_at: config.started_at,
         finished_at: scan::now_rfc3339(),
         elapsed_seconds: elapsed,
         domains_per_second: if elapsed > 0.0 {
@@ -131,6 +159,7 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
         options,
         input,
         domains: tally.domains(),
+        resumes: config.resume_file.as_ref().map_or(0, |f| f.resumes),
         dns_lookups: dns.stats().lookups.load(Ordering::Relaxed),
         dns_temp_failures: dns.stats().temp_failures.load(Ordering::Relaxed),
     };
@@ -152,6 +181,20 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("writing {}", path.display()))?;
     eprintln!("{}", text::summary(&summary, &figures, &config.output.dir));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Catches SIGINT and SIGTERM from now on (the handlers are installed here, not when
+/// the future is first polled); the future resolves to the first one's name.
+fn interruption() -> anyhow::Result<impl Future<Output = &'static str> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("catching SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("catching SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        }
+    })
 }
 
 fn options_json(config: &ScanConfig) -> serde_json::Value {

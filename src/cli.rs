@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use serde::{Deserialize, Serialize};
 
 /// Scan sender domains for SPF, DMARC and MX posture.
 #[derive(Debug, Parser)]
@@ -96,11 +97,18 @@ pub struct HistoryArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
 pub struct ScanArgs {
     /// Domain list files, one domain per line (`#` comments); `-` reads standard input.
-    #[arg(required = true, value_name = "LIST")]
+    #[arg(required_unless_present = "resume", value_name = "LIST")]
     pub lists: Vec<PathBuf>,
+
+    /// Continue the interrupted scan in DIR with its own lists and options: the domains
+    /// already in its results.jsonl are skipped, the rest appended. No other option but
+    /// --quiet may be given.
+    #[arg(long, value_name = "DIR", conflicts_with = "lists")]
+    #[serde(skip)]
+    pub resume: Option<PathBuf>,
 
     /// Scan directory [default: reports/scans/<list name>/<UTC time>/].
     #[arg(long, value_name = "DIR")]
@@ -130,6 +138,7 @@ pub struct ScanArgs {
 
     /// No progress bar, and no notes about rewritten input lines.
     #[arg(long, short)]
+    #[serde(skip)]
     pub quiet: bool,
 
     #[command(flatten)]
@@ -161,7 +170,7 @@ pub struct CheckArgs {
     pub smtp: SmtpArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
 pub struct SmtpArgs {
     /// Do not connect to MX hosts to probe STARTTLS.
     #[arg(long)]
@@ -189,7 +198,7 @@ pub struct SmtpArgs {
     pub smtp_port: u16,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
 pub struct PolicyArgs {
     /// Public Suffix List file for RFC 7489 Organizational Domains, e.g. a fresh copy of
     /// public_suffix_list.dat [default: the snapshot built into the program].
@@ -197,7 +206,7 @@ pub struct PolicyArgs {
     pub psl: Option<PathBuf>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
 pub struct DnsArgs {
     /// Recursive resolver ADDR[:PORT] (IPv6 as [ADDR]:PORT), repeatable
     /// [default: the system's, from /etc/resolv.conf].

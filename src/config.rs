@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::{CheckArgs, DnsArgs, PolicyArgs, ScanArgs, SmtpArgs, TrendArgs};
+use crate::cli::{CheckArgs, Cli, Command, DnsArgs, PolicyArgs, ScanArgs, SmtpArgs, TrendArgs};
 use crate::dns::ResolverSettings;
 use crate::input::{self, DomainLists};
 use crate::output::OutputSpec;
+use crate::output::resume::{self, Done, RESUME_JSON, ResumeFile};
 use crate::progress::Progress;
 use crate::psl::SuffixList;
 use crate::scan::ScanOptions;
@@ -19,6 +20,7 @@ use crate::smtp::ProbeSettings;
 use crate::smtp::prober::StarttlsOptions;
 use crate::stats::history;
 use crate::stats::trend::TrendOptions;
+use clap::Parser as _;
 
 /// Where scans go when `--out` is not given.
 pub const DEFAULT_SCANS_DIR: &str = "reports/scans";
@@ -57,10 +59,78 @@ pub struct ScanConfig {
     pub options: ScanOptions,
     pub output: OutputSpec,
     pub quiet: bool,
+    /// The scan's start, kept across resumptions.
+    pub started_at: String,
+    /// Written into the scan directory as it starts; None for `--jsonl -`.
+    pub resume_file: Option<ResumeFile>,
+    /// When resuming: what the interrupted scan already wrote.
+    pub done: Option<Done>,
 }
 
 impl ScanConfig {
     pub fn from_cli(args: ScanArgs) -> anyhow::Result<Self> {
+        match args.resume.clone() {
+            Some(dir) => Self::resume(&dir, args),
+            None => Self::start(args),
+        }
+    }
+
+    /// A new scan; its `resume.json` names the lists by absolute path, so that it can be
+    /// resumed from anywhere.
+    fn start(args: ScanArgs) -> anyhow::Result<Self> {
+        let started_at = match &args.scan_time {
+            Some(text) => scan_time(text)?,
+            None => crate::scan::now_rfc3339(),
+        };
+        let mut saved = args.clone();
+        for list in &mut saved.lists {
+            if list.as_os_str() != "-" {
+                *list = std::fs::canonicalize(&*list)
+                    .with_context(|| format!("cannot open the list {}", list.display()))?;
+            }
+        }
+        let resume_file = (args.jsonl.is_none()).then(|| ResumeFile {
+            tool: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            started_at: started_at.clone(),
+            resumes: 0,
+            args: saved,
+        });
+        Self::build(args, started_at, resume_file, None)
+    }
+
+    /// The rest of the interrupted scan in `dir`, with the options it was started with.
+    fn resume(dir: &Path, given: ScanArgs) -> anyhow::Result<Self> {
+        let bare = Cli::try_parse_from(["mailposture", "scan", "--resume", "DIR"])
+            .ok()
+            .and_then(|cli| match cli.command {
+                Command::Scan(args) => Some(args),
+                _ => None,
+            })
+            .context("the default scan options")?;
+        // `resume` and `quiet` are not serialised: everything else must be left alone.
+        if serde_json::to_value(&given)? != serde_json::to_value(&bare)? {
+            bail!(
+                "--resume takes the lists and options of the interrupted scan from {}; give no others but --quiet",
+                dir.join(RESUME_JSON).display()
+            );
+        }
+        let mut file = ResumeFile::read(dir)?;
+        let done = resume::prepare(dir)?;
+        file.resumes += 1;
+        let mut args = file.args.clone();
+        args.out = Some(dir.to_path_buf());
+        args.quiet = given.quiet;
+        let started_at = file.started_at.clone();
+        Self::build(args, started_at, Some(file), Some(done))
+    }
+
+    fn build(
+        args: ScanArgs,
+        started_at: String,
+        resume_file: Option<ResumeFile>,
+        done: Option<Done>,
+    ) -> anyhow::Result<Self> {
         let resolver = resolver_settings(&args.dns)?;
         let concurrency =
             NonZeroUsize::new(args.concurrency).context("--concurrency must be at least 1")?;
@@ -98,8 +168,12 @@ impl ScanConfig {
                 dir,
                 jsonl_stdout,
                 csv_bom: args.csv_bom,
+                resume: done.is_some(),
             },
             quiet: args.quiet,
+            started_at,
+            resume_file,
+            done,
         })
     }
 }

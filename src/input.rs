@@ -250,11 +250,7 @@ impl DomainLists {
             Ok(Some(found)) => found,
             Err(reason) => return invalid(text.trim().to_owned(), reason),
         };
-        // `DefaultHasher::new()` has fixed keys, so a run is reproducible (unlike
-        // `RandomState`); nothing outside this run ever sees the hashes.
-        let mut hasher = DefaultHasher::new();
-        hasher.write(domain.as_bytes());
-        if self.seen.insert(hasher.finish()) {
+        if self.seen.insert(name_hash(&domain)) {
             Some(InputEvent::Domain(InputDomain {
                 domain,
                 source,
@@ -269,6 +265,15 @@ impl DomainLists {
             })
         }
     }
+}
+
+/// A 64-bit hash of a domain name, for the sets of names a run has seen (the input's
+/// repeats, a resumed scan's finished domains). `DefaultHasher::new()` has fixed keys, so
+/// a run is reproducible (unlike `RandomState`); the hashes never leave the process.
+pub fn name_hash(domain: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    hasher.write(domain.as_bytes());
+    hasher.finish()
 }
 
 impl Iterator for DomainLists {

@@ -3,6 +3,7 @@
 //! and file I/O never blocks the scan's runtime.
 
 pub mod csv;
+pub mod resume;
 pub mod summary;
 pub mod text;
 pub mod trend;
@@ -10,6 +11,7 @@ pub mod trend;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use tokio::sync::mpsc;
@@ -24,6 +26,9 @@ pub const RESULTS_CSV: &str = "results.csv";
 pub const SCAN_JSON: &str = "scan.json";
 pub const SUMMARY_JSON: &str = "summary.json";
 
+/// The longest a finished record waits in a buffer before it is written out.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
 /// Records waiting for the writer; a slow disk holds the scan back instead of memory growing.
 const QUEUE: usize = 1024;
 
@@ -34,6 +39,9 @@ pub struct OutputSpec {
     /// Write the JSON lines to standard output instead of `results.jsonl`.
     pub jsonl_stdout: bool,
     pub csv_bom: bool,
+    /// Append to the `results.jsonl` of an interrupted scan; `results.csv` is then made
+    /// again from it at the end ([`resume::rebuild`]) instead of written as records come.
+    pub resume: bool,
 }
 
 /// Handle on the writer thread.
@@ -44,17 +52,23 @@ pub struct Writer {
 
 impl Writer {
     /// Creates the scan directory and its files. An existing `results.jsonl` is never
-    /// overwritten.
+    /// overwritten, only appended to when resuming.
     pub fn start(spec: &OutputSpec) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&spec.dir)
             .with_context(|| format!("creating the scan directory {}", spec.dir.display()))?;
         let jsonl: Box<dyn Write + Send> = if spec.jsonl_stdout {
             Box::new(io::stdout())
+        } else if spec.resume {
+            Box::new(resume::append(&spec.dir)?)
         } else {
             Box::new(create_new(&spec.dir.join(RESULTS_JSONL))?)
         };
-        let csv_file = create_new(&spec.dir.join(RESULTS_CSV))?;
-        let csv = CsvSink::new(BufWriter::new(csv_file), spec.csv_bom)?;
+        let csv = if spec.resume {
+            None
+        } else {
+            let file = create_new(&spec.dir.join(RESULTS_CSV))?;
+            Some(CsvSink::new(BufWriter::new(file), spec.csv_bom)?)
+        };
         let (tx, rx) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("writer".into())
@@ -93,22 +107,30 @@ fn create_new(path: &Path) -> anyhow::Result<File> {
 fn write_all(
     mut rx: mpsc::Receiver<DomainReport>,
     mut jsonl: BufWriter<Box<dyn Write + Send>>,
-    mut csv: CsvSink<BufWriter<File>>,
+    mut csv: Option<CsvSink<BufWriter<File>>>,
 ) -> io::Result<Tally> {
     let mut tally = Tally::default();
+    let mut flushed = Instant::now();
     while let Some(report) = rx.blocking_recv() {
         serde_json::to_writer(&mut jsonl, &report)?;
         jsonl.write_all(b"\n")?;
-        csv.write(&report).map_err(io::Error::other)?;
+        if let Some(csv) = &mut csv {
+            csv.write(&report).map_err(io::Error::other)?;
+        }
         tally.add(&Facts::from(&report));
-        // Flush whenever the queue runs dry: records reach the disk promptly when the
-        // scan is slow, and in large batches when it is fast.
-        if rx.is_empty() {
-            jsonl.flush()?;
-            csv.flush()?;
+        // Flush whenever the queue runs dry, and at least every FLUSH_EVERY: records
+        // reach the disk promptly when the scan is slow, in large batches when it is
+        // fast, and an interruption loses at most that much.
+        if rx.is_empty() || flushed.elapsed() >= FLUSH_EVERY {
+            flush(&mut jsonl, csv.as_mut())?;
+            flushed = Instant::now();
         }
     }
-    jsonl.flush()?;
-    csv.flush()?;
+    flush(&mut jsonl, csv.as_mut())?;
     Ok(tally)
+}
+
+fn flush(jsonl: &mut impl Write, csv: Option<&mut CsvSink<BufWriter<File>>>) -> io::Result<()> {
+    jsonl.flush()?;
+    csv.map_or(Ok(()), CsvSink::flush)
 }

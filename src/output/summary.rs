@@ -13,6 +13,8 @@ pub struct InputCounts {
     pub duplicates: u64,
     pub rewritten: u64,
     pub read_errors: u64,
+    /// Domains a resumed scan found already in `results.jsonl` and skipped.
+    pub already_scanned: u64,
 }
 
 /// The whole of `scan.json`.
@@ -31,6 +33,8 @@ pub struct ScanSummary {
     pub input: InputCounts,
     /// Records written: one per distinct valid domain.
     pub domains: u64,
+    /// How many times the scan was interrupted and resumed.
+    pub resumes: u32,
     /// Questions asked of the resolver library; its cache answers some without the network.
     pub dns_lookups: u64,
     pub dns_temp_failures: u64,

@@ -3,18 +3,19 @@
 
 pub mod report;
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use self::report::{DomainReport, SCHEMA};
 use crate::dmarc::{DmarcReport, DmarcResolver};
 use crate::dns::Dns;
-use crate::input::{DomainLists, InputEvent};
+use crate::input::{self, DomainLists, InputEvent};
 use crate::mx::{self, MxReport, MxResolver};
 use crate::output::Writer;
 use crate::output::summary::InputCounts;
@@ -171,15 +172,31 @@ pub fn rfc3339(at: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// Runs a whole scan: reads `lists` on their own thread, scans with bounded
-/// concurrency, hands each record to `writer`, and reports input trouble on stderr.
+/// How long the domains in flight may take to finish after an interruption.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+/// How a scan's run ended.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub input: InputCounts,
+    /// The signal that stopped the run before the end of its input.
+    pub interrupted: Option<&'static str>,
+}
+
+/// Runs a whole scan: reads `lists` on their own thread, skips the domains in `done`
+/// (see [`input::name_hash`](crate::input::name_hash)), scans with bounded concurrency,
+/// hands each record to `writer`, and reports input trouble on stderr. When `stop`
+/// resolves (to a signal's name) no new domain is started, and those in flight get
+/// [`GRACE`] to finish.
 pub async fn run(
     scanner: Arc<Scanner>,
     lists: DomainLists,
     writer: &Writer,
     progress: &Progress,
     verbose_input: bool,
-) -> anyhow::Result<InputCounts> {
+    done: Option<HashSet<u64>>,
+    stop: impl Future<Output = &'static str> + Send + 'static,
+) -> anyhow::Result<RunOutcome> {
     let (tx, mut rx) = mpsc::channel::<InputEvent>(1024);
     // Reading may block (a pipe on stdin); keep it off the runtime's threads.
     let reader = std::thread::Builder::new()
@@ -192,9 +209,27 @@ pub async fn run(
             }
         })?;
 
+    let (stop_tx, stop_rx) = watch::channel(None);
+    let stopper = tokio::spawn(async move {
+        let _ = stop_tx.send(Some(stop.await));
+    });
+    let stopped = |mut rx: watch::Receiver<Option<&'static str>>| async move {
+        let _ = rx.wait_for(Option::is_some).await;
+    };
+
     let mut counts = InputCounts::default();
     let domains = futures::stream::poll_fn(|cx| rx.poll_recv(cx)).filter_map(|event| {
         let domain = match event {
+            InputEvent::Domain(d)
+                if done
+                    .as_ref()
+                    .is_some_and(|done| done.contains(&input::name_hash(&d.domain))) =>
+            {
+                counts.domains += 1;
+                counts.already_scanned += 1;
+                progress.skip();
+                None
+            }
             InputEvent::Domain(d) => {
                 counts.domains += 1;
                 if let Some(rewrite) = &d.rewritten {
@@ -226,20 +261,55 @@ pub async fn run(
         };
         futures::future::ready(domain)
     });
-    let mut results = domains
-        .map(|domain| {
-            let scanner = Arc::clone(&scanner);
-            async move { scanner.scan(&domain).await }
-        })
-        .buffer_unordered(scanner.options.concurrency.get());
+    let mut results = Box::pin(
+        domains
+            .take_until(stopped(stop_rx.clone()))
+            .map(|domain| {
+                let scanner = Arc::clone(&scanner);
+                async move { scanner.scan(&domain).await }
+            })
+            .buffer_unordered(scanner.options.concurrency.get()),
+    );
 
-    while let Some(report) = results.next().await {
-        progress.record(&report);
-        writer.send(report).await?;
+    let mut grace_ends = None;
+    loop {
+        let grace = async {
+            match grace_ends {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            next = results.next() => match next {
+                Some(report) => {
+                    progress.record(&report);
+                    writer.send(report).await?;
+                }
+                None => break,
+            },
+            () = stopped(stop_rx.clone()), if grace_ends.is_none() => {
+                grace_ends = Some(tokio::time::Instant::now() + GRACE);
+                progress.println(format!(
+                    "{}: finishing the domains in flight (at most {} s)",
+                    stop_rx.borrow().unwrap_or("stop"),
+                    GRACE.as_secs()
+                ));
+            }
+            () = grace => break,
+        }
     }
     drop(results);
-    let _ = reader.join();
-    Ok(counts)
+    stopper.abort();
+    let interrupted = *stop_rx.borrow();
+    // A reader blocked on a terminal or pipe would never return: only an input read to
+    // its end is waited for.
+    if interrupted.is_none() {
+        let _ = reader.join();
+    }
+    Ok(RunOutcome {
+        input: counts,
+        interrupted,
+    })
 }
 
 #[cfg(test)]

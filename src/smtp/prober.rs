@@ -13,7 +13,8 @@ use super::{ProbeSettings, Starttls, StarttlsStatus, probe};
 use crate::mx::{MxHost, MxReport};
 
 /// Which of a domain's MX hosts are probed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum MxSelection {
     /// The hosts with the lowest preference: where mail goes first.
     #[default]

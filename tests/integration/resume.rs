@@ -1,0 +1,245 @@
+//! Interrupted scans: `kill -9` at random moments, several times in a row, then
+//! `scan --resume` to the end; and SIGINT, which finishes the domains in flight and says
+//! how to resume. Every input domain must end up in `results.jsonl` exactly once, with
+//! the facts an uninterrupted scan finds.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::support::cmd::bin;
+use crate::support::history::write_list;
+use crate::support::{DnsFixture, Zone};
+
+const DOMAINS: usize = 800;
+
+/// Every third domain with DMARC, every fifth SPF over a shared include, every seventh
+/// with a dangling include, all with MX on one of two shared hosts.
+fn world() -> (Zone, Vec<String>) {
+    let mut zone = Zone::new();
+    zone.txt_text("_spf.provider.test", "v=spf1 ip4:198.51.100.0/24 -all");
+    zone.a("mx1.provider.test", Ipv4Addr::new(192, 0, 2, 1));
+    zone.a("mx2.provider.test", Ipv4Addr::new(192, 0, 2, 2));
+    let mut names = Vec::new();
+    for i in 0..DOMAINS {
+        let name = format!("d{i}.example.jp");
+        let spf = match i {
+            _ if i % 7 == 0 => "v=spf1 include:gone.provider.test -all".to_owned(),
+            _ if i % 5 == 0 => "v=spf1 include:_spf.provider.test ~all".to_owned(),
+            _ => format!("v=spf1 ip4:192.0.2.{} -all", i % 250),
+        };
+        zone.txt_text(&name, &spf);
+        if i % 3 == 0 {
+            zone.txt_text(&format!("_dmarc.{name}"), "v=DMARC1; p=quarantine");
+        }
+        zone.mx(&name, 10, &format!("mx{}.provider.test", 1 + i % 2));
+        names.push(name);
+    }
+    (zone, names)
+}
+
+fn scan(list: &Path, out: &Path, dns: &DnsFixture) -> Command {
+    let mut command = Command::new(bin());
+    command
+        .args([
+            "scan",
+            &list.display().to_string(),
+            "--out",
+            &out.display().to_string(),
+        ])
+        .args([
+            "--resolver",
+            &dns.resolver_arg(),
+            "--quiet",
+            "--no-starttls",
+        ])
+        // Few at a time, so that a run lasts long enough to be interrupted.
+        .args(["--concurrency", "8", "--scan-time", "2023-06-01T00:00:00Z"]);
+    command
+}
+
+fn resume(out: &Path) -> Command {
+    let mut command = Command::new(bin());
+    command.args(["scan", "--resume", &out.display().to_string(), "--quiet"]);
+    command
+}
+
+fn spawn(mut command: Command) -> Child {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mailposture")
+}
+
+/// Waits for `child` with a bound; a scan that does not end is a failure, not a hang.
+fn wait(mut child: Child, limit: Duration) -> (std::process::ExitStatus, String) {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let output = child.wait_with_output().unwrap();
+            return (status, String::from_utf8_lossy(&output.stderr).into_owned());
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("mailposture did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits (bounded) until the scan in `dir` has written some records.
+fn wait_for_records(dir: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::metadata(dir.join("results.jsonl")).map_or(true, |m| m.len() == 0) {
+        assert!(Instant::now() < deadline, "no records after 30 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Lines of results.jsonl by domain, with the times (which differ between runs) cut out;
+/// panics on a torn line or a domain written twice.
+fn records(dir: &Path) -> BTreeMap<String, serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join("results.jsonl")).unwrap();
+    assert!(text.is_empty() || text.ends_with('\n'), "torn last line");
+    let mut found = BTreeMap::new();
+    for line in text.lines() {
+        let mut record: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a record ({e}): {line}"));
+        let object = record.as_object_mut().unwrap();
+        object.remove("elapsed_ms");
+        let domain = object["domain"].as_str().unwrap().to_owned();
+        assert!(
+            found.insert(domain.clone(), record).is_none(),
+            "{domain} twice"
+        );
+    }
+    found
+}
+
+/// A small generator, seeded from the clock and printed on failure, for the kill times.
+struct Moments(u64);
+
+impl Moments {
+    fn next_ms(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_at_random_moments_then_resume_loses_and_repeats_nothing() {
+    let (zone, names) = world();
+    let dns = DnsFixture::start(zone).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("domains.txt");
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    write_list(&list, &names);
+    let (whole, cut) = (dir.path().join("whole"), dir.path().join("cut"));
+    let seed = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut moments = Moments(seed);
+
+    let (status, stderr) = tokio::task::block_in_place(|| {
+        wait(spawn(scan(&list, &whole, &dns)), Duration::from_secs(120))
+    });
+    assert!(status.success(), "{stderr}");
+    let expected = records(&whole);
+    assert_eq!(expected.len(), DOMAINS);
+
+    let mut kills = 0;
+    let mut command = scan(&list, &cut, &dns);
+    tokio::task::block_in_place(|| {
+        for _ in 0..4 {
+            let mut child = spawn(command);
+            // Let it write something first: a scan killed before its first record has
+            // nothing to resume (and says so).
+            wait_for_records(&cut);
+            std::thread::sleep(Duration::from_millis(moments.next_ms(400)));
+            if child.try_wait().unwrap().is_none() {
+                child.kill().unwrap();
+                kills += 1;
+            }
+            child.wait().unwrap();
+            if cut.join("scan.json").exists() {
+                break;
+            }
+            command = resume(&cut);
+        }
+        if !cut.join("scan.json").exists() {
+            let (status, stderr) = wait(spawn(resume(&cut)), Duration::from_secs(120));
+            assert!(status.success(), "seed {seed}: {stderr}");
+        }
+    });
+    dns.stop().await;
+    assert!(kills > 0, "seed {seed}: every run ended before its kill");
+
+    assert_eq!(records(&cut), expected, "seed {seed}");
+    let csv = std::fs::read_to_string(cut.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), DOMAINS + 1, "seed {seed}: CSV rows");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cut.join("summary.json")).unwrap()).unwrap();
+    let whole_summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(whole.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["figures"], whole_summary["figures"], "seed {seed}");
+    let scan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cut.join("scan.json")).unwrap()).unwrap();
+    assert_eq!(scan["domains"], DOMAINS);
+    assert_eq!(scan["started_at"], "2023-06-01T00:00:00Z");
+    assert!(scan["resumes"].as_u64().unwrap() >= 1, "{scan}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_finishes_the_domains_in_flight_and_says_how_to_resume() {
+    let (zone, names) = world();
+    let dns = DnsFixture::start(zone).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("domains.txt");
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    write_list(&list, &names);
+    let out = dir.path().join("scan");
+    let (status, stderr) = tokio::task::block_in_place(|| {
+        let child = spawn(scan(&list, &out, &dns));
+        wait_for_records(&out);
+        let sent = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        wait(child, Duration::from_secs(30))
+    });
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("resume with: mailposture scan --resume"),
+        "{stderr}"
+    );
+    assert!(!out.join("scan.json").exists());
+    let partial = records(&out).len();
+    assert!(partial < DOMAINS, "the scan ended before the signal");
+
+    // Options may not be changed on resuming.
+    let (status, stderr) = tokio::task::block_in_place(|| {
+        let mut command = resume(&out);
+        command.args(["--concurrency", "99"]);
+        wait(spawn(command), Duration::from_secs(30))
+    });
+    assert!(!status.success());
+    assert!(stderr.contains("give no others"), "{stderr}");
+
+    let (status, stderr) =
+        tokio::task::block_in_place(|| wait(spawn(resume(&out)), Duration::from_secs(120)));
+    dns.stop().await;
+    assert!(status.success(), "{stderr}");
+    assert_eq!(records(&out).len(), DOMAINS);
+    let scan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("scan.json")).unwrap()).unwrap();
+    assert_eq!(scan["input"]["already_scanned"], partial as u64);
+}

@@ -15,7 +15,7 @@ use crate::output::{self, SCAN_JSON, SUMMARY_JSON, Writer, text};
 use crate::progress::Progress;
 use crate::report;
 use crate::scan::report::SCHEMA;
-use crate::scan::{self, ScanOptions, Scanner};
+use crate::scan::{self, ScanOptions, Scanner, Selection};
 use crate::stats::{diff, history, trend};
 
 /// Runs the command line; errors are run-level failures (exit code 1).
@@ -97,14 +97,17 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
         file.write(&config.output.dir)?;
     }
     let progress = Progress::new(config.total, config.quiet);
-    let done = config.done.map(|done| done.domains);
+    let selection = Selection {
+        done: config.done.map(|done| done.domains),
+        shard: config.shard,
+    };
     let run = scan::run(
         scanner,
         config.lists,
         &writer,
         &progress,
         !config.quiet,
-        done,
+        selection,
         interrupted,
     )
     .await;
@@ -217,6 +220,7 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
         "dns_in_flight": config.resolver.max_in_flight,
         "csv_bom": config.output.csv_bom,
         "scan_time": scan_time,
+        "shard": config.shard.map(|s| s.to_string()),
         "starttls": starttls.as_ref().map(|s| serde_json::json!({
             "hosts": format!("{:?}", s.hosts).to_lowercase(),
             "smtp_concurrency": s.concurrency.get(),

@@ -136,6 +136,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub csv_bom: bool,
 
+    /// Scan only shard I of N (counted from 0): the domains whose SHA-256 falls there,
+    /// the same on every machine. `mailposture merge` joins the N scan directories.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::scan::shard::Shard>,
+
     /// No progress bar, and no notes about rewritten input lines.
     #[arg(long, short)]
     #[serde(skip)]

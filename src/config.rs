@@ -16,6 +16,7 @@ use crate::output::resume::{self, Done, RESUME_JSON, ResumeFile};
 use crate::progress::Progress;
 use crate::psl::SuffixList;
 use crate::scan::ScanOptions;
+use crate::scan::shard::Shard;
 use crate::smtp::ProbeSettings;
 use crate::smtp::prober::StarttlsOptions;
 use crate::stats::history;
@@ -65,6 +66,7 @@ pub struct ScanConfig {
     pub resume_file: Option<ResumeFile>,
     /// When resuming: what the interrupted scan already wrote.
     pub done: Option<Done>,
+    pub shard: Option<Shard>,
 }
 
 impl ScanConfig {
@@ -156,7 +158,7 @@ impl ScanConfig {
         };
         let dir = match args.out {
             Some(dir) => dir,
-            None => default_scan_dir(&args.lists, options.scan_time.as_deref()),
+            None => default_scan_dir(&args.lists, options.scan_time.as_deref(), args.shard),
         };
         Ok(Self {
             lists,
@@ -174,6 +176,7 @@ impl ScanConfig {
             started_at,
             resume_file,
             done,
+            shard: args.shard,
         })
     }
 }
@@ -301,7 +304,7 @@ fn scan_time(text: &str) -> anyhow::Result<String> {
     Ok(crate::scan::rfc3339(at))
 }
 
-fn default_scan_dir(lists: &[PathBuf], scan_time: Option<&str>) -> PathBuf {
+fn default_scan_dir(lists: &[PathBuf], scan_time: Option<&str>, shard: Option<Shard>) -> PathBuf {
     let name = lists
         .first()
         .map_or_else(|| "stdin".into(), |p| history::list_name(p));
@@ -309,6 +312,11 @@ fn default_scan_dir(lists: &[PathBuf], scan_time: Option<&str>) -> PathBuf {
     let stamp = scan_time
         .map_or_else(crate::scan::now_rfc3339, str::to_owned)
         .replace(':', "-");
+    // Shards of one scan share its time: their directories must still differ.
+    let stamp = match shard {
+        Some(s) => format!("{stamp}-shard-{}-of-{}", s.index, s.count),
+        None => stamp,
+    };
     Path::new(DEFAULT_SCANS_DIR).join(name).join(stamp)
 }
 
@@ -334,18 +342,18 @@ mod tests {
 
     #[test]
     fn scan_dir_is_named_after_the_list() {
-        let dir = default_scan_dir(&[PathBuf::from("domain-lists/jp-sample.txt")], None);
+        let dir = default_scan_dir(&[PathBuf::from("domain-lists/jp-sample.txt")], None, None);
         assert!(
             dir.starts_with("reports/scans/jp-sample"),
             "{}",
             dir.display()
         );
-        let dir = default_scan_dir(&[PathBuf::from("-")], None);
+        let dir = default_scan_dir(&[PathBuf::from("-")], None, None);
         assert!(dir.starts_with("reports/scans/stdin"), "{}", dir.display());
         // --scan-time names the directory too, without the colons Windows refuses.
         let at = scan_time("2023-04-01T09:00:00+09:00").unwrap();
         assert_eq!(at, "2023-04-01T00:00:00Z");
-        let dir = default_scan_dir(&[PathBuf::from("-")], Some(&at));
+        let dir = default_scan_dir(&[PathBuf::from("-")], Some(&at), None);
         assert_eq!(dir, Path::new("reports/scans/stdin/2023-04-01T00-00-00Z"));
         assert!(scan_time("April 2023").is_err());
     }

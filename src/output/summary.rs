@@ -15,6 +15,8 @@ pub struct InputCounts {
     pub read_errors: u64,
     /// Domains a resumed scan found already in `results.jsonl` and skipped.
     pub already_scanned: u64,
+    /// Valid domains left to the other shards (`--shard`); not in `domains`.
+    pub other_shards: u64,
 }
 
 /// The whole of `scan.json`.

@@ -2,6 +2,7 @@
 //! the single writer. Per domain, SPF, DMARC and MX run at once, each under a deadline.
 
 pub mod report;
+pub mod shard;
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -13,6 +14,7 @@ use futures::StreamExt as _;
 use tokio::sync::{mpsc, watch};
 
 use self::report::{DomainReport, SCHEMA};
+use self::shard::Shard;
 use crate::dmarc::{DmarcReport, DmarcResolver};
 use crate::dns::Dns;
 use crate::input::{self, DomainLists, InputEvent};
@@ -175,6 +177,14 @@ pub fn rfc3339(at: time::OffsetDateTime) -> String {
 /// How long the domains in flight may take to finish after an interruption.
 pub const GRACE: Duration = Duration::from_secs(5);
 
+/// Which of the input's domains a run scans.
+#[derive(Debug, Default)]
+pub struct Selection {
+    /// A resumed scan's finished domains ([`input::name_hash`]).
+    pub done: Option<HashSet<u64>>,
+    pub shard: Option<Shard>,
+}
+
 /// How a scan's run ended.
 #[derive(Debug)]
 pub struct RunOutcome {
@@ -183,8 +193,8 @@ pub struct RunOutcome {
     pub interrupted: Option<&'static str>,
 }
 
-/// Runs a whole scan: reads `lists` on their own thread, skips the domains in `done`
-/// (see [`input::name_hash`](crate::input::name_hash)), scans with bounded concurrency,
+/// Runs a whole scan: reads `lists` on their own thread, skips the domains `selection`
+/// leaves out (other shards', those a resumed scan has), scans with bounded concurrency,
 /// hands each record to `writer`, and reports input trouble on stderr. When `stop`
 /// resolves (to a signal's name) no new domain is started, and those in flight get
 /// [`GRACE`] to finish.
@@ -194,7 +204,7 @@ pub async fn run(
     writer: &Writer,
     progress: &Progress,
     verbose_input: bool,
-    done: Option<HashSet<u64>>,
+    selection: Selection,
     stop: impl Future<Output = &'static str> + Send + 'static,
 ) -> anyhow::Result<RunOutcome> {
     let (tx, mut rx) = mpsc::channel::<InputEvent>(1024);
@@ -220,8 +230,14 @@ pub async fn run(
     let mut counts = InputCounts::default();
     let domains = futures::stream::poll_fn(|cx| rx.poll_recv(cx)).filter_map(|event| {
         let domain = match event {
+            InputEvent::Domain(d) if selection.shard.is_some_and(|s| !s.contains(&d.domain)) => {
+                counts.other_shards += 1;
+                progress.skip();
+                None
+            }
             InputEvent::Domain(d)
-                if done
+                if selection
+                    .done
                     .as_ref()
                     .is_some_and(|done| done.contains(&input::name_hash(&d.domain))) =>
             {

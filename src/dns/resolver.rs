@@ -70,7 +70,10 @@ pub fn build_resolver(settings: &ResolverSettings) -> anyhow::Result<TokioResolv
         )
     };
     opts.timeout = settings.timeout;
-    opts.attempts = settings.attempts;
+    // hickory's `attempts` counts retries after the first try (`RetryDnsHandle`), ours
+    // counts tries: `--attempts 2` must mean at most 2 × timeout per question, as
+    // documented, not 3 × (measured against a server whose replies never match).
+    opts.attempts = settings.attempts.saturating_sub(1);
     opts.cache_size = settings.cache_size;
     // Every name we ask is absolute; never try search domains from resolv.conf.
     opts.ndots = 0;

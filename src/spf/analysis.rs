@@ -68,6 +68,11 @@ pub fn analyse(mut tree: SpfNode) -> SpfReport {
     let mut path = Vec::new();
     visit(&mut tree, &mut eval, &mut path);
 
+    // The limit findings go where evaluation passed the limit: (place in `errors`, lookup
+    // number). Two at one place (no other error between them) keep their evaluation
+    // order too — a 3rd void lookup at lookup 3 comes before the 11th lookup — since
+    // the first error is the one a receiver would stop at (RFC 7208 §4.6.4).
+    let mut limits: Vec<(usize, u32, Finding)> = Vec::new();
     if let Some(chain) = &eval.eleventh_lookup {
         let finding = Finding::new(
             FindingKind::TooManyLookups,
@@ -77,10 +82,7 @@ pub fn analyse(mut tree: SpfNode) -> SpfReport {
                 if eval.truncated { " or more" } else { "" }
             ),
         );
-        eval.errors.insert(eval.eleventh_at, finding);
-        if eval.third_void_at >= eval.eleventh_at {
-            eval.third_void_at += 1;
-        }
+        limits.push((eval.eleventh_at, LOOKUP_LIMIT + 1, finding));
     }
     if let Some(chain) = &eval.third_void {
         let finding = Finding::new(
@@ -90,7 +92,13 @@ pub fn analyse(mut tree: SpfNode) -> SpfReport {
                 eval.voids
             ),
         );
-        eval.errors.insert(eval.third_void_at, finding);
+        limits.push((eval.third_void_at, eval.third_void_lookup, finding));
+    }
+    // Last place first, so that earlier places stay valid; at one place, the later
+    // lookup first, so that the earlier one ends up in front of it.
+    limits.sort_by_key(|(at, lookup, _)| std::cmp::Reverse((*at, *lookup)));
+    for (at, _, finding) in limits {
+        eval.errors.insert(at, finding);
     }
 
     let status = if tree.missing.is_some() {
@@ -160,6 +168,8 @@ struct Eval {
     eleventh_at: usize,
     third_void: Option<String>,
     third_void_at: usize,
+    /// The lookup number of the 3rd void lookup.
+    third_void_lookup: u32,
 }
 
 fn visit(node: &mut SpfNode, eval: &mut Eval, path: &mut Vec<String>) {
@@ -191,6 +201,7 @@ fn visit(node: &mut SpfNode, eval: &mut Eval, path: &mut Vec<String>) {
             if eval.voids == VOID_LIMIT + 1 {
                 eval.third_void = Some(path.join(" → "));
                 eval.third_void_at = eval.errors.len();
+                eval.third_void_lookup = eval.lookups;
             }
         }
         if let Some(i) = step.error {

@@ -188,14 +188,25 @@ impl Expander {
         // Leaf terms (a, mx, ptr, exists) only need their own query, so ask them all at
         // once; includes and redirects need their subtree in order, because the running
         // lookup count decides where the walk stops.
-        let capped = walk.lookups >= WALK_CAP;
+        // A term's place in the walk is at least `walk.lookups` plus its index here
+        // (includes before it only add to that), so a leaf at or past the cap by that
+        // count is never queried. Without this, one record of thousands of `a` terms —
+        // a 64 KB TXT holds ~3,600 — sent two queries per term however far past the
+        // limit it was.
+        let start = walk.lookups;
         let domain = node.domain.as_str();
-        let leaf_results = join_all(evaluated.iter().map(|(term, action)| async move {
-            match action {
-                Action::Leaf(mechanism) => Some(self.leaf(domain, term, mechanism, capped).await),
-                Action::Follow(..) => None,
-            }
-        }))
+        let leaf_results = join_all(evaluated.iter().enumerate().map(
+            |(index, (term, action))| async move {
+                let capped =
+                    u32::try_from(index).map_or(true, |i| start.saturating_add(i) >= WALK_CAP);
+                match action {
+                    Action::Leaf(mechanism) => {
+                        Some(self.leaf(domain, term, mechanism, capped).await)
+                    }
+                    Action::Follow(..) => None,
+                }
+            },
+        ))
         .await;
 
         for ((term, action), leaf) in evaluated.iter().zip(leaf_results) {

@@ -9,6 +9,8 @@ mod cli;
 mod diff;
 /// DMARC discovery (both methods), validation and report destinations over real DNS.
 mod dmarc;
+/// Hostile peers: lying, truncating and looping DNS, huge SPF trees, a million junk lines.
+mod hostile;
 /// MX hosts, null MX, implicit MX and the shared host cache, over real DNS.
 mod mx;
 /// STARTTLS against Debian's postfix on loopback (ignored unless run by `.ci/run`).

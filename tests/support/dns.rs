@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use hickory_proto::op::{Header, HeaderCounts, MessageType, Metadata};
@@ -129,6 +129,8 @@ struct Handler {
     catalog: Catalog,
     silent: HashSet<LowerName>,
     present: HashSet<(LowerName, RecordType)>,
+    /// Requests received, over UDP and TCP alike (silent ones included).
+    queries: Arc<AtomicU64>,
 }
 
 #[async_trait::async_trait]
@@ -138,6 +140,7 @@ impl RequestHandler for Handler {
         request: &Request,
         response_handle: R,
     ) -> ResponseInfo {
+        self.queries.fetch_add(1, Ordering::Relaxed);
         if let Ok(info) = request.request_info()
             && self.silent.contains(info.query.name())
             && !self
@@ -164,6 +167,7 @@ impl RequestHandler for Handler {
 pub struct DnsFixture {
     server: Server<Handler>,
     pub addr: SocketAddr,
+    queries: Arc<AtomicU64>,
 }
 
 impl DnsFixture {
@@ -191,14 +195,26 @@ impl DnsFixture {
         let addr = udp.local_addr().expect("udp addr");
         // Same port over TCP, so answers truncated over UDP can be retried.
         let tcp = tokio::net::TcpListener::bind(addr).await.expect("bind tcp");
+        let queries = Arc::new(AtomicU64::new(0));
         let mut server = Server::new(Handler {
             catalog,
             silent,
             present,
+            queries: Arc::clone(&queries),
         });
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(5), 64);
-        Self { server, addr }
+        Self {
+            server,
+            addr,
+            queries,
+        }
+    }
+
+    /// Requests the server has received so far (a question retried over TCP after a
+    /// truncated UDP answer counts twice).
+    pub fn queries(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
     }
 
     pub async fn from_text(text: &str) -> Self {

@@ -10,6 +10,7 @@ pub mod browser;
 pub mod cmd;
 pub mod dns;
 pub mod history;
+pub mod raw_dns;
 pub mod smtp;
 pub mod svg;
 

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""A synthetic mail internet of N sender domains, as NSD zone files.
+
+    world-gen.py N DIR AUTH_ADDR MX_NET
+
+Writes into DIR:
+  zones/<zone>.zone  the root zone and com., net., org., jp. (delegated from it), all
+                     served by one authoritative server whose name servers resolve to
+                     AUTH_ADDR (the address resolvers must use: the delay relay)
+  zones.conf         the NSD `zone:` clauses for them
+  list.txt           the N domains to scan, one a line (about 1% do not exist)
+  expected.jsonl     per domain what a correct scanner finds: SPF status, first error,
+                     lookup count, DMARC policy, kind of MX
+
+Every MX host and address-looking target is in MX_NET (a /24 on loopback, e.g. 127.0.4):
+.1 Google-like, .2 Microsoft-like, .3 the ISP, .4 the ESP, .10-.250 self-hosted. The
+mix is drawn from a seeded generator: the same N always gives the same world.
+
+The mix (shares of the list):
+  SPF   12% none; 35% Google-like tree (4 lookups); 15% Microsoft-like (2); 10% ISP (3);
+        8% ESP (5); 6% Google + ESP (9); 5% own a/mx/ip4 (2); 1.5% redirect to Google (4);
+        and 1.5% each of the permerrors: dangling include:spf.po.2iij.net, more than 10
+        lookups (14), two records, syntax, three void lookups
+  DMARC 40%: p=none 28%, quarantine 6%, reject 5%, invalid 1%; a quarter of them send
+        aggregate reports to a third party that authorises them
+  MX    35% Google-like, 15% Microsoft-like (a per-domain host under a wildcard), 10% ISP,
+        5% ESP, 20% self-hosted, 10% none, 2% null MX, 3% dangling (host does not exist)
+"""
+
+import json
+import os
+import random
+import sys
+
+n, out, auth, mxnet = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+rng = random.Random(20240601 + n)
+TLDS = ("com", "net", "org", "jp")
+zones = {z: [] for z in ("",) + TLDS}
+
+
+def zone_of(name):
+    """The served zone a fully qualified name (no trailing dot) belongs to."""
+    return name.rsplit(".", 1)[-1] if "." in name else name
+
+
+def rr(name, rtype, data):
+    zones[zone_of(name)].append(f"{name}. 300 IN {rtype} {data}")
+
+
+def txt(name, text):
+    # One character-string holds at most 255 bytes: split longer texts.
+    parts = " ".join('"' + text[i:i + 255] + '"' for i in range(0, len(text), 255))
+    rr(name, "TXT", parts)
+
+
+# Shared provider trees.
+google = "_spf.google.com"
+txt(google, "v=spf1 include:_netblocks.google.com include:_netblocks2.google.com "
+            "include:_netblocks3.google.com ~all")
+txt("_netblocks.google.com", "v=spf1 ip4:35.190.247.0/24 ip4:64.233.160.0/19 "
+                             "ip4:66.102.0.0/20 ip4:66.249.80.0/20 ip4:72.14.192.0/18 ~all")
+txt("_netblocks2.google.com", "v=spf1 ip6:2001:4860:4000::/36 ip6:2404:6800:4000::/36 ~all")
+txt("_netblocks3.google.com", "v=spf1 ip4:172.217.0.0/19 ip4:172.217.32.0/20 ~all")
+for i, host in enumerate(("aspmx.l.google.com", "alt1.aspmx.l.google.com",
+                          "alt2.aspmx.l.google.com")):
+    rr(host, "A", f"{mxnet}.1")
+microsoft = "spf.protection.outlook.com"
+txt(microsoft, "v=spf1 ip4:40.92.0.0/15 ip4:40.107.0.0/16 ip4:52.100.0.0/14 "
+               "include:spfd.protection.outlook.com -all")
+txt("spfd.protection.outlook.com", "v=spf1 ip4:51.4.72.0/24 ip4:51.5.72.0/24 -all")
+rr("*.mail.protection.outlook.com", "A", f"{mxnet}.2")
+isp = "spf.isp.ne.jp"
+txt(isp, "v=spf1 include:spf1.isp.ne.jp include:spf2.isp.ne.jp ~all")
+txt("spf1.isp.ne.jp", "v=spf1 ip4:203.0.113.0/25 ~all")
+txt("spf2.isp.ne.jp", "v=spf1 ip4:203.0.113.128/25 ~all")
+rr("mx01.isp.ne.jp", "A", f"{mxnet}.3")
+rr("mx02.isp.ne.jp", "A", f"{mxnet}.3")
+esp = "spf.esp.net"
+txt(esp, "v=spf1 a:s1.esp.net a:s2.esp.net mx include:_ips.esp.net ~all")
+txt("_ips.esp.net", "v=spf1 ip4:198.51.100.0/24 ~all")
+rr("s1.esp.net", "A", "198.51.100.1")
+rr("s2.esp.net", "A", "198.51.100.2")
+rr(esp, "MX", "10 mx.esp.net.")
+rr("mx.esp.net", "A", f"{mxnet}.4")
+# A third-party DMARC report receiver that accepts reports for any domain.
+rr("*._report._dmarc.reports.esp.net", "TXT", '"v=DMARC1"')
+
+PERMERRORS = ("dangling_include", "too_many_lookups", "multiple_records", "syntax",
+              "too_many_void_lookups")
+
+
+def pick(weights):
+    r = rng.random() * 100
+    for key, w in weights:
+        r -= w
+        if r < 0:
+            return key
+    return weights[-1][0]
+
+
+SPF_MIX = [("none", 12), ("google", 35), ("microsoft", 15), ("isp", 10), ("esp", 8),
+           ("google_esp", 6), ("own", 5), ("redirect", 1.5)] + [(k, 1.5) for k in PERMERRORS]
+DMARC_MIX = [(None, 60), ("none", 28), ("quarantine", 6), ("reject", 5), ("invalid", 1)]
+MX_MIX = [("google", 35), ("microsoft", 15), ("isp", 10), ("esp", 5), ("self", 20),
+          ("none", 10), ("null", 2), ("dangling", 3)]
+TLD_MIX = [("com", 50), ("net", 10), ("org", 10), ("co.jp", 20), ("jp", 10)]
+
+listing, expected = [], []
+for i in range(n):
+    d = f"d{i}-{rng.randrange(36**4):04x}.{pick(TLD_MIX)}"
+    listing.append(d)
+    if rng.random() < 0.01:
+        expected.append({"domain": d, "exists": False, "spf": "none", "spf_error": None,
+                         "spf_lookups": 0, "dmarc": None, "mx": "none"})
+        continue
+    rr(d, "A", f"{mxnet}.{10 + i % 240}")
+    kind = pick(SPF_MIX)
+    status, error, lookups = "ok", None, None
+    if kind == "none":
+        status, lookups = "none", 0
+    elif kind == "google":
+        txt(d, f"v=spf1 include:{google} ~all"); lookups = 4
+    elif kind == "microsoft":
+        txt(d, f"v=spf1 include:{microsoft} -all"); lookups = 2
+    elif kind == "isp":
+        txt(d, f"v=spf1 include:{isp} ~all"); lookups = 3
+    elif kind == "esp":
+        txt(d, f"v=spf1 ip4:192.0.2.{i % 250}/32 include:{esp} -all"); lookups = 5
+    elif kind == "google_esp":
+        txt(d, f"v=spf1 include:{google} include:{esp} ~all"); lookups = 9
+    elif kind == "own":
+        txt(d, "v=spf1 a mx ip4:192.0.2.0/28 -all"); lookups = 2
+    elif kind == "redirect":
+        txt(d, f"v=spf1 redirect={google}"); lookups = 4
+    else:
+        status, error = "permerror", kind
+        if kind == "dangling_include":
+            txt(d, "v=spf1 include:spf.po.2iij.net ~all")
+        elif kind == "too_many_lookups":
+            txt(d, f"v=spf1 include:{google} include:{microsoft} include:{isp} "
+                   f"include:{esp} -all")
+        elif kind == "multiple_records":
+            txt(d, f"v=spf1 include:{google} ~all")
+            txt(d, "v=spf1 mx -all")
+        elif kind == "syntax":
+            txt(d, "v=spf1 ip4:192.0.2.300 includ:_spf.google.com -all")
+        else:
+            txt(d, f"v=spf1 a:nx1.{d} a:nx2.{d} a:nx3.{d} -all")
+    policy = pick(DMARC_MIX)
+    if policy == "invalid":
+        txt(f"_dmarc.{d}", "v=DMARC1; p=nonee; rua=mailto:dmarc@" + d)
+    elif policy:
+        rua = "dmarc@reports.esp.net" if rng.random() < 0.25 else f"dmarc@{d}"
+        txt(f"_dmarc.{d}", f"v=DMARC1; p={policy}; rua=mailto:{rua}")
+    mx = pick(MX_MIX)
+    if mx == "google":
+        rr(d, "MX", "1 aspmx.l.google.com.")
+        rr(d, "MX", "5 alt1.aspmx.l.google.com.")
+        rr(d, "MX", "5 alt2.aspmx.l.google.com.")
+    elif mx == "microsoft":
+        rr(d, "MX", f"0 {d.replace('.', '-')}.mail.protection.outlook.com.")
+    elif mx == "isp":
+        rr(d, "MX", "10 mx01.isp.ne.jp.")
+        rr(d, "MX", "20 mx02.isp.ne.jp.")
+    elif mx == "esp":
+        rr(d, "MX", "10 mx.esp.net.")
+    elif mx == "self":
+        rr(d, "MX", f"10 mx.{d}.")
+        rr(f"mx.{d}", "A", f"{mxnet}.{10 + i % 240}")
+    elif mx == "null":
+        rr(d, "MX", "0 .")
+    elif mx == "dangling":
+        rr(d, "MX", f"10 mail.{d}.")
+    expected.append({"domain": d, "exists": True, "spf": status, "spf_error": error,
+                     "spf_lookups": lookups, "dmarc": policy, "mx": mx})
+
+os.makedirs(f"{out}/zones", exist_ok=True)
+# The root delegates each TLD; every server name resolves to the relay.
+head = {}
+for z in zones:
+    origin = f"{z}." if z else "."
+    head[z] = [f"{origin} 3600 IN SOA a.root-servers.net. hostmaster.{z + '.' if z else ''}"
+               f"invalid. 1 3600 600 86400 300",
+               f"{origin} 3600 IN NS a.root-servers.net."]
+head[""].append(f"a.root-servers.net. 3600 IN A {auth}")
+head["net"].append(f"a.root-servers.net. 3600 IN A {auth}")
+for t in TLDS:
+    head[""].append(f"{t}. 3600 IN NS a.root-servers.net.")
+conf = []
+for z, records in zones.items():
+    name = z or "root"
+    with open(f"{out}/zones/{name}.zone", "w") as f:
+        f.write("\n".join(head[z] + records) + "\n")
+    conf.append(f'zone:\n  name: "{z + "." if z else "."}"\n  zonefile: "{out}/zones/{name}.zone"\n')
+with open(f"{out}/zones.conf", "w") as f:
+    f.write("".join(conf))
+with open(f"{out}/list.txt", "w") as f:
+    f.write("\n".join(listing) + "\n")
+with open(f"{out}/expected.jsonl", "w") as f:
+    f.writelines(json.dumps(e) + "\n" for e in expected)

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# A synthetic mail internet on loopback: NSD (authoritative) behind a DNS delay relay,
+# behind unbound (recursive), serving N generated sender domains.
+#
+#   scripts/world.sh up DIR [--domains N] [--delay-ms MS]
+#                              generate the world into DIR (scripts/world-gen.py: zones,
+#                              DIR/list.txt, DIR/expected.jsonl) and start the servers;
+#                              DIR/world.env names the addresses
+#   scripts/world.sh delay DIR MS   restart the relay with another added round trip
+#   scripts/world.sh flush DIR      empty unbound's caches and statistics (a cold run)
+#   scripts/world.sh counts DIR     print {"resolver_queries": Q, "upstream_queries": U}:
+#                              questions unbound got since the last flush, and questions
+#                              that reached NSD through the relay since it started
+#   scripts/world.sh down DIR       stop what `up` started (by the pids it wrote) and
+#                              remove DIR
+#
+# Addresses (WORLD_NET, default 127.0.3): NSD on .1:53, the relay on .2:53, unbound on
+# .3:53 (port 53, as peers such as checkdmarc cannot be given a port). Every name server
+# in the zones resolves to the relay, so all of unbound's questions go through it. MX
+# hosts resolve into MX_NET (default 127.0.4; see world-gen.py). Needs root (port 53);
+# installs nsd and unbound with apt-get when missing. RELAY names the relay binary
+# [default: target/release/dns-delay-relay, built when missing].
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+usage() { sed -n '2,21p' "$0" >&2; exit 2; }
+
+net=${WORLD_NET:-127.0.3}
+mxnet=${MX_NET:-127.0.4}
+auth=$net.1
+relay_addr=$net.2
+resolver=$net.3
+
+need() {
+  local missing=()
+  command -v nsd >/dev/null || missing+=(nsd)
+  command -v unbound >/dev/null || missing+=(unbound)
+  if [ ${#missing[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null
+    # Debian's packages start their own services where they can; ours run apart.
+  fi
+}
+
+# Sends one DNS question (NS of the root) over UDP and says whether an answer came.
+answers() {
+  python3 - "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.3)
+try:
+    s.sendto(bytes.fromhex("123401000001000000000000" "0000020001"), (sys.argv[1], 53))
+    sys.exit(0 if len(s.recv(4096)) >= 12 else 1)
+except OSError:
+    sys.exit(1)
+PY
+}
+
+wait_answers() {
+  for _ in $(seq 50); do answers "$1" && return 0; sleep 0.2; done
+  echo "no DNS answer from $1 (see $2)" >&2
+  return 1
+}
+
+stop_pid() {
+  local file=$1 pid
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file")
+  if kill "$pid" 2>/dev/null; then
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$file"
+}
+
+start_relay() {
+  local dir=$1 ms=$2 bin=${RELAY:-$root/target/release/dns-delay-relay}
+  [ -x "$bin" ] || cargo build --release --quiet --bin dns-delay-relay
+  "$bin" --listen "$relay_addr:53" --upstream "$auth:53" --delay-ms "$ms" \
+    --stats "$dir/relay-stats.json" 2>>"$dir/relay.log" &
+  echo $! >"$dir/relay.pid"
+}
+
+up() {
+  local dir=$1 domains=10000 delay=20
+  shift
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --domains) domains=$2; shift 2 ;;
+      --delay-ms) delay=$2; shift 2 ;;
+      *) usage ;;
+    esac
+  done
+  need
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  python3 "$root/scripts/world-gen.py" "$domains" "$dir" "$relay_addr" "$mxnet"
+
+  cat >"$dir/nsd.conf" <<CONF
+server:
+  ip-address: $auth@53
+  database: ""
+  pidfile: "$dir/nsd.pid.unused"
+  xfrdfile: "$dir/xfrd.state"
+  zonelistfile: "$dir/zone.list"
+  username: ""
+  logfile: "$dir/nsd.log"
+  server-count: 1
+  hide-version: yes
+  # Response rate limiting (on by default) would drop or truncate the many similar
+  # answers a resolver on one address gets.
+  rrl-ratelimit: 0
+  rrl-whitelist-ratelimit: 0
+remote-control:
+  control-enable: no
+CONF
+  cat "$dir/zones.conf" >>"$dir/nsd.conf"
+  nsd -d -c "$dir/nsd.conf" 2>>"$dir/nsd.log" &
+  echo $! >"$dir/nsd.pid"
+  wait_answers "$auth" "$dir/nsd.log"
+
+  start_relay "$dir" "$delay"
+  wait_answers "$relay_addr" "$dir/relay.log"
+
+  cat >"$dir/unbound.conf" <<CONF
+server:
+  interface: $resolver@53
+  do-ip6: no
+  access-control: 127.0.0.0/8 allow
+  # The authoritative side lives on loopback too.
+  do-not-query-localhost: no
+  username: ""
+  chroot: ""
+  directory: "$dir"
+  pidfile: "$dir/unbound.pid.unused"
+  logfile: "$dir/unbound.log"
+  use-syslog: no
+  verbosity: 0
+  num-threads: 2
+  # Plain recursion, no DNSSEC validation: the world is unsigned.
+  module-config: "iterator"
+  # One question upstream per name asked (qname minimisation would add one per label).
+  qname-minimisation: no
+  target-fetch-policy: "0 0 0 0 0"
+  extended-statistics: yes
+  statistics-cumulative: no
+  # Room for a million domains' answers; thousands of questions in flight.
+  msg-cache-size: 256m
+  rrset-cache-size: 512m
+  outgoing-range: 8192
+  num-queries-per-thread: 4096
+  so-rcvbuf: 4m
+  so-sndbuf: 4m
+  prefetch: no
+stub-zone:
+  name: "."
+  stub-addr: $relay_addr@53
+remote-control:
+  control-enable: yes
+  control-interface: "$dir/unbound.ctl"
+  control-use-cert: no
+CONF
+  unbound -d -c "$dir/unbound.conf" 2>>"$dir/unbound.log" &
+  echo $! >"$dir/unbound.pid"
+  wait_answers "$resolver" "$dir/unbound.log"
+
+  cat >"$dir/world.env" <<ENV
+WORLD_DIR=$dir
+WORLD_DOMAINS=$domains
+WORLD_AUTH=$auth:53
+WORLD_RELAY=$relay_addr:53
+WORLD_RESOLVER=$resolver
+WORLD_MX_NET=$mxnet
+ENV
+}
+
+uctl() { unbound-control -c "$1/unbound.conf" "${@:2}"; }
+
+case "${1:-}" in
+  up) [ $# -ge 2 ] || usage; up "${@:2}" ;;
+  delay)
+    [ $# -eq 3 ] || usage
+    stop_pid "$2/relay.pid"
+    start_relay "$2" "$3"
+    wait_answers "$relay_addr" "$2/relay.log"
+    ;;
+  flush)
+    [ $# -eq 2 ] || usage
+    # reload empties every cache; stats (not stats_noreset) zeroes the counters.
+    uctl "$2" reload >/dev/null
+    wait_answers "$resolver" "$2/unbound.log"
+    uctl "$2" stats >/dev/null
+    ;;
+  counts)
+    [ $# -eq 2 ] || usage
+    # The relay writes its counters every second.
+    sleep 1.2
+    q=$(uctl "$2" stats_noreset | sed -n 's/^total\.num\.queries=//p')
+    u=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["queries"])' "$2/relay-stats.json")
+    printf '{"resolver_queries": %s, "upstream_queries": %s}\n' "$q" "$u"
+    ;;
+  down)
+    [ $# -eq 2 ] || usage
+    [ -d "$2" ] || exit 0
+    stop_pid "$2/unbound.pid"
+    stop_pid "$2/relay.pid"
+    stop_pid "$2/nsd.pid"
+    rm -rf "$2"
+    ;;
+  *) usage ;;
+esac

@@ -36,6 +36,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(args) => run_history(&args),
         Command::Trend(args) => run_trend(&TrendConfig::from_cli(args)?),
         Command::Diff(args) => run_diff(&args),
+        Command::Merge(args) => {
+            let merged = output::merge::merge(&args.dirs, &args.out)?;
+            eprintln!(
+                "merged {} shards: {} domains in {}",
+                merged.shards,
+                merged.domains,
+                args.out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

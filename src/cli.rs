@@ -29,6 +29,19 @@ pub enum Command {
     /// Compare two scans domain by domain; write the domains that changed to a CSV file
     /// and print the counts of each kind of change.
     Diff(DiffArgs),
+    /// Join the scan directories of the shards of one scan (`scan --shard I/N`) into one.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' scan directories, all N of them.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+
+    /// The merged scan directory (its results.jsonl must not exist yet).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

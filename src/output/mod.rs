@@ -3,6 +3,7 @@
 //! and file I/O never blocks the scan's runtime.
 
 pub mod csv;
+pub mod merge;
 pub mod resume;
 pub mod summary;
 pub mod text;

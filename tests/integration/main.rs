@@ -21,6 +21,8 @@ mod report;
 mod resume;
 /// The RFC 7208 conformance suite, scenario by scenario, over real DNS.
 mod rfc7208_suite;
+/// `scan --shard` and `merge`.
+mod shard;
 /// The STARTTLS probe against an in-process SMTP server, hostile ones included.
 mod smtp;
 /// SPF expansion and verdicts over real DNS, one case per error kind.

@@ -8,6 +8,11 @@ use super::{DnsFixture, Zone};
 
 /// Scans `list` as the world `zone` stood at `time` (RFC 3339), into `out`.
 pub async fn scan_at(zone: &str, list: &Path, out: &Path, time: &str) {
+    scan_with(zone, list, out, time, &[]).await;
+}
+
+/// [`scan_at`] with more flags.
+pub async fn scan_with(zone: &str, list: &Path, out: &Path, time: &str, extra: &[&str]) {
     let parent = out
         .parent()
         .expect("scan directory inside a test directory");
@@ -26,8 +31,10 @@ pub async fn scan_at(zone: &str, list: &Path, out: &Path, time: &str) {
         // The fixture's MX hosts are not on loopback: no SMTP connections to them.
         "--no-starttls",
     ]
-    .map(str::to_owned)
-    .to_vec();
+    .iter()
+    .chain(extra)
+    .map(|a| (*a).to_owned())
+    .collect();
     let output = run(parent, args).await;
     dns.stop().await;
     assert!(

@@ -1,0 +1,246 @@
+//! `mailposture merge`: joins the scan directories of the N shards of one scan
+//! (`scan --shard I/N`) into one scan directory, as if one machine had scanned the list.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufRead as _, BufWriter, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use serde_json::Value;
+
+use super::summary::SummaryFile;
+use super::{RESULTS_JSONL, SCAN_JSON, SUMMARY_JSON, resume};
+use crate::input;
+use crate::scan::shard::Shard;
+use crate::stats::{Summary, records};
+
+/// What a merge produced.
+#[derive(Debug)]
+pub struct Merged {
+    pub shards: usize,
+    pub domains: u64,
+    pub summary: Summary,
+}
+
+/// One shard's directory and its `scan.json`.
+struct Part {
+    dir: PathBuf,
+    scan: Value,
+    shard: Shard,
+}
+
+/// Checks that `dirs` are the finished shards, all of them, of one scan of the same
+/// lists with the same options, and writes their union into `out`.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<Merged> {
+    let parts = dirs
+        .iter()
+        .map(|d| part(d))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    check(&parts)?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let path = out.join(RESULTS_JSONL);
+    let file = File::options()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+    let mut jsonl = BufWriter::new(file);
+    let mut seen = HashSet::new();
+    for part in &parts {
+        copy_records(part, &mut jsonl, &mut seen)?;
+    }
+    jsonl
+        .flush()
+        .with_context(|| format!("writing {}", path.display()))?;
+    let csv_bom = parts[0].scan["options"]["csv_bom"] == Value::Bool(true);
+    let summary = resume::rebuild(out, csv_bom)?.summary();
+    let scan = merged_scan_json(&parts, summary.domains);
+    write_json(&out.join(SCAN_JSON), &scan)?;
+    let file = SummaryFile {
+        tool: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
+        schema: crate::scan::report::SCHEMA,
+        lists: &serde_json::from_value::<Vec<String>>(scan["lists"].clone()).unwrap_or_default(),
+        started_at: scan["started_at"].as_str().unwrap_or_default(),
+        finished_at: scan["finished_at"].as_str().unwrap_or_default(),
+        summary: &summary,
+    };
+    write_json(&out.join(SUMMARY_JSON), &serde_json::to_value(&file)?)?;
+    Ok(Merged {
+        shards: parts.len(),
+        domains: summary.domains,
+        summary,
+    })
+}
+
+fn part(dir: &Path) -> anyhow::Result<Part> {
+    let path = dir.join(SCAN_JSON);
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!(
+            "{} has no {SCAN_JSON}: the shard did not finish (resume it with `scan --resume`)",
+            dir.display()
+        )
+    })?;
+    let scan: Value = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a scan summary", path.display()))?;
+    let shard = scan["options"]["shard"]
+        .as_str()
+        .with_context(|| format!("{} is not a shard (scanned without --shard)", dir.display()))?
+        .parse::<Shard>()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(Part {
+        dir: dir.to_path_buf(),
+        scan,
+        shard,
+    })
+}
+
+/// The same lists, options (but the shard) and format; every shard of N exactly once.
+fn check(parts: &[Part]) -> anyhow::Result<()> {
+    let Some(first) = parts.first() else {
+        bail!("no shard directories given");
+    };
+    let options = |p: &Part| {
+        let mut options = p.scan["options"].clone();
+        if let Some(map) = options.as_object_mut() {
+            map.remove("shard");
+        }
+        options
+    };
+    for part in &parts[1..] {
+        for key in ["lists", "schema", "version"] {
+            if part.scan[key] != first.scan[key] {
+                bail!(
+                    "{} and {} are not shards of one scan: their {key} differ ({} and {})",
+                    first.dir.display(),
+                    part.dir.display(),
+                    first.scan[key],
+                    part.scan[key]
+                );
+            }
+        }
+        if options(part) != options(first) {
+            bail!(
+                "{} and {} were scanned with different options: {} and {}",
+                first.dir.display(),
+                part.dir.display(),
+                options(first),
+                options(part)
+            );
+        }
+    }
+    let count = first.shard.count;
+    let mut present = vec![false; count as usize];
+    for part in parts {
+        if part.shard.count != count {
+            bail!(
+                "{} is shard {} but {} is shard {}: not one split",
+                first.dir.display(),
+                first.shard,
+                part.dir.display(),
+                part.shard
+            );
+        }
+        let slot = &mut present[part.shard.index as usize];
+        if *slot {
+            bail!("shard {} given twice", part.shard);
+        }
+        *slot = true;
+    }
+    let missing: Vec<String> = (0..count)
+        .filter(|i| !present[*i as usize])
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        bail!("shards missing: {}", missing.join(", "));
+    }
+    Ok(())
+}
+
+/// Appends a shard's complete record lines; a domain in two shards means they are not
+/// one split after all.
+fn copy_records(
+    part: &Part,
+    out: &mut impl std::io::Write,
+    seen: &mut HashSet<u64>,
+) -> anyhow::Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Domain {
+        domain: String,
+    }
+    let path = records::results_file(&part.dir)
+        .with_context(|| format!("{} has no {RESULTS_JSONL}", part.dir.display()))?;
+    let mut reader = records::open(&path)?;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let Ok(record) = serde_json::from_slice::<Domain>(&line) else {
+            bail!("{}: a line that is not a record", path.display());
+        };
+        if !seen.insert(input::name_hash(&record.domain)) {
+            bail!("{} is in more than one shard", record.domain);
+        }
+        out.write_all(&line)?;
+        if !line.ends_with(b"\n") {
+            out.write_all(b"\n")?;
+        }
+    }
+}
+
+/// The first shard's `scan.json` with the shards' times, counts and lookups combined.
+fn merged_scan_json(parts: &[Part], domains: u64) -> Value {
+    let mut scan = parts[0].scan.clone();
+    let text = |p: &Part, key: &str| p.scan[key].as_str().unwrap_or_default().to_owned();
+    let number = |p: &Part, key: &str| p.scan[key].as_f64().unwrap_or(0.0);
+    let sum = |key: &str| {
+        parts
+            .iter()
+            .map(|p| p.scan[key].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    let started = parts.iter().map(|p| text(p, "started_at")).min();
+    let finished = parts.iter().map(|p| text(p, "finished_at")).max();
+    // The shards ran side by side: the merged scan took as long as the slowest one.
+    let elapsed = parts
+        .iter()
+        .map(|p| number(p, "elapsed_seconds"))
+        .fold(0.0, f64::max);
+    let input_sum = |key: &str| {
+        parts
+            .iter()
+            .map(|p| p.scan["input"][key].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    scan["started_at"] = started.unwrap_or_default().into();
+    scan["finished_at"] = finished.unwrap_or_default().into();
+    scan["elapsed_seconds"] = elapsed.into();
+    scan["domains_per_second"] = if elapsed > 0.0 {
+        (domains as f64 / elapsed).into()
+    } else {
+        0.0.into()
+    };
+    scan["domains"] = domains.into();
+    for key in ["dns_lookups", "dns_temp_failures", "resumes"] {
+        scan[key] = sum(key).into();
+    }
+    // Every shard read the whole list: its line counts are the list's; the domains were
+    // divided between them.
+    scan["input"]["domains"] = input_sum("domains").into();
+    scan["input"]["already_scanned"] = input_sum("already_scanned").into();
+    scan["input"]["other_shards"] = 0.into();
+    scan["options"]["shard"] = Value::Null;
+    scan["merged_from"] = parts
+        .iter()
+        .map(|p| Value::from(p.dir.display().to_string()))
+        .collect();
+    scan
+}
+
+fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
+    std::fs::write(path, serde_json::to_vec_pretty(value)?)
+        .with_context(|| format!("writing {}", path.display()))
+}

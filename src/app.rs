@@ -228,6 +228,7 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
         "dns_attempts": config.resolver.attempts,
         "dns_cache_size": config.resolver.cache_size,
         "dns_in_flight": config.resolver.max_in_flight,
+        "dns_qps": config.resolver.max_qps,
         "csv_bom": config.output.csv_bom,
         "scan_time": scan_time,
         "shard": config.shard.map(|s| s.to_string()),

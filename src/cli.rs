@@ -243,4 +243,9 @@ pub struct DnsArgs {
     /// open-file limit, `ulimit -n`).
     #[arg(long, value_name = "N", default_value_t = crate::dns::ResolverSettings::DEFAULT_MAX_IN_FLIGHT)]
     pub dns_in_flight: usize,
+
+    /// At most N DNS questions a second over the whole scan (a burst of up to N at
+    /// once). Large public resolvers limit each client, e.g. to about 1,500 a second.
+    #[arg(long, value_name = "N")]
+    pub qps: Option<u32>,
 }

@@ -2,7 +2,7 @@
 //! checked, lists opened, the scan directory chosen.
 
 use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -269,6 +269,10 @@ fn resolver_settings(args: &DnsArgs) -> anyhow::Result<ResolverSettings> {
         timeout: seconds("--timeout", args.timeout)?,
         attempts: args.attempts,
         max_in_flight: args.dns_in_flight,
+        max_qps: args
+            .qps
+            .map(|n| NonZeroU32::new(n).context("--qps must be at least 1"))
+            .transpose()?,
         ..ResolverSettings::default()
     })
 }

@@ -11,6 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use hickory_resolver::TokioResolver;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
@@ -131,6 +132,8 @@ pub struct Dns {
     /// resolver fails with "no connections available", which would turn thousands of
     /// domains into false temperrors. Questions past the bound wait their turn instead.
     in_flight: Arc<Semaphore>,
+    /// `--qps`: a token bucket over all questions, for resolvers that limit each client.
+    rate: Option<Arc<DefaultDirectRateLimiter>>,
 }
 
 impl Dns {
@@ -140,6 +143,9 @@ impl Dns {
             resolver: build_resolver(settings)?,
             stats: Arc::default(),
             in_flight: Arc::new(Semaphore::new(settings.max_in_flight.max(1))),
+            rate: settings
+                .max_qps
+                .map(|qps| Arc::new(RateLimiter::direct(Quota::per_second(qps)))),
         })
     }
 
@@ -228,6 +234,9 @@ impl Dns {
             return Outcome::NxDomain;
         };
         self.stats.lookups.fetch_add(1, Ordering::Relaxed);
+        if let Some(rate) = &self.rate {
+            rate.until_ready().await;
+        }
         // The semaphore is never closed, so acquiring cannot fail.
         let _permit = self.in_flight.acquire().await.ok();
         let outcome = match self.resolver.lookup(fqdn.clone(), rtype).await {

@@ -1,6 +1,7 @@
 //! Construction of the shared hickory resolver from the scan's settings.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -24,6 +25,8 @@ pub struct ResolverSettings {
     pub cache_size: u64,
     /// DNS questions outstanding at once, across the whole scan (each holds a socket).
     pub max_in_flight: usize,
+    /// Questions per second, across the whole scan (`--qps`); None for no cap.
+    pub max_qps: Option<NonZeroU32>,
 }
 
 impl ResolverSettings {
@@ -43,6 +46,7 @@ impl Default for ResolverSettings {
             attempts: Self::DEFAULT_ATTEMPTS,
             cache_size: Self::DEFAULT_CACHE_SIZE,
             max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
+            max_qps: None,
         }
     }
 }

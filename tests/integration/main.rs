@@ -17,6 +17,8 @@ mod mx;
 mod postfix;
 /// The trend report: its page and charts, and the page in a headless browser (ignored).
 mod report;
+/// `--qps` and `--retry-temperror`.
+mod politeness;
 /// Interrupted scans (kill -9, SIGINT) resumed to the end.
 mod resume;
 /// The RFC 7208 conformance suite, scenario by scenario, over real DNS.

@@ -230,6 +230,7 @@ impl DnsFixture {
             attempts: 1,
             cache_size: 1024,
             max_in_flight: 64,
+            max_qps: None,
         }
     }
 

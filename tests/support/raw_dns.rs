@@ -106,6 +106,7 @@ impl RawDns {
             attempts,
             cache_size: 0,
             max_in_flight: 16,
+            max_qps: None,
         })
         .expect("resolver")
     }

@@ -218,6 +218,7 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
         suffix_list,
         starttls,
         scan_time,
+        retry_temperror,
     } = &config.options;
     serde_json::json!({
         "concurrency": concurrency.get(),
@@ -231,6 +232,7 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
         "dns_qps": config.resolver.max_qps,
         "csv_bom": config.output.csv_bom,
         "scan_time": scan_time,
+        "retry_temperror": retry_temperror,
         "shard": config.shard.map(|s| s.to_string()),
         "starttls": starttls.as_ref().map(|s| serde_json::json!({
             "hosts": format!("{:?}", s.hosts).to_lowercase(),

@@ -140,6 +140,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SECS", default_value_t = crate::scan::ScanOptions::DEFAULT_DOMAIN_TIMEOUT.as_secs_f64())]
     pub domain_timeout: f64,
 
+    /// Scan the domains that ended in temperror again at the end, up to N more passes;
+    /// each record says in `attempts` which pass produced it.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retry_temperror: u32,
+
     /// Record this time (RFC 3339, e.g. 2023-04-01T00:00:00Z) as the scan's time instead
     /// of the clock's: for rebuilding a history, and for tests.
     #[arg(long, value_name = "TIME")]

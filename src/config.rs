@@ -142,6 +142,7 @@ impl ScanConfig {
             suffix_list: suffix_list(&args.policy)?,
             starttls: starttls(&args.smtp)?,
             scan_time: args.scan_time.as_deref().map(scan_time).transpose()?,
+            retry_temperror: args.retry_temperror,
             ..ScanOptions::default()
         };
         let jsonl_stdout = match args.jsonl.as_deref() {

@@ -43,6 +43,8 @@ pub struct ScanOptions {
     pub starttls: Option<StarttlsOptions>,
     /// The time recorded for every domain instead of the clock's (`--scan-time`).
     pub scan_time: Option<String>,
+    /// Passes over the domains that ended in temperror, after the first.
+    pub retry_temperror: u32,
 }
 
 impl ScanOptions {
@@ -62,6 +64,7 @@ impl Default for ScanOptions {
             suffix_list: SuffixList::bundled(),
             starttls: None,
             scan_time: None,
+            retry_temperror: 0,
         }
     }
 }
@@ -122,6 +125,7 @@ impl Scanner {
             domain: domain.to_owned(),
             scanned_at: self.options.scan_time.clone().unwrap_or_else(now_rfc3339),
             elapsed_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+            attempts: 1,
             spf,
             dmarc,
             mx,
@@ -185,6 +189,51 @@ pub struct Selection {
     pub shard: Option<Shard>,
 }
 
+/// Hands the finished records of `results` that `keep` returns to the writer, until the
+/// stream ends or, once `stop` has fired, [`GRACE`] has passed.
+async fn pump(
+    results: impl futures::Stream<Item = DomainReport>,
+    mut keep: impl FnMut(DomainReport) -> Option<DomainReport>,
+    writer: &Writer,
+    progress: &Progress,
+    stop: &watch::Receiver<Option<&'static str>>,
+) -> anyhow::Result<()> {
+    let mut results = std::pin::pin!(results);
+    let mut grace_ends = None;
+    loop {
+        let grace = async {
+            match grace_ends {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            next = results.next() => match next {
+                Some(report) => {
+                    if let Some(report) = keep(report) {
+                        progress.record(&report);
+                        writer.send(report).await?;
+                    }
+                }
+                None => return Ok(()),
+            },
+            () = stopped(stop.clone()), if grace_ends.is_none() => {
+                grace_ends = Some(tokio::time::Instant::now() + GRACE);
+                progress.println(format!(
+                    "{}: finishing the domains in flight (at most {} s)",
+                    stop.borrow().unwrap_or("stop"),
+                    GRACE.as_secs()
+                ));
+            }
+            () = grace => return Ok(()),
+        }
+    }
+}
+
+async fn stopped(mut stop: watch::Receiver<Option<&'static str>>) {
+    let _ = stop.wait_for(Option::is_some).await;
+}
+
 /// How a scan's run ended.
 #[derive(Debug)]
 pub struct RunOutcome {
@@ -223,9 +272,6 @@ pub async fn run(
     let stopper = tokio::spawn(async move {
         let _ = stop_tx.send(Some(stop.await));
     });
-    let stopped = |mut rx: watch::Receiver<Option<&'static str>>| async move {
-        let _ = rx.wait_for(Option::is_some).await;
-    };
 
     let mut counts = InputCounts::default();
     let domains = futures::stream::poll_fn(|cx| rx.poll_recv(cx)).filter_map(|event| {
@@ -277,44 +323,66 @@ pub async fn run(
         };
         futures::future::ready(domain)
     });
-    let mut results = Box::pin(
-        domains
+    let retries = scanner.options.retry_temperror;
+    let mut retry: Vec<String> = Vec::new();
+    // Domains that ended in temperror wait for a later pass instead of being written,
+    // while passes remain; an interruption leaves them unwritten, to be resumed.
+    let hold_back = |report: DomainReport, pass: u32, retry: &mut Vec<String>| {
+        if pass <= retries && report.temperror() {
+            retry.push(report.domain);
+            None
+        } else {
+            Some(report)
+        }
+    };
+    let concurrency = scanner.options.concurrency.get();
+    let first = domains
+        .take_until(stopped(stop_rx.clone()))
+        .map(|domain| {
+            let scanner = Arc::clone(&scanner);
+            async move { scanner.scan(&domain).await }
+        })
+        .buffer_unordered(concurrency);
+    pump(
+        first,
+        |r| hold_back(r, 1, &mut retry),
+        writer,
+        progress,
+        &stop_rx,
+    )
+    .await?;
+    for pass in 2..=retries.saturating_add(1) {
+        if retry.is_empty() || stop_rx.borrow().is_some() {
+            break;
+        }
+        let batch = std::mem::take(&mut retry);
+        progress.println(format!(
+            "pass {pass} of {}: {} domains that ended in temperror, again",
+            retries + 1,
+            batch.len()
+        ));
+        let again = futures::stream::iter(batch)
             .take_until(stopped(stop_rx.clone()))
             .map(|domain| {
                 let scanner = Arc::clone(&scanner);
-                async move { scanner.scan(&domain).await }
-            })
-            .buffer_unordered(scanner.options.concurrency.get()),
-    );
-
-    let mut grace_ends = None;
-    loop {
-        let grace = async {
-            match grace_ends {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            next = results.next() => match next {
-                Some(report) => {
-                    progress.record(&report);
-                    writer.send(report).await?;
+                async move {
+                    let mut report = scanner.scan(&domain).await;
+                    report.attempts = pass;
+                    report
                 }
-                None => break,
-            },
-            () = stopped(stop_rx.clone()), if grace_ends.is_none() => {
-                grace_ends = Some(tokio::time::Instant::now() + GRACE);
-                progress.println(format!(
-                    "{}: finishing the domains in flight (at most {} s)",
-                    stop_rx.borrow().unwrap_or("stop"),
-                    GRACE.as_secs()
-                ));
-            }
-            () = grace => break,
-        }
+            })
+            .buffer_unordered(concurrency);
+        let mut next = Vec::new();
+        pump(
+            again,
+            |r| hold_back(r, pass, &mut next),
+            writer,
+            progress,
+            &stop_rx,
+        )
+        .await?;
+        retry = next;
     }
-    drop(results);
     stopper.abort();
     let interrupted = *stop_rx.borrow();
     // A reader blocked on a terminal or pipe would never return: only an input read to

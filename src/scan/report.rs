@@ -9,7 +9,8 @@
 //! schema        integer, 1
 //! domain        the scanned name: ASCII, lower-case, A-labels, no trailing dot
 //! scanned_at    RFC 3339 UTC time the domain's scan finished
-//! elapsed_ms    wall time spent on the domain
+//! elapsed_ms    wall time spent on the domain (its last attempt)
+//! attempts      1, or the `--retry-temperror` pass that produced the record
 //! spf           status  none | ok | permerror | temperror
 //!               record  the domain's SPF record, or null
 //!               errors  [{kind, detail, target?}] in evaluation order; the first decides status.
@@ -78,9 +79,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dmarc::DmarcReport;
-use crate::mx::MxReport;
-use crate::spf::analysis::SpfReport;
+use crate::dmarc::{DmarcReport, DmarcStatus};
+use crate::mx::{MxReport, MxStatus};
+use crate::spf::analysis::{SpfReport, SpfStatus};
 
 /// Version of the record format.
 pub const SCHEMA: u32 = 1;
@@ -92,7 +93,26 @@ pub struct DomainReport {
     pub domain: String,
     pub scanned_at: String,
     pub elapsed_ms: u64,
+    /// 1, or the pass of `--retry-temperror` that produced this record.
+    #[serde(default = "first_attempt")]
+    pub attempts: u32,
     pub spf: SpfReport,
     pub dmarc: DmarcReport,
     pub mx: MxReport,
+}
+
+fn first_attempt() -> u32 {
+    1
+}
+
+impl DomainReport {
+    /// The domain's own SPF, DMARC or MX lookups could not be finished.
+    pub fn temperror(&self) -> bool {
+        temperror(self.spf.status, self.dmarc.status, self.mx.status)
+    }
+}
+
+/// The rule of [`DomainReport::temperror`], for records read back in part.
+pub fn temperror(spf: SpfStatus, dmarc: DmarcStatus, mx: MxStatus) -> bool {
+    spf == SpfStatus::Temperror || dmarc == DmarcStatus::Temperror || mx == MxStatus::Temperror
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::dmarc::parse::Policy;
 use crate::dmarc::{DmarcReport, DmarcStatus};
 use crate::mx::{MxReport, MxStatus};
-use crate::scan::report::DomainReport;
+use crate::scan::report::{self, DomainReport};
 use crate::smtp::prober::Rollup;
 use crate::spf::analysis::{SpfReport, SpfStatus};
 
@@ -78,9 +78,7 @@ impl Facts {
 
     /// The domain's own SPF, DMARC or MX lookups could not be finished.
     pub fn temperror(&self) -> bool {
-        self.spf.status == SpfStatus::Temperror
-            || self.dmarc.status == DmarcStatus::Temperror
-            || self.mx.status == MxStatus::Temperror
+        report::temperror(self.spf.status, self.dmarc.status, self.mx.status)
     }
 }
 

@@ -41,6 +41,7 @@ struct Record {
     domain: String,
     scanned_at: String,
     elapsed_ms: u64,
+    attempts: u32,
     spf: Spf,
     dmarc: serde_json::Value,
     mx: serde_json::Value,
@@ -116,6 +117,8 @@ async fn scan_writes_jsonl_csv_and_summary() {
             (r.domain.clone(), r)
         })
         .collect();
+    // No --retry-temperror: every record is from the first pass.
+    assert!(records.values().all(|r| r.attempts == 1));
     assert_eq!(
         records.keys().map(String::as_str).collect::<Vec<_>>(),
         [

@@ -13,12 +13,12 @@ mod dmarc;
 mod hostile;
 /// MX hosts, null MX, implicit MX and the shared host cache, over real DNS.
 mod mx;
+/// `--qps` and `--retry-temperror`.
+mod politeness;
 /// STARTTLS against Debian's postfix on loopback (ignored unless run by `.ci/run`).
 mod postfix;
 /// The trend report: its page and charts, and the page in a headless browser (ignored).
 mod report;
-/// `--qps` and `--retry-temperror`.
-mod politeness;
 /// Interrupted scans (kill -9, SIGINT) resumed to the end.
 mod resume;
 /// The RFC 7208 conformance suite, scenario by scenario, over real DNS.

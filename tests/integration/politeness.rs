@@ -1,11 +1,14 @@
 //! Polite scans: `--qps` caps the questions a second over the whole scan;
 //! `--retry-temperror N` scans again, at the end, the domains whose lookups failed.
 
+use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 use mailposture::dns::{Dns, Outcome};
 
+use crate::support::cmd::run;
+use crate::support::history::write_list;
 use crate::support::{DnsFixture, Zone};
 
 #[tokio::test]
@@ -24,9 +27,73 @@ async fn qps_spaces_the_questions_out() {
     let elapsed = start.elapsed();
     let asked = dns.queries();
     dns.stop().await;
-    assert!(answers.iter().all(|a| matches!(a, Outcome::Answer(_))), "{answers:?}");
+    assert!(
+        answers.iter().all(|a| matches!(a, Outcome::Answer(_))),
+        "{answers:?}"
+    );
     assert_eq!(asked, 30);
     // A burst of 10, then 20 more at 10 a second: two seconds at the least, however
     // fast the server.
     assert!(elapsed >= Duration::from_millis(1900), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn retry_temperror_scans_the_failed_domains_again_at_the_end() {
+    let mut zone = Zone::parse(
+        "ok1.example.jp. IN TXT \"v=spf1 -all\"\nok2.example.jp. IN TXT \"v=spf1 -all\"\n",
+    );
+    // Never answered: a temperror on every pass.
+    zone.silent("slow.example.jp");
+    let dns = DnsFixture::start(zone).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    write_list(
+        &list,
+        &["ok1.example.jp", "slow.example.jp", "ok2.example.jp"],
+    );
+    let out = dir.path().join("scan");
+    let args: Vec<String> = [
+        "scan",
+        &list.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+        "--resolver",
+        &dns.resolver_arg(),
+        "--no-starttls",
+        "--timeout",
+        "0.3",
+        "--attempts",
+        "1",
+        "--retry-temperror",
+        "2",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let output = run(dir.path(), args).await;
+    dns.stop().await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("pass 2 of 3: 1 domains"), "{stderr}");
+    assert!(stderr.contains("pass 3 of 3: 1 domains"), "{stderr}");
+    let attempts: BTreeMap<String, (u64, String)> =
+        std::fs::read_to_string(out.join("results.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let r: serde_json::Value = serde_json::from_str(l).unwrap();
+                let domain = r["domain"].as_str().unwrap().to_owned();
+                (
+                    domain,
+                    (
+                        r["attempts"].as_u64().unwrap(),
+                        r["spf"]["status"].as_str().unwrap().to_owned(),
+                    ),
+                )
+            })
+            .collect();
+    assert_eq!(attempts["ok1.example.jp"], (1, "ok".to_owned()));
+    assert_eq!(attempts["ok2.example.jp"], (1, "ok".to_owned()));
+    // Written once, after the last pass, still a temperror.
+    assert_eq!(attempts["slow.example.jp"], (3, "temperror".to_owned()));
+    assert_eq!(attempts.len(), 3);
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -38,6 +38,17 @@ fn world() -> (Zone, Vec<String>) {
         names.push(name);
     }
     (zone, names)
+}
+
+/// The world served, and its list written into a fresh directory.
+async fn start() -> (DnsFixture, tempfile::TempDir, PathBuf) {
+    let (zone, names) = world();
+    let dns = DnsFixture::start(zone).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("domains.txt");
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    write_list(&list, &names);
+    (dns, dir, list)
 }
 
 fn scan(list: &Path, out: &Path, dns: &DnsFixture) -> Command {
@@ -135,12 +146,7 @@ impl Moments {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_random_moments_then_resume_loses_and_repeats_nothing() {
-    let (zone, names) = world();
-    let dns = DnsFixture::start(zone).await;
-    let dir = tempfile::tempdir().unwrap();
-    let list = dir.path().join("domains.txt");
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    write_list(&list, &names);
+    let (dns, dir, list) = start().await;
     let (whole, cut) = (dir.path().join("whole"), dir.path().join("cut"));
     let seed = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -199,12 +205,7 @@ async fn kill_9_at_random_moments_then_resume_loses_and_repeats_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_finishes_the_domains_in_flight_and_says_how_to_resume() {
-    let (zone, names) = world();
-    let dns = DnsFixture::start(zone).await;
-    let dir = tempfile::tempdir().unwrap();
-    let list = dir.path().join("domains.txt");
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    write_list(&list, &names);
+    let (dns, dir, list) = start().await;
     let out = dir.path().join("scan");
     let (status, stderr) = tokio::task::block_in_place(|| {
         let child = spawn(scan(&list, &out, &dns));

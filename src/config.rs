@@ -77,19 +77,23 @@ impl ScanConfig {
         }
     }
 
-    /// A new scan; its `resume.json` names the lists by absolute path, so that it can be
-    /// resumed from anywhere.
+    /// A new scan, and the `resume.json` it will leave.
     fn start(args: ScanArgs) -> anyhow::Result<Self> {
         let started_at = match &args.scan_time {
             Some(text) => scan_time(text)?,
             None => crate::scan::now_rfc3339(),
         };
+        // Files by absolute path, so that the scan resumes from any directory.
         let mut saved = args.clone();
         for list in &mut saved.lists {
             if list.as_os_str() != "-" {
                 *list = std::fs::canonicalize(&*list)
                     .with_context(|| format!("cannot open the list {}", list.display()))?;
             }
+        }
+        if let Some(psl) = &mut saved.policy.psl {
+            *psl = std::fs::canonicalize(&*psl)
+                .with_context(|| format!("cannot read the suffix list {}", psl.display()))?;
         }
         let resume_file = (args.jsonl.is_none()).then(|| ResumeFile {
             tool: env!("CARGO_PKG_NAME").into(),

@@ -208,7 +208,11 @@ async fn sigint_finishes_the_domains_in_flight_and_says_how_to_resume() {
     let (dns, dir, list) = start().await;
     let out = dir.path().join("scan");
     let (status, stderr) = tokio::task::block_in_place(|| {
-        let child = spawn(scan(&list, &out, &dns));
+        // The list by a relative path, from the list's directory: the resume below runs
+        // elsewhere and must find it all the same.
+        let mut command = scan(Path::new("domains.txt"), &out, &dns);
+        command.current_dir(list.parent().unwrap());
+        let child = spawn(command);
         wait_for_records(&out);
         let sent = Command::new("kill")
             .args(["-INT", &child.id().to_string()])

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
+use hickory_proto::rr::RecordType;
 use mailposture::dns::{Dns, Outcome};
 
 use crate::support::cmd::run;
@@ -44,12 +45,20 @@ async fn retry_temperror_scans_the_failed_domains_again_at_the_end() {
     );
     // Never answered: a temperror on every pass.
     zone.silent("slow.example.jp");
+    // Its SPF question goes unanswered once: a temperror, then ok on the second pass.
+    zone.txt_text("late.example.jp", "v=spf1 -all");
+    zone.flaky("late.example.jp", RecordType::TXT, 1);
     let dns = DnsFixture::start(zone).await;
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("list.txt");
     write_list(
         &list,
-        &["ok1.example.jp", "slow.example.jp", "ok2.example.jp"],
+        &[
+            "ok1.example.jp",
+            "slow.example.jp",
+            "late.example.jp",
+            "ok2.example.jp",
+        ],
     );
     let out = dir.path().join("scan");
     let args: Vec<String> = [
@@ -73,7 +82,7 @@ async fn retry_temperror_scans_the_failed_domains_again_at_the_end() {
     dns.stop().await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("pass 2 of 3: 1 domains"), "{stderr}");
+    assert!(stderr.contains("pass 2 of 3: 2 domains"), "{stderr}");
     assert!(stderr.contains("pass 3 of 3: 1 domains"), "{stderr}");
     let attempts: BTreeMap<String, (u64, String)> =
         std::fs::read_to_string(out.join("results.jsonl"))
@@ -95,5 +104,7 @@ async fn retry_temperror_scans_the_failed_domains_again_at_the_end() {
     assert_eq!(attempts["ok2.example.jp"], (1, "ok".to_owned()));
     // Written once, after the last pass, still a temperror.
     assert_eq!(attempts["slow.example.jp"], (3, "temperror".to_owned()));
-    assert_eq!(attempts.len(), 3);
+    // Recovered on the second pass, and written then.
+    assert_eq!(attempts["late.example.jp"], (2, "ok".to_owned()));
+    assert_eq!(attempts.len(), 4);
 }

@@ -2,10 +2,10 @@
 //! loopback address, serving a zone built from readable zone text or from code; names
 //! can be made silent (queries dropped) to exercise timeouts.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_proto::op::{Header, HeaderCounts, MessageType, Metadata};
@@ -31,6 +31,8 @@ pub fn next_loopback() -> Ipv4Addr {
 pub struct Zone {
     records: BTreeMap<RrKey, RecordSet>,
     silent: HashSet<LowerName>,
+    /// Questions dropped before the name starts answering: (name, type) → how many.
+    flaky: HashMap<(LowerName, RecordType), u32>,
 }
 
 fn name(n: &str) -> Name {
@@ -122,12 +124,21 @@ impl Zone {
         self.silent.insert(LowerName::new(&name(owner)));
         self
     }
+
+    /// The first `times` questions for `owner`'s `rtype` get no answer; later ones do
+    /// (a resolver that recovers).
+    pub fn flaky(&mut self, owner: &str, rtype: RecordType, times: u32) -> &mut Self {
+        self.flaky
+            .insert((LowerName::new(&name(owner)), rtype), times);
+        self
+    }
 }
 
 /// Answers from the catalog, except for silent names, whose queries are dropped.
 struct Handler {
     catalog: Catalog,
     silent: HashSet<LowerName>,
+    flaky: Mutex<HashMap<(LowerName, RecordType), u32>>,
     present: HashSet<(LowerName, RecordType)>,
     /// Requests received, over UDP and TCP alike (silent ones included).
     queries: Arc<AtomicU64>,
@@ -141,11 +152,17 @@ impl RequestHandler for Handler {
         response_handle: R,
     ) -> ResponseInfo {
         self.queries.fetch_add(1, Ordering::Relaxed);
+        let dropped = |info: &hickory_server::server::RequestInfo<'_>| {
+            let key = (info.query.name().clone(), info.query.query_type());
+            let mut flaky = self.flaky.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(left) = flaky.get_mut(&key).filter(|left| **left > 0) {
+                *left -= 1;
+                return true;
+            }
+            self.silent.contains(info.query.name()) && !self.present.contains(&key)
+        };
         if let Ok(info) = request.request_info()
-            && self.silent.contains(info.query.name())
-            && !self
-                .present
-                .contains(&(info.query.name().clone(), info.query.query_type()))
+            && dropped(&info)
         {
             let metadata = Metadata::new(
                 info.metadata.id,
@@ -172,7 +189,11 @@ pub struct DnsFixture {
 
 impl DnsFixture {
     pub async fn start(zone: Zone) -> Self {
-        let Zone { records, silent } = zone;
+        let Zone {
+            records,
+            silent,
+            flaky,
+        } = zone;
         let present = records
             .values()
             .map(|set| (LowerName::new(set.name()), set.record_type()))
@@ -199,6 +220,7 @@ impl DnsFixture {
         let mut server = Server::new(Handler {
             catalog,
             silent,
+            flaky: Mutex::new(flaky),
             present,
             queries: Arc::clone(&queries),
         });

@@ -189,6 +189,29 @@ pub struct Selection {
     pub shard: Option<Shard>,
 }
 
+/// Scans `domains`, the scan's concurrency at a time, until `stop` fires; each record
+/// says which pass over the list produced it.
+fn scan_all(
+    domains: impl futures::Stream<Item = String>,
+    scanner: &Arc<Scanner>,
+    stop: &watch::Receiver<Option<&'static str>>,
+    pass: u32,
+) -> impl futures::Stream<Item = DomainReport> {
+    let concurrency = scanner.options.concurrency.get();
+    let scanner = Arc::clone(scanner);
+    domains
+        .take_until(stopped(stop.clone()))
+        .map(move |domain| {
+            let scanner = Arc::clone(&scanner);
+            async move {
+                let mut report = scanner.scan(&domain).await;
+                report.attempts = pass;
+                report
+            }
+        })
+        .buffer_unordered(concurrency)
+}
+
 /// Hands the finished records of `results` that `keep` returns to the writer, until the
 /// stream ends or, once `stop` has fired, [`GRACE`] has passed.
 async fn pump(
@@ -335,14 +358,7 @@ pub async fn run(
             Some(report)
         }
     };
-    let concurrency = scanner.options.concurrency.get();
-    let first = domains
-        .take_until(stopped(stop_rx.clone()))
-        .map(|domain| {
-            let scanner = Arc::clone(&scanner);
-            async move { scanner.scan(&domain).await }
-        })
-        .buffer_unordered(concurrency);
+    let first = scan_all(domains, &scanner, &stop_rx, 1);
     pump(
         first,
         |r| hold_back(r, 1, &mut retry),
@@ -361,27 +377,15 @@ pub async fn run(
             retries + 1,
             batch.len()
         ));
-        let again = futures::stream::iter(batch)
-            .take_until(stopped(stop_rx.clone()))
-            .map(|domain| {
-                let scanner = Arc::clone(&scanner);
-                async move {
-                    let mut report = scanner.scan(&domain).await;
-                    report.attempts = pass;
-                    report
-                }
-            })
-            .buffer_unordered(concurrency);
-        let mut next = Vec::new();
+        let again = scan_all(futures::stream::iter(batch), &scanner, &stop_rx, pass);
         pump(
             again,
-            |r| hold_back(r, pass, &mut next),
+            |r| hold_back(r, pass, &mut retry),
             writer,
             progress,
             &stop_rx,
         )
         .await?;
-        retry = next;
     }
     stopper.abort();
     let interrupted = *stop_rx.borrow();

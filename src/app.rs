@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use crate::cli::{Cli, Command, DiffArgs, HistoryArgs};
+use crate::cli::{Cli, Command, DiffArgs, HistoryArgs, MergeArgs};
 use crate::config::{CheckConfig, DEFAULT_SCANS_DIR, ScanConfig, TrendConfig};
 use crate::dns::Dns;
 use crate::output::summary::{ScanSummary, SummaryFile};
@@ -36,16 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(args) => run_history(&args),
         Command::Trend(args) => run_trend(&TrendConfig::from_cli(args)?),
         Command::Diff(args) => run_diff(&args),
-        Command::Merge(args) => {
-            let merged = output::merge::merge(&args.dirs, &args.out)?;
-            eprintln!(
-                "merged {} shards: {} domains in {}",
-                merged.shards,
-                merged.domains,
-                args.out.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Merge(args) => run_merge(&args),
     }
 }
 
@@ -73,6 +64,17 @@ fn run_history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     } else {
         print!("{}", text::history(&scans));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
+    let merged = output::merge::merge(&args.dirs, &args.out)?;
+    eprintln!(
+        "merged {} shards: {} domains in {}",
+        merged.shards,
+        merged.domains,
+        args.out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -13,14 +13,13 @@ use super::summary::SummaryFile;
 use super::{RESULTS_JSONL, SCAN_JSON, SUMMARY_JSON, resume};
 use crate::input;
 use crate::scan::shard::Shard;
-use crate::stats::{Summary, records};
+use crate::stats::records;
 
 /// What a merge produced.
 #[derive(Debug)]
 pub struct Merged {
     pub shards: usize,
     pub domains: u64,
-    pub summary: Summary,
 }
 
 /// One shard's directory and its `scan.json`.
@@ -70,7 +69,6 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<Merged> {
     Ok(Merged {
         shards: parts.len(),
         domains: summary.domains,
-        summary,
     })
 }
 
@@ -165,10 +163,6 @@ fn copy_records(
     out: &mut impl std::io::Write,
     seen: &mut HashSet<u64>,
 ) -> anyhow::Result<()> {
-    #[derive(serde::Deserialize)]
-    struct Domain {
-        domain: String,
-    }
     let path = records::results_file(&part.dir)
         .with_context(|| format!("{} has no {RESULTS_JSONL}", part.dir.display()))?;
     let mut reader = records::open(&path)?;
@@ -178,11 +172,11 @@ fn copy_records(
         if reader.read_until(b'\n', &mut line)? == 0 {
             return Ok(());
         }
-        let Ok(record) = serde_json::from_slice::<Domain>(&line) else {
+        let Some(domain) = records::domain_of(&line) else {
             bail!("{}: a line that is not a record", path.display());
         };
-        if !seen.insert(input::name_hash(&record.domain)) {
-            bail!("{} is in more than one shard", record.domain);
+        if !seen.insert(input::name_hash(&domain)) {
+            bail!("{domain} is in more than one shard");
         }
         out.write_all(&line)?;
         if !line.ends_with(b"\n") {

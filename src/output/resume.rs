@@ -90,10 +90,6 @@ pub struct Done {
 
 /// Cuts `results.jsonl` back to its last complete line and reads the domains in it.
 pub fn prepare(dir: &Path) -> anyhow::Result<Done> {
-    #[derive(Deserialize)]
-    struct Domain {
-        domain: String,
-    }
     let path = dir.join(RESULTS_JSONL);
     let file = File::open(&path).with_context(|| format!("opening {}", path.display()))?;
     let mut reader = BufReader::new(file);
@@ -114,8 +110,8 @@ pub fn prepare(dir: &Path) -> anyhow::Result<Done> {
         complete_bytes += read as u64;
         // A line that is not a record is left for the rebuild to report; its domain, if
         // any, is scanned again.
-        if let Ok(record) = serde_json::from_slice::<Domain>(&line) {
-            done.domains.insert(input::name_hash(&record.domain));
+        if let Some(domain) = records::domain_of(&line) {
+            done.domains.insert(input::name_hash(&domain));
             done.records += 1;
         }
     }

@@ -85,6 +85,16 @@ pub fn read_records<T: DeserializeOwned>(
     }
 }
 
+/// The `domain` of one `results.jsonl` line, read without the rest of the record; None
+/// for a line that is not a record.
+pub fn domain_of(line: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Domain {
+        domain: String,
+    }
+    serde_json::from_slice::<Domain>(line).ok().map(|d| d.domain)
+}
+
 /// The records file at `path`, decompressed when its name ends in `.zst`.
 pub fn open(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;

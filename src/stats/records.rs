@@ -92,7 +92,9 @@ pub fn domain_of(line: &[u8]) -> Option<String> {
     struct Domain {
         domain: String,
     }
-    serde_json::from_slice::<Domain>(line).ok().map(|d| d.domain)
+    serde_json::from_slice::<Domain>(line)
+        .ok()
+        .map(|d| d.domain)
 }
 
 /// The records file at `path`, decompressed when its name ends in `.zst`.

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 use hickory_proto::rr::RecordType;
 use mailposture::dns::{Dns, Outcome};
 
-use crate::support::cmd::run;
-use crate::support::history::write_list;
+use crate::support::history::{records, scan_zone, write_list};
 use crate::support::{DnsFixture, Zone};
 
 #[tokio::test]
@@ -48,7 +47,6 @@ async fn retry_temperror_scans_the_failed_domains_again_at_the_end() {
     // Its SPF question goes unanswered once: a temperror, then ok on the second pass.
     zone.txt_text("late.example.jp", "v=spf1 -all");
     zone.flaky("late.example.jp", RecordType::TXT, 1);
-    let dns = DnsFixture::start(zone).await;
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("list.txt");
     write_list(
@@ -61,45 +59,27 @@ async fn retry_temperror_scans_the_failed_domains_again_at_the_end() {
         ],
     );
     let out = dir.path().join("scan");
-    let args: Vec<String> = [
-        "scan",
-        &list.display().to_string(),
-        "--out",
-        &out.display().to_string(),
-        "--resolver",
-        &dns.resolver_arg(),
-        "--no-starttls",
+    let retry = [
         "--timeout",
         "0.3",
         "--attempts",
         "1",
         "--retry-temperror",
         "2",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    let output = run(dir.path(), args).await;
-    dns.stop().await;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    ];
+    let stderr = scan_zone(zone, &list, &out, "2023-06-01T00:00:00Z", &retry).await;
     assert!(stderr.contains("pass 2 of 3: 2 domains"), "{stderr}");
     assert!(stderr.contains("pass 3 of 3: 1 domains"), "{stderr}");
-    let attempts: BTreeMap<String, (u64, String)> =
-        std::fs::read_to_string(out.join("results.jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| {
-                let r: serde_json::Value = serde_json::from_str(l).unwrap();
-                let domain = r["domain"].as_str().unwrap().to_owned();
-                (
-                    domain,
-                    (
-                        r["attempts"].as_u64().unwrap(),
-                        r["spf"]["status"].as_str().unwrap().to_owned(),
-                    ),
-                )
-            })
-            .collect();
+    let attempts: BTreeMap<String, (u64, String)> = records(&out)
+        .into_iter()
+        .map(|(domain, r)| {
+            let attempts = r["attempts"].as_u64().unwrap();
+            (
+                domain,
+                (attempts, r["spf"]["status"].as_str().unwrap().to_owned()),
+            )
+        })
+        .collect();
     assert_eq!(attempts["ok1.example.jp"], (1, "ok".to_owned()));
     assert_eq!(attempts["ok2.example.jp"], (1, "ok".to_owned()));
     // Written once, after the last pass, still a temperror.

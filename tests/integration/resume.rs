@@ -3,14 +3,13 @@
 //! how to resume. Every input domain must end up in `results.jsonl` exactly once, with
 //! the facts an uninterrupted scan finds.
 
-use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::support::cmd::bin;
-use crate::support::history::write_list;
+use crate::support::cmd::{bin, wait_bounded};
+use crate::support::history::{records, write_list};
 use crate::support::{DnsFixture, Zone};
 
 const DOMAINS: usize = 800;
@@ -88,18 +87,9 @@ fn spawn(mut command: Command) -> Child {
 
 /// Waits for `child` with a bound; a scan that does not end is a failure, not a hang.
 fn wait(mut child: Child, limit: Duration) -> (std::process::ExitStatus, String) {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let output = child.wait_with_output().unwrap();
-            return (status, String::from_utf8_lossy(&output.stderr).into_owned());
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("mailposture did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let status = wait_bounded(&mut child, limit);
+    let output = child.wait_with_output().unwrap();
+    (status, String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 /// Waits (bounded) until the scan in `dir` has written some records.
@@ -109,26 +99,6 @@ fn wait_for_records(dir: &Path) {
         assert!(Instant::now() < deadline, "no records after 30 s");
         std::thread::sleep(Duration::from_millis(5));
     }
-}
-
-/// Lines of results.jsonl by domain, with the times (which differ between runs) cut out;
-/// panics on a torn line or a domain written twice.
-fn records(dir: &Path) -> BTreeMap<String, serde_json::Value> {
-    let text = std::fs::read_to_string(dir.join("results.jsonl")).unwrap();
-    assert!(text.is_empty() || text.ends_with('\n'), "torn last line");
-    let mut found = BTreeMap::new();
-    for line in text.lines() {
-        let mut record: serde_json::Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a record ({e}): {line}"));
-        let object = record.as_object_mut().unwrap();
-        object.remove("elapsed_ms");
-        let domain = object["domain"].as_str().unwrap().to_owned();
-        assert!(
-            found.insert(domain.clone(), record).is_none(),
-            "{domain} twice"
-        );
-    }
-    found
 }
 
 /// A small generator, seeded from the clock and printed on failure, for the kill times.

@@ -1,11 +1,10 @@
 //! `scan --shard I/N` on one list, N times, then `merge`: the union is the unsharded
 //! scan, and shards that do not belong together are refused.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::support::cmd::run;
-use crate::support::history::{scan_with, write_list};
+use crate::support::history::{records, scan_with, write_list};
 
 const TIME: &str = "2023-09-01T00:00:00Z";
 
@@ -26,19 +25,6 @@ fn world() -> (String, Vec<String>) {
         names.push(name);
     }
     (zone, names)
-}
-
-/// results.jsonl by domain, without the per-run fields.
-fn records(dir: &Path) -> BTreeMap<String, serde_json::Value> {
-    std::fs::read_to_string(dir.join("results.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let mut record: serde_json::Value = serde_json::from_str(line).unwrap();
-            record.as_object_mut().unwrap().remove("elapsed_ms");
-            (record["domain"].as_str().unwrap().to_owned(), record)
-        })
-        .collect()
 }
 
 async fn merge(root: &Path, dirs: &[&Path], out: &Path) -> std::process::Output {

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::cmd::wait_bounded;
 
 /// How long Chromium may take to load and shoot the page.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -35,18 +37,7 @@ pub fn screenshot(page: &Path, png: &Path, profile: &Path) -> Vec<String> {
         .stderr(std::fs::File::create(&log).expect("chromium log file"))
         .spawn()
         .expect("starting /usr/bin/chromium");
-    let deadline = Instant::now() + DEADLINE;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for chromium") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium still running after {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let status = wait_bounded(&mut child, DEADLINE);
     let stderr = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(status.success(), "chromium: {status}\n{stderr}");
     stderr

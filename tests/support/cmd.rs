@@ -1,7 +1,8 @@
 //! Runs the built `mailposture` binary in a temporary directory.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output};
+use std::time::{Duration, Instant};
 
 /// The binary cargo built for this test run.
 pub fn bin() -> PathBuf {
@@ -20,4 +21,21 @@ pub async fn run(dir: &Path, args: Vec<String>) -> Output {
     })
     .await
     .expect("join")
+}
+
+/// Waits for `child` at most `limit`; past it, kills the child and fails the test, so a
+/// process that does not end is a failure rather than a hung test run.
+pub fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("waiting for a child process") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

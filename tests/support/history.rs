@@ -1,6 +1,7 @@
 //! Builds a scan history: each scan runs the built binary against a DNS fixture serving
 //! that moment's zone, with the scan's time set by `--scan-time`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::cmd::run;
@@ -13,11 +14,16 @@ pub async fn scan_at(zone: &str, list: &Path, out: &Path, time: &str) {
 
 /// [`scan_at`] with more flags.
 pub async fn scan_with(zone: &str, list: &Path, out: &Path, time: &str, extra: &[&str]) {
+    scan_zone(Zone::parse(zone), list, out, time, extra).await;
+}
+
+/// [`scan_with`] of a zone built in code; returns what the scan wrote on stderr.
+pub async fn scan_zone(zone: Zone, list: &Path, out: &Path, time: &str, extra: &[&str]) -> String {
     let parent = out
         .parent()
         .expect("scan directory inside a test directory");
     std::fs::create_dir_all(parent).expect("create the history directory");
-    let dns = DnsFixture::start(Zone::parse(zone)).await;
+    let dns = DnsFixture::start(zone).await;
     let args = [
         "scan",
         &list.display().to_string(),
@@ -37,11 +43,29 @@ pub async fn scan_with(zone: &str, list: &Path, out: &Path, time: &str, extra: &
     .collect();
     let output = run(parent, args).await;
     dns.stop().await;
-    assert!(
-        output.status.success(),
-        "scan at {time}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "scan at {time}: {stderr}");
+    stderr
+}
+
+/// The records of the scan in `dir` by domain, without `elapsed_ms` (which differs from
+/// run to run); panics on a torn line or a domain written twice.
+pub fn records(dir: &Path) -> BTreeMap<String, serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join("results.jsonl")).expect("read results.jsonl");
+    assert!(text.is_empty() || text.ends_with('\n'), "torn last line");
+    let mut found = BTreeMap::new();
+    for line in text.lines() {
+        let mut record: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a record ({e}): {line}"));
+        let object = record.as_object_mut().expect("a JSON object");
+        object.remove("elapsed_ms");
+        let domain = object["domain"].as_str().expect("domain").to_owned();
+        assert!(
+            found.insert(domain.clone(), record).is_none(),
+            "{domain} twice"
+        );
+    }
+    found
 }
 
 /// Writes a domain list, one name a line.

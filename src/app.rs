@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -175,8 +174,7 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
         input,
         domains: tally.domains(),
         resumes: config.resume_file.as_ref().map_or(0, |f| f.resumes),
-        dns_lookups: dns.stats().lookups.load(Ordering::Relaxed),
-        dns_temp_failures: dns.stats().temp_failures.load(Ordering::Relaxed),
+        dns: dns.figures(),
     };
     let path = config.output.dir.join(SCAN_JSON);
     std::fs::write(&path, serde_json::to_vec_pretty(&summary)?)

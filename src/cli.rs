@@ -253,4 +253,20 @@ pub struct DnsArgs {
     /// once). Large public resolvers limit each client, e.g. to about 1,500 a second.
     #[arg(long, value_name = "N")]
     pub qps: Option<u32>,
+
+    /// How questions reach the resolvers: `bulk` multiplexes them over a few long-lived
+    /// UDP sockets with its own cache; `standard` is hickory's resolver, a socket per
+    /// question [default: bulk for scan, standard for check].
+    #[arg(long, value_enum, env = "MAILPOSTURE_TRANSPORT")]
+    pub transport: Option<crate::dns::Transport>,
+
+    /// UDP sockets of the bulk transport.
+    #[arg(long, value_name = "N", default_value_t = crate::dns::ResolverSettings::DEFAULT_UDP_SOCKETS)]
+    pub udp_sockets: usize,
+
+    /// Bulk transport: send names in randomised letter case and accept only answers that
+    /// echo it exactly ("0x20", a further defence against forged answers; a few
+    /// resolvers and middleboxes do not preserve case).
+    #[arg(long)]
+    pub randomise_case: bool,
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 
 use crate::cli::{CheckArgs, Cli, Command, DnsArgs, PolicyArgs, ScanArgs, SmtpArgs, TrendArgs};
-use crate::dns::ResolverSettings;
+use crate::dns::{ResolverSettings, Transport};
 use crate::input::{self, DomainLists};
 use crate::output::OutputSpec;
 use crate::output::resume::{self, Done, RESUME_JSON, ResumeFile};
@@ -137,7 +137,7 @@ impl ScanConfig {
         resume_file: Option<ResumeFile>,
         done: Option<Done>,
     ) -> anyhow::Result<Self> {
-        let resolver = resolver_settings(&args.dns)?;
+        let resolver = resolver_settings(&args.dns, Transport::Bulk)?;
         let concurrency =
             NonZeroUsize::new(args.concurrency).context("--concurrency must be at least 1")?;
         let options = ScanOptions {
@@ -203,7 +203,7 @@ impl CheckConfig {
         Ok(Self {
             domain,
             json: args.json,
-            resolver: resolver_settings(&args.dns)?,
+            resolver: resolver_settings(&args.dns, Transport::Standard)?,
             options: ScanOptions {
                 suffix_list: suffix_list(&args.policy)?,
                 starttls: starttls(&args.smtp)?,
@@ -257,7 +257,12 @@ fn suffix_list(args: &PolicyArgs) -> anyhow::Result<SuffixList> {
     }
 }
 
-fn resolver_settings(args: &DnsArgs) -> anyhow::Result<ResolverSettings> {
+/// The resolver settings of a command whose transport is `default` unless `--transport`
+/// says otherwise.
+fn resolver_settings(args: &DnsArgs, default: Transport) -> anyhow::Result<ResolverSettings> {
+    if args.udp_sockets == 0 {
+        bail!("--udp-sockets must be at least 1");
+    }
     if args.attempts == 0 {
         bail!("--attempts must be at least 1");
     }
@@ -278,6 +283,9 @@ fn resolver_settings(args: &DnsArgs) -> anyhow::Result<ResolverSettings> {
             .qps
             .map(|n| NonZeroU32::new(n).context("--qps must be at least 1"))
             .transpose()?,
+        transport: args.transport.unwrap_or(default),
+        udp_sockets: args.udp_sockets,
+        randomise_case: args.randomise_case,
         ..ResolverSettings::default()
     })
 }

@@ -1,16 +1,18 @@
-//! The DNS lookup surface the analysers use: one shared hickory resolver, with every
-//! answer mapped once, here, onto the outcomes the RFCs distinguish (answer, NXDOMAIN,
-//! NODATA, temporary failure with its cause).
+//! The DNS lookup surface the analysers use: one shared transport (the bulk one, or
+//! hickory's resolver), with every answer mapped once, here, onto the outcomes the RFCs
+//! distinguish (answer, NXDOMAIN, NODATA, temporary failure with its cause).
 
+mod bulk;
 mod resolver;
 
-pub use resolver::{ResolverSettings, build_resolver};
+pub use resolver::{ResolverSettings, Transport, build_resolver};
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use anyhow::Context as _;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use hickory_resolver::TokioResolver;
 use hickory_resolver::net::{DnsError, NetError};
@@ -119,38 +121,129 @@ pub struct Aliased<T> {
 /// Counters of questions asked, for the scan summary.
 #[derive(Debug, Default)]
 pub struct DnsStats {
+    /// Questions the analysers asked (answered from a cache or not).
     pub lookups: AtomicU64,
     pub temp_failures: AtomicU64,
+    /// Queries the bulk transport put on the wire, retries included.
+    pub queries_sent: AtomicU64,
+    /// Truncated UDP answers asked again over TCP (bulk transport).
+    pub tcp_fallbacks: AtomicU64,
+    /// Datagrams dropped because they answered no outstanding query: wrong source, ID or
+    /// question, late after a timeout, duplicated, or undecodable (bulk transport).
+    pub spoofed_or_stray: AtomicU64,
+}
+
+/// The DNS figures of a scan, for `scan.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsFigures {
+    pub transport: Transport,
+    pub lookups: u64,
+    pub temp_failures: u64,
+    /// Queries on the wire; hickory's resolver does not say, so `null` for `standard`.
+    pub queries_sent: Option<u64>,
+    pub tcp_fallbacks: Option<u64>,
+    pub spoofed_or_stray: Option<u64>,
+}
+
+/// The admission of queries to the wire: a bound on those outstanding and `--qps`.
+pub(crate) struct Gate {
+    /// The standard transport holds a socket per question; beyond the process's file
+    /// limit it fails with "no connections available", which would turn thousands of
+    /// domains into false temperrors. Questions past the bound wait their turn instead.
+    in_flight: Semaphore,
+    /// `--qps`: a token bucket over all queries, for resolvers that limit each client.
+    rate: Option<DefaultDirectRateLimiter>,
+}
+
+impl Gate {
+    fn new(settings: &ResolverSettings) -> Self {
+        Self {
+            in_flight: Semaphore::new(settings.max_in_flight.max(1)),
+            rate: settings
+                .max_qps
+                .map(|qps| RateLimiter::direct(Quota::per_second(qps))),
+        }
+    }
+
+    /// Waits for a token and a place; the place is held until the permit drops.
+    async fn enter(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        if let Some(rate) = &self.rate {
+            rate.until_ready().await;
+        }
+        // The semaphore is never closed, so acquiring cannot fail.
+        self.in_flight.acquire().await.ok()
+    }
+}
+
+#[derive(Clone)]
+enum Backend {
+    Standard(Arc<TokioResolver>),
+    Bulk(Arc<bulk::Bulk>),
 }
 
 /// The lookup surface: cheap to clone, shared by every task of a scan.
 #[derive(Clone)]
 pub struct Dns {
-    resolver: TokioResolver,
+    backend: Backend,
     stats: Arc<DnsStats>,
-    /// Each question in flight holds a socket; beyond the process's file limit the
-    /// resolver fails with "no connections available", which would turn thousands of
-    /// domains into false temperrors. Questions past the bound wait their turn instead.
-    in_flight: Arc<Semaphore>,
-    /// `--qps`: a token bucket over all questions, for resolvers that limit each client.
-    rate: Option<Arc<DefaultDirectRateLimiter>>,
+    gate: Arc<Gate>,
 }
 
 impl Dns {
-    /// Builds the resolver `settings` describe and the surface over it.
+    /// Builds the transport `settings` describe and the surface over it. The bulk
+    /// transport binds its sockets here, so this must run inside the Tokio runtime.
     pub fn from_settings(settings: &ResolverSettings) -> anyhow::Result<Self> {
+        let stats = Arc::new(DnsStats::default());
+        let gate = Arc::new(Gate::new(settings));
+        let backend = match settings.transport {
+            Transport::Standard => Backend::Standard(Arc::new(build_resolver(settings)?)),
+            Transport::Bulk => {
+                let servers = settings.resolvers()?;
+                let bulk = bulk::Bulk::new(
+                    &bulk::BulkSettings {
+                        servers: &servers,
+                        timeout: settings.timeout,
+                        attempts: settings.attempts,
+                        cache_size: settings.cache_size,
+                        sockets: settings.udp_sockets,
+                        randomise_case: settings.randomise_case,
+                    },
+                    Arc::clone(&gate),
+                    Arc::clone(&stats),
+                )
+                .context("opening the UDP sockets of the bulk DNS transport")?;
+                Backend::Bulk(Arc::new(bulk))
+            }
+        };
         Ok(Self {
-            resolver: build_resolver(settings)?,
-            stats: Arc::default(),
-            in_flight: Arc::new(Semaphore::new(settings.max_in_flight.max(1))),
-            rate: settings
-                .max_qps
-                .map(|qps| Arc::new(RateLimiter::direct(Quota::per_second(qps)))),
+            backend,
+            stats,
+            gate,
         })
     }
 
     pub fn stats(&self) -> &DnsStats {
         &self.stats
+    }
+
+    /// The counters so far.
+    pub fn figures(&self) -> DnsFigures {
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let bulk = |counter: &AtomicU64| match self.backend {
+            Backend::Bulk(_) => Some(load(counter)),
+            Backend::Standard(_) => None,
+        };
+        DnsFigures {
+            transport: match self.backend {
+                Backend::Bulk(_) => Transport::Bulk,
+                Backend::Standard(_) => Transport::Standard,
+            },
+            lookups: load(&self.stats.lookups),
+            temp_failures: load(&self.stats.temp_failures),
+            queries_sent: bulk(&self.stats.queries_sent),
+            tcp_fallbacks: bulk(&self.stats.tcp_fallbacks),
+            spoofed_or_stray: bulk(&self.stats.spoofed_or_stray),
+        }
     }
 
     /// TXT records at `name`, each the concatenation of its character-strings with no
@@ -234,35 +327,47 @@ impl Dns {
             return Outcome::NxDomain;
         };
         self.stats.lookups.fetch_add(1, Ordering::Relaxed);
-        if let Some(rate) = &self.rate {
-            rate.until_ready().await;
-        }
-        // The semaphore is never closed, so acquiring cannot fail.
-        let _permit = self.in_flight.acquire().await.ok();
-        let outcome = match self.resolver.lookup(fqdn.clone(), rtype).await {
-            // The answer section may also hold the CNAME chain (the resolver keeps it:
-            // `preserve_intermediates`); records are the asked type only.
-            Ok(lookup) => {
-                let records: Vec<T> = lookup
-                    .answers()
-                    .iter()
-                    .filter_map(|r| pick(&r.data))
-                    .collect();
-                if records.is_empty() {
-                    Outcome::NoData
-                } else {
-                    Outcome::Answer(Aliased {
-                        canonical: chain_end(&fqdn, lookup.answers()),
-                        records,
-                    })
+        let outcome = match &self.backend {
+            Backend::Standard(resolver) => {
+                let _permit = self.gate.enter().await;
+                match resolver.lookup(fqdn.clone(), rtype).await {
+                    Ok(lookup) => found(&fqdn, lookup.answers(), pick),
+                    Err(err) => classify(&err),
                 }
             }
-            Err(err) => classify(&err),
+            Backend::Bulk(bulk) => match bulk.lookup(&fqdn, rtype).await {
+                Ok(bulk::Reply::One(cached)) => match &cached.answer {
+                    bulk::Answer::NoError(answers) => found(&fqdn, answers, pick),
+                    bulk::Answer::NxDomain => Outcome::NxDomain,
+                },
+                Ok(bulk::Reply::Followed(answers)) => found(&fqdn, &answers, pick),
+                Ok(bulk::Reply::NxDomain) => Outcome::NxDomain,
+                Err(failure) => Outcome::TempFail(failure),
+            },
         };
         if matches!(outcome, Outcome::TempFail(_)) {
             self.stats.temp_failures.fetch_add(1, Ordering::Relaxed);
         }
         outcome
+    }
+}
+
+/// The records of the asked type in a NOERROR answer section, NODATA when there are none.
+/// The section may also hold the CNAME chain that led to them (hickory's resolver keeps
+/// it: `preserve_intermediates`; a recursive resolver sends it).
+fn found<T>(
+    fqdn: &Name,
+    answers: &[Record],
+    pick: impl Fn(&RData) -> Option<T>,
+) -> Outcome<Aliased<T>> {
+    let records: Vec<T> = answers.iter().filter_map(|r| pick(&r.data)).collect();
+    if records.is_empty() {
+        Outcome::NoData
+    } else {
+        Outcome::Answer(Aliased {
+            canonical: chain_end(fqdn, answers),
+            records,
+        })
     }
 }
 
@@ -274,8 +379,14 @@ fn fqdn(name: &str) -> Result<Name, String> {
 }
 
 /// Follows the CNAME records of `answers` from `name`: the name the chain ends at, or
-/// `None` when `name` owns no CNAME. Each step takes one record, so a looping chain ends.
+/// `None` when `name` owns no CNAME.
 fn chain_end(name: &Name, answers: &[Record]) -> Option<String> {
+    chain_target(name, answers).map(display_name)
+}
+
+/// The name the CNAME chain of `answers` leads to from `name`, if `name` owns a CNAME.
+/// Each step takes one record, so a looping chain ends.
+fn chain_target<'a>(name: &'a Name, answers: &'a [Record]) -> Option<&'a Name> {
     let mut end: Option<&Name> = None;
     for _ in 0..answers.len() {
         let at = end.unwrap_or(name);
@@ -288,7 +399,7 @@ fn chain_end(name: &Name, answers: &[Record]) -> Option<String> {
             None => break,
         }
     }
-    end.map(display_name)
+    end
 }
 
 /// A name as users write it: lower-case, no trailing dot.

@@ -1,13 +1,27 @@
-//! Construction of the shared hickory resolver from the scan's settings.
+//! How to reach DNS, and the construction of the standard transport (hickory's
+//! resolver) from it.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::config::{
+    ConnectionConfig, NameServerConfig, ProtocolConfig, ResolverConfig, ResolverOpts,
+};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::{Resolver, TokioResolver};
+use serde::{Deserialize, Serialize};
+
+/// Which code carries the questions to the resolvers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// A pool of long-lived UDP sockets with its own cache: built for scans.
+    Bulk,
+    /// hickory's resolver: a socket per question, the system's resolver options.
+    Standard,
+}
 
 /// How to reach DNS. The defaults suit a scan through a local or public recursive resolver.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +41,12 @@ pub struct ResolverSettings {
     pub max_in_flight: usize,
     /// Questions per second, across the whole scan (`--qps`); None for no cap.
     pub max_qps: Option<NonZeroU32>,
+    pub transport: Transport,
+    /// UDP sockets the bulk transport spreads its queries over.
+    pub udp_sockets: usize,
+    /// Send query names in randomised letter case and accept only answers that echo it
+    /// exactly (the "0x20" defence against forged answers); bulk transport only.
+    pub randomise_case: bool,
 }
 
 impl ResolverSettings {
@@ -36,6 +56,38 @@ impl ResolverSettings {
     /// Well under the usual 1,024–20,000 open-file limits once the scan's own files are
     /// counted, and enough to keep a local resolver busy.
     pub const DEFAULT_MAX_IN_FLIGHT: usize = 768;
+    pub const DEFAULT_UDP_SOCKETS: usize = 32;
+
+    /// The resolvers to ask: those configured, else the system's.
+    pub fn resolvers(&self) -> anyhow::Result<Vec<SocketAddr>> {
+        if !self.servers.is_empty() {
+            return Ok(self.servers.clone());
+        }
+        let (config, _) = read_system_conf()?;
+        let servers: Vec<SocketAddr> = config
+            .name_servers()
+            .iter()
+            .filter_map(|ns| {
+                let udp = ns
+                    .connections
+                    .iter()
+                    .find(|c| matches!(c.protocol, ProtocolConfig::Udp))?;
+                Some(SocketAddr::new(ns.ip, udp.port))
+            })
+            .collect();
+        if servers.is_empty() {
+            anyhow::bail!(
+                "the system DNS configuration names no resolver reachable over UDP; use --resolver ADDR"
+            );
+        }
+        Ok(servers)
+    }
+}
+
+fn read_system_conf() -> anyhow::Result<(ResolverConfig, ResolverOpts)> {
+    hickory_resolver::system_conf::read_system_conf().context(
+        "reading the system DNS configuration (/etc/resolv.conf); use --resolver ADDR to name one",
+    )
 }
 
 impl Default for ResolverSettings {
@@ -47,6 +99,9 @@ impl Default for ResolverSettings {
             cache_size: Self::DEFAULT_CACHE_SIZE,
             max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
             max_qps: None,
+            transport: Transport::Bulk,
+            udp_sockets: Self::DEFAULT_UDP_SOCKETS,
+            randomise_case: false,
         }
     }
 }
@@ -54,8 +109,7 @@ impl Default for ResolverSettings {
 /// Builds the one resolver a scan shares between all its tasks.
 pub fn build_resolver(settings: &ResolverSettings) -> anyhow::Result<TokioResolver> {
     let (config, mut opts) = if settings.servers.is_empty() {
-        hickory_resolver::system_conf::read_system_conf()
-            .context("reading the system DNS configuration (/etc/resolv.conf); use --resolver ADDR to name one")?
+        read_system_conf()?
     } else {
         let servers = settings
             .servers

@@ -190,10 +190,16 @@ fn merged_scan_json(parts: &[Part], domains: u64) -> Value {
     let mut scan = parts[0].scan.clone();
     let text = |p: &Part, key: &str| p.scan[key].as_str().unwrap_or_default().to_owned();
     let number = |p: &Part, key: &str| p.scan[key].as_f64().unwrap_or(0.0);
-    let sum = |key: &str| {
+    // A figure at `path` (keys from the top), summed over the shards.
+    let sum = |path: &[&str]| {
         parts
             .iter()
-            .map(|p| p.scan[key].as_u64().unwrap_or(0))
+            .map(|p| {
+                path.iter()
+                    .fold(&p.scan, |v, k| &v[*k])
+                    .as_u64()
+                    .unwrap_or(0)
+            })
             .sum::<u64>()
     };
     let started = parts.iter().map(|p| text(p, "started_at")).min();
@@ -218,8 +224,18 @@ fn merged_scan_json(parts: &[Part], domains: u64) -> Value {
         0.0.into()
     };
     scan["domains"] = domains.into();
-    for key in ["dns_lookups", "dns_temp_failures", "resumes"] {
-        scan[key] = sum(key).into();
+    scan["resumes"] = sum(&["resumes"]).into();
+    for key in [
+        "lookups",
+        "temp_failures",
+        "queries_sent",
+        "tcp_fallbacks",
+        "spoofed_or_stray",
+    ] {
+        // `null` (the standard transport does not count it) stays null.
+        if !scan["dns"][key].is_null() {
+            scan["dns"][key] = sum(&["dns", key]).into();
+        }
     }
     // Every shard read the whole list: its line counts are the list's; the domains were
     // divided between them.

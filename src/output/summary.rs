@@ -37,9 +37,9 @@ pub struct ScanSummary {
     pub domains: u64,
     /// How many times the scan was interrupted and resumed.
     pub resumes: u32,
-    /// Questions asked of the resolver library; its cache answers some without the network.
-    pub dns_lookups: u64,
-    pub dns_temp_failures: u64,
+    /// Questions asked, queries sent and answers dropped, of the last run (a resumed scan
+    /// counts only its last part).
+    pub dns: crate::dns::DnsFigures,
 }
 
 /// The whole of `summary.json`: the scan it belongs to, then the figures.

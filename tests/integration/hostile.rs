@@ -397,9 +397,10 @@ async fn a_million_junk_lines_are_reported_and_skipped() {
     let mut command = if time_v {
         let mut c = std::process::Command::new("/usr/bin/time");
         c.arg("-v").arg(crate::support::cmd::bin());
+        crate::support::cmd::set_transport(&mut c);
         c
     } else {
-        std::process::Command::new(crate::support::cmd::bin())
+        crate::support::cmd::command()
     };
     command
         .args(["scan", &list.display().to_string(), "--out"])

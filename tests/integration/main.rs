@@ -3,6 +3,10 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+/// The DNS transport these tests run over; `tests/standard_transport.rs` runs the
+/// DNS-facing ones again over the other.
+const TRANSPORT: mailposture::dns::Transport = mailposture::dns::Transport::Bulk;
+
 /// The built binary end to end: scan a list, check a domain, read the output files.
 mod cli;
 /// `diff` of two scans of a changing world, and the per-domain comparison rules.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::support::cmd::{bin, wait_bounded};
+use crate::support::cmd::wait_bounded;
 use crate::support::history::{records, write_list};
 use crate::support::{DnsFixture, Zone};
 
@@ -51,7 +51,7 @@ async fn start() -> (DnsFixture, tempfile::TempDir, PathBuf) {
 }
 
 fn scan(list: &Path, out: &Path, dns: &DnsFixture) -> Command {
-    let mut command = Command::new(bin());
+    let mut command = crate::support::cmd::command();
     command
         .args([
             "scan",
@@ -71,7 +71,7 @@ fn scan(list: &Path, out: &Path, dns: &DnsFixture) -> Command {
 }
 
 fn resume(out: &Path) -> Command {
-    let mut command = Command::new(bin());
+    let mut command = crate::support::cmd::command();
     command.args(["scan", "--resume", &out.display().to_string(), "--quiet"]);
     command
 }

@@ -404,7 +404,8 @@ async fn no_server_answering_is_a_temperror_not_none() {
         attempts: 1,
         cache_size: 0,
         max_in_flight: 8,
-        max_qps: None,
+        transport: crate::TRANSPORT,
+        ..ResolverSettings::default()
     };
     let dns = Dns::from_settings(&settings).unwrap();
     let r = analyse(Expander::new(dns, 0).expand("example.test").await);

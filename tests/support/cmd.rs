@@ -9,11 +9,28 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mailposture"))
 }
 
+/// The binary, over the DNS transport this test binary runs on.
+pub fn command() -> Command {
+    let mut command = Command::new(bin());
+    set_transport(&mut command);
+    command
+}
+
+/// Makes `command` (the binary, or a wrapper that runs it) use this test binary's DNS
+/// transport.
+pub fn set_transport(command: &mut Command) {
+    let name = match crate::TRANSPORT {
+        mailposture::dns::Transport::Bulk => "bulk",
+        mailposture::dns::Transport::Standard => "standard",
+    };
+    command.env("MAILPOSTURE_TRANSPORT", name);
+}
+
 /// Runs the binary with `args` in `dir`, off the async runtime's threads.
 pub async fn run(dir: &Path, args: Vec<String>) -> Output {
     let dir = dir.to_path_buf();
     tokio::task::spawn_blocking(move || {
-        Command::new(bin())
+        command()
             .args(&args)
             .current_dir(&dir)
             .output()

@@ -253,6 +253,9 @@ impl DnsFixture {
             cache_size: 1024,
             max_in_flight: 64,
             max_qps: None,
+            transport: crate::TRANSPORT,
+            udp_sockets: 4,
+            randomise_case: false,
         }
     }
 

@@ -107,6 +107,9 @@ impl RawDns {
             cache_size: 0,
             max_in_flight: 16,
             max_qps: None,
+            transport: crate::TRANSPORT,
+            udp_sockets: 4,
+            randomise_case: false,
         })
         .expect("resolver")
     }

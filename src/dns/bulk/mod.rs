@@ -1,0 +1,340 @@
+//! The bulk transport: questions to recursive resolvers over a small pool of long-lived
+//! UDP sockets (TCP after truncation), with a TTL-bounded cache in which concurrent
+//! identical questions share one query. It exists because a socket per question, as the
+//! standard transport does, costs more CPU than the rest of a scan together.
+
+mod tcp;
+mod udp;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use moka::Expiry;
+use moka::future::Cache;
+
+use super::{DnsStats, Gate, TempFail, TempFailKind};
+use udp::{Pool, TryError};
+
+/// The UDP payload we advertise (EDNS0, RFC 6891): the size DNS Flag Day 2020 settled
+/// on, which avoids IP fragmentation on practically every path.
+const EDNS_PAYLOAD: u16 = 1232;
+/// Longest time an answer is kept, whatever its TTL says (unbound's default
+/// `cache-max-ttl`).
+const MAX_POSITIVE_TTL: Duration = Duration::from_secs(86_400);
+/// Longest time a negative answer is kept (RFC 2308 §5 advises one to three hours;
+/// unbound's default `cache-max-negative-ttl` is one hour).
+const MAX_NEGATIVE_TTL: Duration = Duration::from_secs(3_600);
+
+/// What a resolver said about a question, as kept in the cache.
+#[derive(Debug)]
+pub(super) enum Answer {
+    /// NOERROR, with the answer section (which may hold only a CNAME chain, or nothing).
+    NoError(Vec<Record>),
+    NxDomain,
+}
+
+/// The answer to a question, after following a CNAME chain that the first answer left
+/// unfinished.
+pub(super) enum Reply {
+    /// One answer, as cached (the usual case: nothing to follow).
+    One(Arc<Cached>),
+    /// The answer sections of each step of the chain, in order.
+    Followed(Vec<Record>),
+    NxDomain,
+}
+
+/// Times an unfinished CNAME chain is followed with a new question: hickory's resolver
+/// stops at the same depth, so both transports agree on chains a recursive resolver did
+/// not finish (RFC 1034 §5.3.3 asks resolvers to bound this work).
+const MAX_CNAME_RESTARTS: usize = 8;
+
+#[derive(Debug)]
+pub(super) struct Cached {
+    pub answer: Answer,
+    ttl: Duration,
+}
+
+struct TtlExpiry;
+
+impl Expiry<(Name, RecordType), Arc<Cached>> for TtlExpiry {
+    fn expire_after_create(
+        &self,
+        _key: &(Name, RecordType),
+        value: &Arc<Cached>,
+        _created_at: Instant,
+    ) -> Option<Duration> {
+        Some(value.ttl)
+    }
+}
+
+/// How the bulk transport is set up; see `ResolverSettings` for the meaning of each.
+pub(super) struct BulkSettings<'a> {
+    pub servers: &'a [SocketAddr],
+    pub timeout: Duration,
+    pub attempts: usize,
+    pub cache_size: u64,
+    pub sockets: usize,
+    pub randomise_case: bool,
+}
+
+pub(super) struct Bulk {
+    servers: Vec<SocketAddr>,
+    v4: Option<Pool>,
+    v6: Option<Pool>,
+    tcp: tcp::Connections,
+    cache: Cache<(Name, RecordType), Arc<Cached>>,
+    timeout: Duration,
+    attempts: usize,
+    randomise_case: bool,
+    gate: Arc<Gate>,
+    stats: Arc<DnsStats>,
+}
+
+impl Bulk {
+    /// Binds the socket pools; must run inside the Tokio runtime.
+    pub(super) fn new(
+        settings: &BulkSettings<'_>,
+        gate: Arc<Gate>,
+        stats: Arc<DnsStats>,
+    ) -> std::io::Result<Self> {
+        let servers = settings.servers.to_vec();
+        let pool = |ipv6: bool| -> std::io::Result<Option<Pool>> {
+            if servers.iter().any(|s| s.is_ipv6() == ipv6) {
+                Pool::bind(settings.sockets, ipv6, settings.randomise_case, &stats).map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        Ok(Self {
+            v4: pool(false)?,
+            v6: pool(true)?,
+            tcp: tcp::Connections::new(&servers, settings.timeout),
+            cache: Cache::builder()
+                .max_capacity(settings.cache_size)
+                .expire_after(TtlExpiry)
+                .build(),
+            servers,
+            timeout: settings.timeout,
+            attempts: settings.attempts.max(1),
+            randomise_case: settings.randomise_case,
+            gate,
+            stats,
+        })
+    }
+
+    /// The answer to `name` `rtype`. A recursive resolver sends the whole CNAME chain;
+    /// when the chain stops short (an authoritative server answering for part of it),
+    /// its end is asked next.
+    pub(super) async fn lookup(&self, name: &Name, rtype: RecordType) -> Result<Reply, TempFail> {
+        let first = self.ask(name, rtype).await?;
+        let Some(mut at) = unfinished_chain(name, rtype, &first.answer) else {
+            return Ok(match first.answer {
+                Answer::NxDomain => Reply::NxDomain,
+                Answer::NoError(_) => Reply::One(first),
+            });
+        };
+        let Answer::NoError(answers) = &first.answer else {
+            unreachable!("only a NOERROR answer leaves a chain to follow")
+        };
+        let mut answers = answers.clone();
+        let mut visited = vec![name.to_lowercase()];
+        for _ in 0..MAX_CNAME_RESTARTS {
+            if visited.contains(&at.to_lowercase()) {
+                break;
+            }
+            visited.push(at.to_lowercase());
+            let next = self.ask(&at, rtype).await?;
+            match &next.answer {
+                // The chain leads nowhere (RFC 6604: the RCODE is that of the last name).
+                Answer::NxDomain => return Ok(Reply::NxDomain),
+                Answer::NoError(more) => answers.extend(more.iter().cloned()),
+            }
+            match unfinished_chain(&at, rtype, &next.answer) {
+                Some(end) => at = end,
+                None => break,
+            }
+        }
+        Ok(Reply::Followed(answers))
+    }
+
+    /// The answer to `name` `rtype`, from the cache or from one query shared by everyone
+    /// asking it at the same moment. Temporary failures are not cached.
+    async fn ask(&self, name: &Name, rtype: RecordType) -> Result<Arc<Cached>, TempFail> {
+        let key = (name.to_lowercase(), rtype);
+        self.cache
+            .try_get_with(key, self.resolve(name, rtype))
+            .await
+            .map_err(|failure| (*failure).clone())
+    }
+
+    /// Asks the resolvers, retrying on another socket (and the next resolver) until an
+    /// attempt gets an answer or none are left.
+    async fn resolve(&self, name: &Name, rtype: RecordType) -> Result<Arc<Cached>, TempFail> {
+        let mut failure = TempFail {
+            kind: TempFailKind::Timeout,
+            detail: "no answer within the timeout".into(),
+        };
+        let mut edns = true;
+        let mut attempt = 0;
+        while attempt < self.attempts {
+            let server = self.servers[attempt % self.servers.len()];
+            attempt += 1;
+            let reply = match self.exchange(server, name, rtype, edns).await {
+                Ok(reply) => reply,
+                Err(e) => {
+                    failure = e;
+                    continue;
+                }
+            };
+            let code = reply.metadata.response_code;
+            match code {
+                ResponseCode::NoError => {
+                    let ttl = if reply.answers.is_empty() {
+                        negative_ttl(&reply)
+                    } else {
+                        positive_ttl(&reply.answers)
+                    };
+                    return Ok(Arc::new(Cached {
+                        answer: Answer::NoError(reply.answers),
+                        ttl,
+                    }));
+                }
+                ResponseCode::NXDomain => {
+                    return Ok(Arc::new(Cached {
+                        ttl: negative_ttl(&reply),
+                        answer: Answer::NxDomain,
+                    }));
+                }
+                // A server that does not know EDNS may answer FORMERR: ask again
+                // without it (RFC 6891 §7), once, without using up an attempt.
+                ResponseCode::FormErr if edns => {
+                    edns = false;
+                    attempt -= 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let kind = match code {
+                ResponseCode::ServFail => TempFailKind::Servfail,
+                ResponseCode::Refused => TempFailKind::Refused,
+                _ => TempFailKind::Rcode,
+            };
+            failure = TempFail {
+                kind,
+                detail: code.to_string(),
+            };
+            // The same resolver would say the same again; another one might not.
+            if self.servers.len() == 1 {
+                break;
+            }
+        }
+        Err(failure)
+    }
+
+    /// One attempt: UDP, then TCP when the UDP answer was truncated.
+    async fn exchange(
+        &self,
+        server: SocketAddr,
+        name: &Name,
+        rtype: RecordType,
+        edns: bool,
+    ) -> Result<Message, TempFail> {
+        let pool = if server.is_ipv6() { &self.v6 } else { &self.v4 };
+        let pool = pool.as_ref().expect("a pool for every configured family");
+        let message = self.message(name, rtype, edns);
+        let asked = message.queries[0].clone();
+        let _permit = self.gate.enter().await;
+        self.stats.queries_sent.fetch_add(1, Ordering::Relaxed);
+        let reply = match pool.exchange(server, message.clone(), self.timeout).await {
+            Ok(reply) => reply,
+            Err(TryError::Timeout) => {
+                return Err(TempFail {
+                    kind: TempFailKind::Timeout,
+                    detail: "no answer within the timeout".into(),
+                });
+            }
+            Err(TryError::Send(e)) => {
+                return Err(TempFail {
+                    kind: TempFailKind::Network,
+                    detail: format!("sending to {server}: {e}"),
+                });
+            }
+        };
+        if !reply.metadata.truncation {
+            return Ok(reply);
+        }
+        self.stats.tcp_fallbacks.fetch_add(1, Ordering::Relaxed);
+        let reply = self.tcp.exchange(server, message).await?;
+        if reply.metadata.message_type != MessageType::Response
+            || !udp::answers(&asked, &reply.queries, pool.exact_case())
+        {
+            return Err(TempFail {
+                kind: TempFailKind::Protocol,
+                detail: format!("TCP answer from {server} does not match the question"),
+            });
+        }
+        // Too big even for a TCP message (65,535 octets, RFC 1035 §4.2.2): the records
+        // are incomplete, so the question has no answer.
+        if reply.metadata.truncation {
+            return Err(TempFail {
+                kind: TempFailKind::Protocol,
+                detail: format!("answer from {server} truncated even over TCP"),
+            });
+        }
+        Ok(reply)
+    }
+
+    /// A recursive query for `name` `rtype`; the pool sets its ID.
+    fn message(&self, name: &Name, rtype: RecordType, edns: bool) -> Message {
+        let mut name = name.clone();
+        if self.randomise_case {
+            name.randomize_label_case();
+        }
+        let mut message = Message::new(0, MessageType::Query, OpCode::Query);
+        message.metadata.recursion_desired = true;
+        message.add_query(Query::query(name, rtype));
+        if edns {
+            let mut opt = Edns::new();
+            opt.set_max_payload(EDNS_PAYLOAD);
+            message.set_edns(opt);
+        }
+        message
+    }
+}
+
+/// Where `name`'s CNAME chain ends when `answer` holds a chain but no record of `rtype`
+/// at its end; `None` when there is nothing to follow.
+fn unfinished_chain(name: &Name, rtype: RecordType, answer: &Answer) -> Option<Name> {
+    let Answer::NoError(records) = answer else {
+        return None;
+    };
+    if rtype == RecordType::CNAME || records.iter().any(|r| r.record_type() == rtype) {
+        return None;
+    }
+    super::chain_target(name, records).cloned()
+}
+
+/// How long a positive answer may be kept: its smallest TTL (RFC 2181 §5.2 gives every
+/// record of a set the same TTL; a CNAME chain may differ), capped.
+fn positive_ttl(answers: &[Record]) -> Duration {
+    let ttl = answers.iter().map(|r| r.ttl).min().unwrap_or(0);
+    Duration::from_secs(ttl.into()).min(MAX_POSITIVE_TTL)
+}
+
+/// How long a negative answer may be kept: the smaller of the SOA record's TTL and its
+/// MINIMUM field (RFC 2308 §5); without an SOA it should not be cached at all.
+fn negative_ttl(reply: &Message) -> Duration {
+    let ttl = reply
+        .authorities
+        .iter()
+        .find_map(|r| match &r.data {
+            RData::SOA(soa) => Some(r.ttl.min(soa.minimum)),
+            _ => None,
+        })
+        .unwrap_or(0);
+    Duration::from_secs(ttl.into()).min(MAX_NEGATIVE_TTL)
+}

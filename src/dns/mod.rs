@@ -327,15 +327,18 @@ impl Dns {
             return Outcome::NxDomain;
         };
         self.stats.lookups.fetch_add(1, Ordering::Relaxed);
+        // Both lookups are large state machines; boxed, they take heap only while a
+        // question is in flight instead of enlarging every future that asks one (a
+        // domain's scan future measured 31 KB unboxed, moved and zeroed per domain).
         let outcome = match &self.backend {
             Backend::Standard(resolver) => {
                 let _permit = self.gate.enter().await;
-                match resolver.lookup(fqdn.clone(), rtype).await {
+                match Box::pin(resolver.lookup(fqdn.clone(), rtype)).await {
                     Ok(lookup) => found(&fqdn, lookup.answers(), pick),
                     Err(err) => classify(&err),
                 }
             }
-            Backend::Bulk(bulk) => match bulk.lookup(&fqdn, rtype).await {
+            Backend::Bulk(bulk) => match Box::pin(bulk.lookup(&fqdn, rtype)).await {
                 Ok(bulk::Reply::One(cached)) => match &cached.answer {
                     bulk::Answer::NoError(answers) => found(&fqdn, answers, pick),
                     bulk::Answer::NxDomain => Outcome::NxDomain,

@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 
 use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
-use moka::Expiry;
-use moka::future::Cache;
+use quick_cache::sync::Cache;
 
 use super::{DnsStats, Gate, TempFail, TempFailKind};
 use udp::{Pool, TryError};
@@ -55,21 +54,21 @@ const MAX_CNAME_RESTARTS: usize = 8;
 #[derive(Debug)]
 pub(super) struct Cached {
     pub answer: Answer,
+    /// How long it may answer later questions.
     ttl: Duration,
 }
 
-struct TtlExpiry;
-
-impl Expiry<(Name, RecordType), Arc<Cached>> for TtlExpiry {
-    fn expire_after_create(
-        &self,
-        _key: &(Name, RecordType),
-        value: &Arc<Cached>,
-        _created_at: Instant,
-    ) -> Option<Duration> {
-        Some(value.ttl)
-    }
+/// A cache entry: the answer, or the failure shared with those who waited for it.
+struct Entry {
+    /// When the query that produced it ended.
+    at: Instant,
+    /// Until when it may answer later questions; a failure never does.
+    until: Instant,
+    result: Result<Arc<Cached>, TempFail>,
 }
+
+/// Cache key: the lower-case name and the type.
+type Key = (Box<str>, RecordType);
 
 /// How the bulk transport is set up; see `ResolverSettings` for the meaning of each.
 pub(super) struct BulkSettings<'a> {
@@ -86,7 +85,8 @@ pub(super) struct Bulk {
     v4: Option<Pool>,
     v6: Option<Pool>,
     tcp: tcp::Connections,
-    cache: Cache<(Name, RecordType), Arc<Cached>>,
+    /// Answers by question; an entry being fetched makes every other asker wait for it.
+    cache: Cache<Key, Arc<Entry>>,
     timeout: Duration,
     attempts: usize,
     randomise_case: bool,
@@ -113,10 +113,11 @@ impl Bulk {
             v4: pool(false)?,
             v6: pool(true)?,
             tcp: tcp::Connections::new(&servers, settings.timeout),
-            cache: Cache::builder()
-                .max_capacity(settings.cache_size)
-                .expire_after(TtlExpiry)
-                .build(),
+            cache: Cache::new(
+                usize::try_from(settings.cache_size)
+                    .unwrap_or(usize::MAX)
+                    .max(1),
+            ),
             servers,
             timeout: settings.timeout,
             attempts: settings.attempts.max(1),
@@ -162,13 +163,39 @@ impl Bulk {
     }
 
     /// The answer to `name` `rtype`, from the cache or from one query shared by everyone
-    /// asking it at the same moment. Temporary failures are not cached.
+    /// asking it at the same moment. A temporary failure is given to those who waited for
+    /// it, never to later questions.
     async fn ask(&self, name: &Name, rtype: RecordType) -> Result<Arc<Cached>, TempFail> {
-        let key = (name.to_lowercase(), rtype);
-        self.cache
-            .try_get_with(key, self.resolve(name, rtype))
-            .await
-            .map_err(|failure| (*failure).clone())
+        let key: Key = (name.to_ascii().to_ascii_lowercase().into_boxed_str(), rtype);
+        let asked = Instant::now();
+        // The second round finds the stale entry gone (or someone else's fresh one).
+        for _ in 0..2 {
+            match self.cache.get_value_or_guard_async(&key).await {
+                Ok(entry) => {
+                    let usable =
+                        entry.at >= asked || (entry.result.is_ok() && entry.until > Instant::now());
+                    if usable {
+                        return entry.result.clone();
+                    }
+                    self.cache.remove_if(&key, |e| Arc::ptr_eq(e, &entry));
+                }
+                Err(guard) => {
+                    let result = self.resolve(name, rtype).await;
+                    let at = Instant::now();
+                    let until = match &result {
+                        Ok(cached) => at + cached.ttl,
+                        Err(_) => at,
+                    };
+                    let _ = guard.insert(Arc::new(Entry {
+                        at,
+                        until,
+                        result: result.clone(),
+                    }));
+                    return result;
+                }
+            }
+        }
+        self.resolve(name, rtype).await
     }
 
     /// Asks the resolvers, retrying on another socket (and the next resolver) until an

@@ -29,10 +29,12 @@ fn strings(text: &str) -> Vec<Vec<u8>> {
 /// A reply that does not match the question — another ID, another name, another type,
 /// or from another port than the one asked — must be ignored (RFC 1035 §7.3; RFC 5452
 /// §9.1 for ID, question and port), so the question ends as a timeout, never as an
-/// accepted answer, and within the configured timeout × attempts.
+/// accepted answer, and within the configured timeout × attempts; as does a question
+/// that is never answered at all.
 #[tokio::test]
 async fn mismatched_replies_are_ignored_and_time_out() {
     for behaviour in [
+        Behaviour::Silent,
         Behaviour::WrongId,
         Behaviour::WrongName,
         Behaviour::WrongType,
@@ -84,6 +86,26 @@ async fn correct_and_doubled_replies_are_answers() {
         );
         assert_eq!((udp, tcp), (2, 0), "{behaviour:?}");
     }
+}
+
+/// A server that drops every third query: each dropped question is asked again after
+/// its timeout, and every name gets its answer.
+#[tokio::test]
+async fn every_third_query_dropped_is_recovered_by_retries() {
+    let server = RawDns::start(Behaviour::DropEveryThird, strings(SPF)).await;
+    let dns = server.dns(TIMEOUT, 2);
+    let mut outcomes = Vec::new();
+    // One at a time, so that which query is dropped is known: the 3rd, 6th, 9th...
+    for i in 0..8 {
+        outcomes.push(dns.txt(&format!("n{i}.drop.test")).await);
+    }
+    let udp = server.counts.udp();
+    server.stop().await;
+    for (i, outcome) in outcomes.iter().enumerate() {
+        assert_eq!(outcome, &Outcome::Answer(vec![SPF.to_owned()]), "n{i}");
+    }
+    // 8 names, and 3 queries dropped (the 3rd, 6th and 9th sent) and sent again.
+    assert_eq!(udp, 11);
 }
 
 /// TC=1 over UDP: the question is asked again over TCP and the full answer used

@@ -7,6 +7,8 @@ mod support;
 /// DNS-facing ones again over the other.
 const TRANSPORT: mailposture::dns::Transport = mailposture::dns::Transport::Bulk;
 
+/// The bulk DNS transport's own behaviour: cache, single-flight, dropped datagrams, 0x20.
+mod bulk;
 /// The built binary end to end: scan a list, check a domain, read the output files.
 mod cli;
 /// `diff` of two scans of a changing world, and the per-domain comparison rules.

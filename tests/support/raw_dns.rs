@@ -36,6 +36,16 @@ pub enum Behaviour {
     TruncatedUdp,
     /// The correct answer, sent twice over UDP.
     Twice,
+    /// No answer to every third UDP query; the others answered correctly.
+    DropEveryThird,
+    /// No answer at all, over UDP or TCP.
+    Silent,
+    /// Over UDP, three forgeries (wrong ID, wrong name, from another port), then the
+    /// correct answer.
+    ForgedFirst,
+    /// The correct answer, but with the question name in lower case (a resolver that
+    /// does not preserve the case of the query, which 0x20 randomisation rejects).
+    LowerCase,
 }
 
 /// Queries seen, by transport.
@@ -98,9 +108,10 @@ impl RawDns {
         }
     }
 
-    /// A resolver pointed at this responder: `timeout` per attempt, `attempts` tries.
-    pub fn dns(&self, timeout: Duration, attempts: usize) -> Dns {
-        Dns::from_settings(&ResolverSettings {
+    /// Settings for a resolver pointed at this responder: `timeout` per attempt,
+    /// `attempts` tries, over this test binary's transport.
+    pub fn settings(&self, timeout: Duration, attempts: usize) -> ResolverSettings {
+        ResolverSettings {
             servers: vec![self.addr],
             timeout,
             attempts,
@@ -110,8 +121,12 @@ impl RawDns {
             transport: crate::TRANSPORT,
             udp_sockets: 4,
             randomise_case: false,
-        })
-        .expect("resolver")
+        }
+    }
+
+    /// A resolver pointed at this responder: `timeout` per attempt, `attempts` tries.
+    pub fn dns(&self, timeout: Duration, attempts: usize) -> Dns {
+        Dns::from_settings(&self.settings(timeout, attempts)).expect("resolver")
     }
 
     /// Stops the server tasks (and any connection they serve) and waits for them.
@@ -130,7 +145,22 @@ async fn serve_udp(socket: UdpSocket, other: UdpSocket, shared: Arc<Shared>) {
         let Ok(query) = Message::from_vec(&buf[..len]) else {
             continue;
         };
-        shared.counts.udp.fetch_add(1, Ordering::Relaxed);
+        let seen = shared.counts.udp.fetch_add(1, Ordering::Relaxed) + 1;
+        match shared.behaviour {
+            Behaviour::Silent => continue,
+            Behaviour::DropEveryThird if seen.is_multiple_of(3) => continue,
+            Behaviour::ForgedFirst => {
+                for forgery in [Behaviour::WrongId, Behaviour::WrongName] {
+                    if let Ok(bytes) = shared.answer_as(&query, forgery).to_vec() {
+                        let _ = socket.send_to(&bytes, peer).await;
+                    }
+                }
+                if let Ok(bytes) = shared.answer(&query).to_vec() {
+                    let _ = other.send_to(&bytes, peer).await;
+                }
+            }
+            _ => {}
+        }
         let mut reply = shared.answer(&query);
         let sender = match shared.behaviour {
             Behaviour::OtherPort => &other,
@@ -177,6 +207,9 @@ async fn serve_tcp(listener: TcpListener, shared: Arc<Shared>) {
                     return;
                 };
                 shared.counts.tcp.fetch_add(1, Ordering::Relaxed);
+                if shared.behaviour == Behaviour::Silent {
+                    continue;
+                }
                 let Ok(bytes) = shared.answer(&query).to_vec() else {
                     return;
                 };
@@ -196,6 +229,11 @@ async fn serve_tcp(listener: TcpListener, shared: Arc<Shared>) {
 impl Shared {
     /// The reply the behaviour calls for, before transport-specific changes.
     fn answer(&self, query: &Message) -> Message {
+        self.answer_as(query, self.behaviour)
+    }
+
+    /// The reply `behaviour` calls for.
+    fn answer_as(&self, query: &Message, behaviour: Behaviour) -> Message {
         let mut reply = Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
         reply.metadata.recursion_desired = query.metadata.recursion_desired;
         reply.metadata.recursion_available = true;
@@ -205,7 +243,7 @@ impl Shared {
             return reply;
         };
         let mut asked = question.clone();
-        match self.behaviour {
+        match behaviour {
             Behaviour::WrongId => reply.metadata.id = query.metadata.id.wrapping_add(1),
             Behaviour::WrongName => {
                 let mut other = Name::from_ascii("forged.invalid.").expect("name");
@@ -214,6 +252,9 @@ impl Shared {
             }
             Behaviour::WrongType => {
                 asked = Query::query(question.name().clone(), RecordType::A);
+            }
+            Behaviour::LowerCase => {
+                asked = Query::query(question.name().to_lowercase(), question.query_type());
             }
             _ => {}
         }

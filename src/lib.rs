@@ -4,6 +4,7 @@
 //! [`config`] turns them into validated settings, and [`app`] runs the subcommands.
 
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod dmarc;

@@ -6,8 +6,8 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use crate::cache::Shared;
 use futures::future::join_all;
-use moka::future::Cache;
 use serde::{Deserialize, Serialize};
 
 use crate::dns::{Aliased, Dns, MxRecord, Outcome, is_ip_literal};
@@ -185,7 +185,7 @@ pub struct MxResolver {
     /// lookup failed is asked again by the next domain naming it, so one timeout does
     /// not become a temperror for every domain of a provider. Concurrent requests for a
     /// host still share one lookup, failed or not.
-    hosts: Cache<String, Arc<HostInfo>>,
+    hosts: Shared<String, Arc<HostInfo>, Arc<HostInfo>>,
 }
 
 impl MxResolver {
@@ -193,7 +193,7 @@ impl MxResolver {
     pub fn new(dns: Dns, capacity: u64) -> Self {
         Self {
             dns,
-            hosts: Cache::new(capacity),
+            hosts: Shared::new(capacity),
         }
     }
 
@@ -286,16 +286,17 @@ impl MxResolver {
         // A failed lookup comes back as the error, which the cache hands to the requests
         // waiting on it and then forgets. Boxed: the cache's future is large, and inline
         // it would sit in every domain's task for the task's whole life.
-        Box::pin(self.hosts.try_get_with(name.to_owned(), async {
+        let fetch = || async {
             let info = resolve(&self.dns, name).await;
             if info.failed() {
-                Err(info)
+                Err(Arc::new(info))
             } else {
                 Ok(Arc::new(info))
             }
-        }))
-        .await
-        .unwrap_or_else(|failed| failed)
+        };
+        Box::pin(self.hosts.get_or_try(name, fetch, |_| None))
+            .await
+            .unwrap_or_else(|failed| failed)
     }
 }
 

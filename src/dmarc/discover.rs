@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::parse::{self, Outcome, Psd, Record};
+use crate::cache::Shared;
 use crate::dns::{Dns, Outcome as DnsOutcome, TempFail, check_name};
 use crate::psl::SuffixList;
 
@@ -89,14 +90,14 @@ pub struct Discovery {
 #[derive(Clone)]
 pub struct PolicyLookups {
     dns: Dns,
-    shared: moka::future::Cache<String, Records>,
+    shared: Shared<String, Records, LookupFailure>,
 }
 
 impl PolicyLookups {
     pub fn new(dns: Dns, capacity: u64) -> Self {
         Self {
             dns,
-            shared: moka::future::Cache::new(capacity),
+            shared: Shared::new(capacity),
         }
     }
 
@@ -128,9 +129,7 @@ impl PolicyLookups {
     async fn above(&self, domain: &str) -> Result<Records, LookupFailure> {
         // Boxed: the cache's future is large, and inline it would sit in every domain's
         // task for the task's whole life instead of for this one lookup.
-        Box::pin(self.shared.try_get_with(domain.to_owned(), self.at(domain)))
-            .await
-            .map_err(|e| (*e).clone())
+        Box::pin(self.shared.get_or_try(domain, || self.at(domain), |_| None)).await
     }
 }
 

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
-use moka::future::Cache;
+use crate::cache::Shared;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
@@ -85,10 +85,10 @@ pub struct Prober {
     settings: Arc<ProbeSettings>,
     connections: Arc<Semaphore>,
     per_address: usize,
-    addresses: Cache<IpAddr, Arc<Semaphore>>,
+    addresses: Shared<IpAddr, Arc<Semaphore>>,
     /// Keyed by address and name: the name is the SNI and what the certificate must
     /// match, so two names on one address are two probes (one at a time).
-    results: Cache<(IpAddr, String), Arc<Starttls>>,
+    results: Shared<(IpAddr, String), Arc<Starttls>>,
     hosts: MxSelection,
 }
 
@@ -98,8 +98,8 @@ impl Prober {
             settings: Arc::new(options.settings.clone()),
             connections: Arc::new(Semaphore::new(options.concurrency.get())),
             per_address: options.per_address.get(),
-            addresses: Cache::new(StarttlsOptions::RESULT_CAPACITY),
-            results: Cache::new(StarttlsOptions::RESULT_CAPACITY),
+            addresses: Shared::new(StarttlsOptions::RESULT_CAPACITY),
+            results: Shared::new(StarttlsOptions::RESULT_CAPACITY),
             hosts: options.hosts,
         }
     }
@@ -108,16 +108,21 @@ impl Prober {
     /// for the one connection, later ones get its result.
     pub async fn probe(&self, addr: IpAddr, mx_name: &str) -> Arc<Starttls> {
         // Boxed: the probe's future is large and lives only while it runs.
-        Box::pin(self.results.get_with((addr, mx_name.to_owned()), async {
-            let address = self
-                .addresses
-                .get_with(addr, async { Arc::new(Semaphore::new(self.per_address)) })
-                .await;
-            // Neither semaphore is ever closed, so acquiring cannot fail.
-            let _this_address = address.acquire().await.ok();
-            let _any = self.connections.acquire().await.ok();
-            Arc::new(probe(addr, mx_name, &self.settings).await)
-        }))
+        Box::pin(
+            self.results
+                .get_or_compute(&(addr, mx_name.to_owned()), || async {
+                    let address = self
+                        .addresses
+                        .get_or_compute(&addr, || async {
+                            Arc::new(Semaphore::new(self.per_address))
+                        })
+                        .await;
+                    // Neither semaphore is ever closed, so acquiring cannot fail.
+                    let _this_address = address.acquire().await.ok();
+                    let _any = self.connections.acquire().await.ok();
+                    Arc::new(probe(addr, mx_name, &self.settings).await)
+                }),
+        )
         .await
     }
 

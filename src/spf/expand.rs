@@ -8,11 +8,11 @@
 use std::sync::Arc;
 
 use futures::future::{BoxFuture, join_all};
-use moka::future::Cache;
 
 use super::analysis::{ip4_addresses, record_warnings};
 use super::tree::{Finding, FindingKind, Missing, SpfNode, Step, Via};
 use super::{DomainSpec, Mechanism, Modifier, Record, TermKind, parse, select_records};
+use crate::cache::Shared;
 use crate::dns::{self, Dns, Outcome};
 
 /// Beyond this many DNS-querying terms in evaluation order the walk stops querying: the
@@ -30,7 +30,7 @@ pub struct Expander {
     /// Subtrees of include/redirect targets named directly by the scanned domains: a
     /// provider's `_spf.` record recurs under thousands of domains. `get_with` lets
     /// concurrent domains wait for one computation instead of repeating it.
-    memo: Option<Cache<String, Arc<SpfNode>>>,
+    memo: Option<Shared<String, Arc<SpfNode>>>,
 }
 
 /// Running state of one walk, in evaluation order.
@@ -41,7 +41,7 @@ struct Walk {
 impl Expander {
     /// `memo_capacity` bounds the number of shared subtrees kept; 0 disables sharing.
     pub fn new(dns: Dns, memo_capacity: u64) -> Self {
-        let memo = (memo_capacity > 0).then(|| Cache::new(memo_capacity));
+        let memo = (memo_capacity > 0).then(|| Shared::new(memo_capacity));
         Self { dns, memo }
     }
 
@@ -334,7 +334,7 @@ impl Expander {
     ) -> SpfNode {
         if let (true, Some(memo)) = (share, &self.memo) {
             let shared = memo
-                .get_with_by_ref(&target, async {
+                .get_or_compute(target.as_str(), || async {
                     let mut fresh = Walk { lookups: 0 };
                     let node = self
                         .node(target.clone(), via, None, Vec::new(), &mut fresh, false)
@@ -344,7 +344,7 @@ impl Expander {
                 .await;
             if has_temperror(&shared) {
                 // A transient failure must not stand for the rest of the scan.
-                memo.invalidate(&target).await;
+                memo.remove(target.as_str());
             }
             // The memo computed the subtree from its own root; it is the same subtree
             // here unless it loops (possibly back to one of our ancestors) or would

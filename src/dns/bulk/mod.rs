@@ -9,13 +9,13 @@ mod udp;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
-use quick_cache::sync::Cache;
 
 use super::{DnsStats, Gate, TempFail, TempFailKind};
+use crate::cache::Shared;
 use udp::{Pool, TryError};
 
 /// The UDP payload we advertise (EDNS0, RFC 6891): the size DNS Flag Day 2020 settled
@@ -58,15 +58,6 @@ pub(super) struct Cached {
     ttl: Duration,
 }
 
-/// A cache entry: the answer, or the failure shared with those who waited for it.
-struct Entry {
-    /// When the query that produced it ended.
-    at: Instant,
-    /// Until when it may answer later questions; a failure never does.
-    until: Instant,
-    result: Result<Arc<Cached>, TempFail>,
-}
-
 /// Cache key: the lower-case name and the type.
 type Key = (Box<str>, RecordType);
 
@@ -86,7 +77,7 @@ pub(super) struct Bulk {
     v6: Option<Pool>,
     tcp: tcp::Connections,
     /// Answers by question; an entry being fetched makes every other asker wait for it.
-    cache: Cache<Key, Arc<Entry>>,
+    cache: Shared<Key, Arc<Cached>, TempFail>,
     timeout: Duration,
     attempts: usize,
     randomise_case: bool,
@@ -113,11 +104,7 @@ impl Bulk {
             v4: pool(false)?,
             v6: pool(true)?,
             tcp: tcp::Connections::new(&servers, settings.timeout),
-            cache: Cache::new(
-                usize::try_from(settings.cache_size)
-                    .unwrap_or(usize::MAX)
-                    .max(1),
-            ),
+            cache: Shared::new(settings.cache_size),
             servers,
             timeout: settings.timeout,
             attempts: settings.attempts.max(1),
@@ -167,35 +154,13 @@ impl Bulk {
     /// it, never to later questions.
     async fn ask(&self, name: &Name, rtype: RecordType) -> Result<Arc<Cached>, TempFail> {
         let key: Key = (name.to_ascii().to_ascii_lowercase().into_boxed_str(), rtype);
-        let asked = Instant::now();
-        // The second round finds the stale entry gone (or someone else's fresh one).
-        for _ in 0..2 {
-            match self.cache.get_value_or_guard_async(&key).await {
-                Ok(entry) => {
-                    let usable =
-                        entry.at >= asked || (entry.result.is_ok() && entry.until > Instant::now());
-                    if usable {
-                        return entry.result.clone();
-                    }
-                    self.cache.remove_if(&key, |e| Arc::ptr_eq(e, &entry));
-                }
-                Err(guard) => {
-                    let result = self.resolve(name, rtype).await;
-                    let at = Instant::now();
-                    let until = match &result {
-                        Ok(cached) => at + cached.ttl,
-                        Err(_) => at,
-                    };
-                    let _ = guard.insert(Arc::new(Entry {
-                        at,
-                        until,
-                        result: result.clone(),
-                    }));
-                    return result;
-                }
-            }
-        }
-        self.resolve(name, rtype).await
+        self.cache
+            .get_or_try(
+                &key,
+                || self.resolve(name, rtype),
+                |cached| Some(cached.ttl),
+            )
+            .await
     }
 
     /// Asks the resolvers, retrying on another socket (and the next resolver) until an

@@ -237,11 +237,10 @@ impl Bulk {
     ) -> Result<Message, TempFail> {
         let pool = if server.is_ipv6() { &self.v6 } else { &self.v4 };
         let pool = pool.as_ref().expect("a pool for every configured family");
-        let message = self.message(name, rtype, edns);
-        let asked = message.queries[0].clone();
+        let mut message = self.message(name, rtype, edns);
         let _permit = self.gate.enter().await;
         self.stats.queries_sent.fetch_add(1, Ordering::Relaxed);
-        let reply = match pool.exchange(server, message.clone(), self.timeout).await {
+        let reply = match pool.exchange(server, &mut message, self.timeout).await {
             Ok(reply) => reply,
             Err(TryError::Timeout) => {
                 return Err(TempFail {
@@ -260,6 +259,7 @@ impl Bulk {
             return Ok(reply);
         }
         self.stats.tcp_fallbacks.fetch_add(1, Ordering::Relaxed);
+        let asked = message.queries[0].clone();
         let reply = self.tcp.exchange(server, message).await?;
         if reply.metadata.message_type != MessageType::Response
             || !udp::answers(&asked, &reply.queries, pool.exact_case())

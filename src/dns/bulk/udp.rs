@@ -98,7 +98,7 @@ impl Pool {
     pub(super) async fn exchange(
         &self,
         server: SocketAddr,
-        mut message: Message,
+        message: &mut Message,
         timeout: Duration,
     ) -> Result<Message, TryError> {
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.channels.len();

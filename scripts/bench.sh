@@ -6,12 +6,22 @@
 #
 # For each size and an added round trip of 0 and 20 ms (the world's delay relay), with
 # unbound's caches emptied before every run:
-#   - mailposture on the whole list (concurrency CONC_0, default 256, at 0 ms; CONC_20,
-#     default 2000, at 20 ms), STARTTLS off;
+#   - mailposture on the whole list with each DNS transport, one after the other
+#     (mailposture-bulk, mailposture-standard: concurrency CONC_0, default 256, at 0 ms;
+#     CONC_20, default 2000, at 20 ms), STARTTLS off; at 20 ms the bulk runs get
+#     --dns-in-flight IN_FLIGHT_20 (default 10000) so the bound does not cap them, and
+#     one more bulk row runs CONC_20_HIGH (default 5000) domains at once;
 #   - checkdmarc on the first --subset domains (it is sequential: 16 processes over 16
-#     shards, the batch timed as a whole), and mailposture on the same subset;
-#   - on the first size at 0 ms, one mailposture row with STARTTLS on, against a postfix
-#     MX (scripts/postfix-mx.sh) on the address of the world's Google-like MX hosts.
+#     shards, the batch timed as a whole), and mailposture with each transport on the
+#     same subset (mailposture-bulk-subset, mailposture-standard-subset);
+#   - on the first size at 0 ms, the two transports' results.jsonl compared with
+#     scripts/compare-results.py (per-run fields left out); the verdict goes under the
+#     tables and a difference does not stop the bench;
+#   - on the first size at 0 ms, one mailposture-bulk row with STARTTLS on, against a
+#     postfix MX (scripts/postfix-mx.sh) on the address of the world's Google-like MX
+#     hosts.
+# Each row also records the CPU that unbound and the relay used during the run (from
+# /proc/PID/stat), as % of one core over the run's wall time.
 # --large adds 1,000,000 domains. Writes reports/bench/<UTC date>.md and prints it.
 # Run as root from the repository; installs nsd, unbound, GNU time, python3-venv and
 # postfix with apt-get when missing, and checkdmarc into a venv under target/bench/.
@@ -28,11 +38,13 @@ while [ $# -gt 0 ]; do
     --sizes) sizes=$2; shift 2 ;;
     --subset) subset=$2; shift 2 ;;
     --no-starttls-row) starttls_row=; shift ;;
-    *) sed -n '2,19p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,27p' "$0" >&2; exit 2 ;;
   esac
 done
 conc0=${CONC_0:-256}
 conc20=${CONC_20:-2000}
+conc20_high=${CONC_20_HIGH:-5000}
+in_flight20=${IN_FLIGHT_20:-10000}
 smtp_port=2525
 
 missing=()
@@ -71,37 +83,75 @@ rows=$work/rows.jsonl
 : >"$rows"
 counts() { "$root/scripts/world.sh" counts "$world"; }
 now() { date +%s.%N; }
+hz=$(getconf CLK_TCK)
 
-# mailposture TOOL LIST N RTT CONC STARTTLS [scan flags...]
+# {"pid": P, "cpu_s": S}: user+sys CPU seconds so far of the process (all its threads)
+# whose pid is in file $1, or null.
+cpu_of() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || pid=
+  if [ -z "$pid" ] || [ ! -r "/proc/$pid/stat" ]; then echo null; return; fi
+  # After "pid (comm) ", utime and stime are the 12th and 13th fields.
+  sed 's/^.*) //' "/proc/$pid/stat" |
+    awk -v pid="$pid" -v hz="$hz" '{ printf "{\"pid\": %s, \"cpu_s\": %.2f}\n", pid, ($12 + $13) / hz }'
+}
+servers_cpu() {
+  printf '{"resolver": %s, "relay": %s}\n' \
+    "$(cpu_of "$world/unbound.pid")" "$(cpu_of "$world/relay.pid")"
+}
+
+# mailposture TOOL TRANSPORT LIST N RTT CONC STARTTLS [scan flags...]
+# Scans into $work/scan-TOOL-N-RTT-CONC-STARTTLS, which stays until the size is done.
 mailposture() {
-  local tool=$1 list=$2 n=$3 rtt=$4 conc=$5 starttls=$6 before start end
-  shift 6
+  local tool=$1 transport=$2 list=$3 n=$4 rtt=$5 conc=$6 starttls=$7 out before servers start end
+  shift 7
+  out=$work/scan-$tool-$n-$rtt-$conc-$starttls
+  rm -rf "$out"
   "$root/scripts/world.sh" flush "$world"
   before=$(counts)
+  servers=$(servers_cpu)
   start=$(now)
   /usr/bin/time -v -o "$work/time" "$root/target/release/mailposture" scan "$list" \
-    --resolver "$WORLD_RESOLVER:53" --concurrency "$conc" --quiet --out "$work/scan-$tool-$n-$rtt-$starttls" "$@" \
+    --resolver "$WORLD_RESOLVER:53" --transport "$transport" --concurrency "$conc" \
+    --quiet --out "$out" "$@" \
     >/dev/null 2>"$work/scan.err" || { tail -5 "$work/scan.err" >&2; exit 1; }
   end=$(now)
+  servers="$servers|$(servers_cpu)"
   python3 "$root/scripts/bench-rows.py" row "$rows" "$tool" "$n" "$rtt" "$conc" "$starttls" \
-    "$(echo "$end - $start" | bc)" "$before|$(counts)" "$work/time"
+    "$(echo "$end - $start" | bc)" "$before|$(counts)" "$servers" "$out" "$work/time"
+}
+
+# Both transports on the same list, bulk first; TOOL_SUFFIX is "" or "-subset".
+# both TOOL_SUFFIX LIST N RTT CONC [scan flags for both...]
+both() {
+  local suffix=$1 list=$2 n=$3 rtt=$4 conc=$5 bulk_flags=()
+  shift 5
+  [ "$rtt" = 0 ] || bulk_flags=(--dns-in-flight "$in_flight20")
+  mailposture "mailposture-bulk$suffix" bulk "$list" "$n" "$rtt" "$conc" off "$@" "${bulk_flags[@]}"
+  mailposture "mailposture-standard$suffix" standard "$list" "$n" "$rtt" "$conc" off "$@"
 }
 
 # checkdmarc LIST N RTT: 16 processes over 16 shards, timed as one batch.
 checkdmarc() {
-  local list=$1 n=$2 rtt=$3 shards=$work/shards-$n-$rtt before start end
+  local list=$1 n=$2 rtt=$3 shards before servers start end
+  shards=$work/shards-$n-$rtt
   rm -rf "$shards"; mkdir -p "$shards"
   split -n r/16 -d "$list" "$shards/s"
   "$root/scripts/world.sh" flush "$world"
   before=$(counts)
+  servers=$(servers_cpu)
   start=$(now)
   find "$shards" -name 's*' -type f -printf '%f\n' | sort | xargs -P 16 -I{} \
     /usr/bin/time -v -o "$shards/{}.time" "$venv/bin/checkdmarc" "$shards/{}" \
       -n "$WORLD_RESOLVER" -o "$shards/{}.json" 2>>"$work/checkdmarc.err" >/dev/null || true
   end=$(now)
+  servers="$servers|$(servers_cpu)"
   python3 "$root/scripts/bench-rows.py" row "$rows" checkdmarc "$n" "$rtt" 16 off \
-    "$(echo "$end - $start" | bc)" "$before|$(counts)" "$shards"/*.time
+    "$(echo "$end - $start" | bc)" "$before|$(counts)" "$servers" - "$shards"/*.time
 }
+
+notes=$work/notes.md
+: >"$notes"
 
 first=1
 for n in $sizes; do
@@ -114,18 +164,39 @@ for n in $sizes; do
   for rtt in 0 20; do
     "$root/scripts/world.sh" delay "$world" "$rtt"
     conc=$conc0; [ "$rtt" = 0 ] || conc=$conc20
-    mailposture mailposture "$world/list.txt" "$n" "$rtt" "$conc" off --no-starttls
+    both "" "$world/list.txt" "$n" "$rtt" "$conc" --no-starttls
+    if [ -n "$first" ] && [ "$rtt" = 0 ]; then
+      # The same facts from both transports? A difference is recorded, not fatal.
+      verdict=$(python3 "$root/scripts/compare-results.py" \
+        "$work/scan-mailposture-bulk-$n-0-$conc-off/results.jsonl" \
+        "$work/scan-mailposture-standard-$n-0-$conc-off/results.jsonl" 2>&1) || true
+      echo "$verdict" >&2
+      {
+        echo "Bulk against standard transport, $n domains at 0 ms, results.jsonl without"
+        echo "scanned_at, elapsed_ms and attempts (scripts/compare-results.py):"
+        echo
+        echo '```text'
+        echo "$verdict"
+        echo '```'
+      } >>"$notes"
+    fi
+    if [ "$rtt" != 0 ]; then
+      mailposture mailposture-bulk bulk "$world/list.txt" "$n" "$rtt" "$conc20_high" off \
+        --no-starttls --dns-in-flight "$in_flight20"
+    fi
     if [ "$subset" -gt 0 ] && [ -n "$first" ]; then
-      mailposture mailposture-subset "$work/subset.txt" "$subset" "$rtt" "$conc" off --no-starttls
+      both -subset "$work/subset.txt" "$subset" "$rtt" "$conc" --no-starttls
       checkdmarc "$work/subset.txt" "$subset" "$rtt"
     fi
   done
   if [ -n "$first" ] && [ -n "$starttls_row" ]; then
     "$root/scripts/world.sh" delay "$world" 0
     "$root/scripts/postfix-mx.sh" up "$mx_dir" "$WORLD_MX_NET.1" "$smtp_port" aspmx.l.google.com
-    mailposture mailposture "$world/list.txt" "$n" 0 "$conc0" on --smtp-port "$smtp_port"
+    mailposture mailposture-bulk bulk "$world/list.txt" "$n" 0 "$conc0" on --smtp-port "$smtp_port"
     "$root/scripts/postfix-mx.sh" down "$mx_dir"
   fi
+  # The scan directories of a size are no longer needed (a million domains' are large).
+  rm -rf "$work"/scan-mailposture-*
   first=
 done
 
@@ -136,9 +207,15 @@ conditions="Measured $(date -u '+%F %H:%M UTC') by \`scripts/bench.sh\` on $(npr
 servers (NSD, the relay, unbound with 2 threads) and with other work on the machine: \
 figures vary from run to run. mailposture $(git describe --always --dirty) (release \
 build), checkdmarc $checkdmarc_version; unbound's caches emptied before every run. \
-checkdmarc ran on the first $subset domains of the list (16 processes, one shard each, \
-timed as a batch), and mailposture again on the same subset for the side-by-side rows. \
-CPU is user+sys of the scanner's processes only; DNS q/domain are the questions unbound \
-received (to unbound) and those that reached NSD through the relay (to NSD)."
-python3 "$root/scripts/bench-rows.py" table "$rows" "$conditions" | tee "reports/bench/$date.md"
+mailposture ran with each DNS transport (--transport bulk, standard) one after the other \
+on the same list; at 20 ms the bulk runs had --dns-in-flight $in_flight20, the standard \
+ones the default bound. checkdmarc ran on the first $subset domains of the list (16 \
+processes, one shard each, timed as a batch), and mailposture again on the same subset \
+for the side-by-side rows. CPU is user+sys of the scanner's processes only; resolver and \
+relay CPU % are the CPU time unbound (2 threads) and the relay used during the run over \
+its wall time (100% is one core). DNS q/domain are the questions unbound received (to \
+unbound) and those that reached NSD through the relay (to NSD); DNS temp failures are \
+scan.json's dns.temp_failures."
+python3 "$root/scripts/bench-rows.py" table "$rows" "$conditions" "$notes" |
+  tee "reports/bench/$date.md"
 cp "$rows" "reports/bench/$date.jsonl"

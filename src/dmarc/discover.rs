@@ -48,7 +48,10 @@ pub struct AtName {
 }
 
 impl AtName {
-    fn new(records: Vec<String>) -> Self {
+    fn new(mut records: Vec<String>) -> Self {
+        // Resolvers rotate the order of a record set; sorted, reports of several records
+        // are the same from scan to scan.
+        records.sort_unstable();
         let single = match records.as_slice() {
             [only] => Some(Arc::new(Published {
                 text: only.clone(),

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_resolver::proto::op::{Message, MessageType, Query};
+use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -19,6 +20,9 @@ use crate::dns::DnsStats;
 /// The largest datagram the kernel can hand us; answers are usually far smaller (we
 /// advertise 1232 octets), but a server may ignore that and the read must not truncate.
 const MAX_DATAGRAM: usize = 65_535;
+
+/// Receive buffer asked for on each socket.
+const RECEIVE_BUFFER: usize = 4 << 20;
 
 /// One question waiting on a socket.
 struct Pending {
@@ -71,10 +75,16 @@ impl Pool {
         let mut channels = Vec::with_capacity(size);
         let mut receivers = Vec::with_capacity(size);
         for _ in 0..size.max(1) {
-            let socket = std::net::UdpSocket::bind(local)?;
+            let socket = Socket::new(Domain::for_address(local), Type::DGRAM, Some(Protocol::UDP))?;
+            // Answers arrive in bursts (thousands in flight, a relay or resolver releasing
+            // them together); the default buffer (about 200 KB, some 100 datagrams) drops
+            // the excess, and each drop costs a question its timeout. The kernel caps the
+            // size at net.core.rmem_max.
+            let _ = socket.set_recv_buffer_size(RECEIVE_BUFFER);
+            socket.bind(&local.into())?;
             socket.set_nonblocking(true)?;
             let channel = Arc::new(Channel {
-                socket: UdpSocket::from_std(socket)?,
+                socket: UdpSocket::from_std(socket.into())?,
                 pending: Mutex::new(HashMap::new()),
             });
             receivers.push(tokio::spawn(receive(

@@ -118,13 +118,16 @@ impl Pool {
         let query = message.queries[0].clone();
         let id = {
             let mut pending = channel.pending.lock().expect("pending table");
-            // Fewer than 65,536 questions are ever outstanding on one socket (the
-            // in-flight bound is far lower), so a free ID is found.
-            let id = loop {
-                let id: u16 = rand::random();
-                if !pending.contains_key(&id) {
-                    break id;
-                }
+            // While at most half the IDs are taken, 32 draws all miss with probability
+            // 2^-32; a socket fuller than that (a huge --dns-in-flight over few
+            // --udp-sockets) fails the try rather than spin.
+            let Some(id) = (0..32)
+                .map(|_| rand::random::<u16>())
+                .find(|id| !pending.contains_key(id))
+            else {
+                return Err(TryError::Send(std::io::Error::other(
+                    "no free query ID on the socket: raise --udp-sockets or lower --dns-in-flight",
+                )));
             };
             pending.insert(
                 id,

@@ -19,7 +19,11 @@ use crate::stats::{diff, history, trend};
 
 /// Runs the command line; errors are run-level failures (exit code 1).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread runs every domain's tasks and the DNS sockets' receivers (the writer and
+    // the list reader have their own). Measured on the 10k benchmark world against the
+    // multi-thread runtime's two workers: 20–25% less CPU per domain and no slower, as an
+    // answer no longer wakes a task parked on another thread.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;

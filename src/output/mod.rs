@@ -30,6 +30,9 @@ pub const SUMMARY_JSON: &str = "summary.json";
 /// The longest a finished record waits in a buffer before it is written out.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
+/// Records finished this close together are written out together.
+const FLUSH_BATCH: Duration = Duration::from_millis(100);
+
 /// Records waiting for the writer; a slow disk holds the scan back instead of memory growing.
 const QUEUE: usize = 1024;
 
@@ -112,19 +115,44 @@ fn write_all(
 ) -> io::Result<Tally> {
     let mut tally = Tally::default();
     let mut flushed = Instant::now();
-    while let Some(report) = rx.blocking_recv() {
+    let mut pending = false;
+    loop {
+        let report = match rx.try_recv() {
+            Ok(report) => report,
+            Err(mpsc::error::TryRecvError::Disconnected) => break,
+            // The queue ran dry. Written out at once when the last write is old enough,
+            // records reach the disk promptly when the scan is slow; within FLUSH_BATCH
+            // of each other, they wait (the thread sleeps, so finishing a domain does not
+            // wake it) and go out together: a fast scan would otherwise pay two writes
+            // and a wake-up for every domain.
+            Err(mpsc::error::TryRecvError::Empty) => {
+                if pending && flushed.elapsed() < FLUSH_BATCH {
+                    std::thread::sleep(FLUSH_BATCH / 10);
+                    continue;
+                }
+                if pending {
+                    flush(&mut jsonl, csv.as_mut())?;
+                    flushed = Instant::now();
+                }
+                match rx.blocking_recv() {
+                    Some(report) => report,
+                    None => break,
+                }
+            }
+        };
         serde_json::to_writer(&mut jsonl, &report)?;
         jsonl.write_all(b"\n")?;
         if let Some(csv) = &mut csv {
             csv.write(&report).map_err(io::Error::other)?;
         }
         tally.add(&Facts::from(&report));
-        // Flush whenever the queue runs dry, and at least every FLUSH_EVERY: records
-        // reach the disk promptly when the scan is slow, in large batches when it is
-        // fast, and an interruption loses at most that much.
-        if rx.is_empty() || flushed.elapsed() >= FLUSH_EVERY {
+        pending = true;
+        // A queue that never runs dry still reaches the disk this often, so an
+        // interruption loses at most that much.
+        if flushed.elapsed() >= FLUSH_EVERY {
             flush(&mut jsonl, csv.as_mut())?;
             flushed = Instant::now();
+            pending = false;
         }
     }
     flush(&mut jsonl, csv.as_mut())?;

@@ -48,10 +48,7 @@ pub struct AtName {
 }
 
 impl AtName {
-    fn new(mut records: Vec<String>) -> Self {
-        // Resolvers rotate the order of a record set; sorted, reports of several records
-        // are the same from scan to scan.
-        records.sort_unstable();
+    fn new(records: Vec<String>) -> Self {
         let single = match records.as_slice() {
             [only] => Some(Arc::new(Published {
                 text: only.clone(),

@@ -198,16 +198,9 @@ impl Dns {
         let backend = match settings.transport {
             Transport::Standard => Backend::Standard(Arc::new(build_resolver(settings)?)),
             Transport::Bulk => {
-                let servers = settings.resolvers()?;
                 let bulk = bulk::Bulk::new(
-                    &bulk::BulkSettings {
-                        servers: &servers,
-                        timeout: settings.timeout,
-                        attempts: settings.attempts,
-                        cache_size: settings.cache_size,
-                        sockets: settings.udp_sockets,
-                        randomise_case: settings.randomise_case,
-                    },
+                    settings,
+                    settings.resolvers()?,
                     Arc::clone(&gate),
                     Arc::clone(&stats),
                 )
@@ -247,8 +240,8 @@ impl Dns {
     }
 
     /// TXT records at `name`, each the concatenation of its character-strings with no
-    /// separator (RFC 7208 §3.3). Bytes that are not UTF-8 become U+FFFD, which every
-    /// record parser then rejects as a syntax error.
+    /// separator (RFC 7208 §3.3), in sorted order. Bytes that are not UTF-8 become U+FFFD,
+    /// which every record parser then rejects as a syntax error.
     pub async fn txt(&self, name: &str) -> Outcome<Vec<String>> {
         self.lookup(name, RecordType::TXT, |rdata| match rdata {
             RData::TXT(txt) => {
@@ -262,6 +255,13 @@ impl Dns {
             _ => None,
         })
         .await
+        // An RRset has no order (RFC 2181 §5) and resolvers rotate it (unbound's
+        // rrset-roundrobin); sorted, whatever reports several records reads the same
+        // from scan to scan.
+        .map(|mut texts| {
+            texts.sort_unstable();
+            texts
+        })
     }
 
     /// MX records at `name`, in answer order.

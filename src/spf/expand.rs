@@ -127,13 +127,10 @@ impl Expander {
                 }
             }
             several => {
-                let mut shown: Vec<String> = several
+                let shown: Vec<String> = several
                     .iter()
                     .map(|&i| format!("\"{}\"", txts[i]))
                     .collect();
-                // Resolvers rotate the order of a record set (unbound's rrset-roundrobin);
-                // sorted, the message is the same from scan to scan.
-                shown.sort_unstable();
                 node.entry_error(Finding::new(
                     FindingKind::MultipleRecords,
                     format!(

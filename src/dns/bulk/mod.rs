@@ -14,7 +14,7 @@ use std::time::Duration;
 use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
-use super::{DnsStats, Gate, TempFail, TempFailKind};
+use super::{DnsStats, Gate, ResolverSettings, TempFail, TempFailKind};
 use crate::cache::Shared;
 use udp::{Pool, TryError};
 
@@ -61,16 +61,6 @@ pub(super) struct Cached {
 /// Cache key: the lower-case name and the type.
 type Key = (Box<str>, RecordType);
 
-/// How the bulk transport is set up; see `ResolverSettings` for the meaning of each.
-pub(super) struct BulkSettings<'a> {
-    pub servers: &'a [SocketAddr],
-    pub timeout: Duration,
-    pub attempts: usize,
-    pub cache_size: u64,
-    pub sockets: usize,
-    pub randomise_case: bool,
-}
-
 pub(super) struct Bulk {
     servers: Vec<SocketAddr>,
     v4: Option<Pool>,
@@ -88,14 +78,14 @@ pub(super) struct Bulk {
 impl Bulk {
     /// Binds the socket pools; must run inside the Tokio runtime.
     pub(super) fn new(
-        settings: &BulkSettings<'_>,
+        settings: &ResolverSettings,
+        servers: Vec<SocketAddr>,
         gate: Arc<Gate>,
         stats: Arc<DnsStats>,
     ) -> std::io::Result<Self> {
-        let servers = settings.servers.to_vec();
         let pool = |ipv6: bool| -> std::io::Result<Option<Pool>> {
             if servers.iter().any(|s| s.is_ipv6() == ipv6) {
-                Pool::bind(settings.sockets, ipv6, settings.randomise_case, &stats).map(Some)
+                Pool::bind(settings.udp_sockets, ipv6, settings.randomise_case, &stats).map(Some)
             } else {
                 Ok(None)
             }
@@ -153,7 +143,9 @@ impl Bulk {
     /// asking it at the same moment. A temporary failure is given to those who waited for
     /// it, never to later questions.
     async fn ask(&self, name: &Name, rtype: RecordType) -> Result<Arc<Cached>, TempFail> {
-        let key: Key = (name.to_ascii().to_ascii_lowercase().into_boxed_str(), rtype);
+        let mut key = name.to_ascii();
+        key.make_ascii_lowercase();
+        let key: Key = (key.into_boxed_str(), rtype);
         self.cache
             .get_or_try(
                 &key,
@@ -262,7 +254,7 @@ impl Bulk {
         let asked = message.queries[0].clone();
         let reply = self.tcp.exchange(server, message).await?;
         if reply.metadata.message_type != MessageType::Response
-            || !udp::answers(&asked, &reply.queries, pool.exact_case())
+            || !udp::answers(&asked, &reply.queries, self.randomise_case)
         {
             return Err(TempFail {
                 kind: TempFailKind::Protocol,

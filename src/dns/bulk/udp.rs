@@ -45,9 +45,6 @@ pub(super) struct Pool {
     receivers: Vec<JoinHandle<()>>,
     next: AtomicUsize,
     tokens: AtomicU64,
-    /// Whether the query name was sent in randomised case (0x20), so the echoed question
-    /// must match it octet for octet.
-    exact_case: bool,
 }
 
 /// Why one try on UDP brought no answer.
@@ -99,7 +96,6 @@ impl Pool {
             receivers,
             next: AtomicUsize::new(0),
             tokens: AtomicU64::new(0),
-            exact_case,
         })
     }
 
@@ -155,10 +151,6 @@ impl Pool {
             // The sender is only dropped with the entry, i.e. never before the timeout.
             Ok(Err(_)) | Err(_) => Err(TryError::Timeout),
         }
-    }
-
-    pub(super) fn exact_case(&self) -> bool {
-        self.exact_case
     }
 }
 

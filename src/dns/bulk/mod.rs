@@ -109,22 +109,22 @@ impl Bulk {
     /// its end is asked next.
     pub(super) async fn lookup(&self, name: &Name, rtype: RecordType) -> Result<Reply, TempFail> {
         let first = self.ask(name, rtype).await?;
-        let Some(mut at) = unfinished_chain(name, rtype, &first.answer) else {
+        let (Answer::NoError(answers), Some(mut at)) =
+            (&first.answer, unfinished_chain(name, rtype, &first.answer))
+        else {
             return Ok(match first.answer {
                 Answer::NxDomain => Reply::NxDomain,
                 Answer::NoError(_) => Reply::One(first),
             });
         };
-        let Answer::NoError(answers) = &first.answer else {
-            unreachable!("only a NOERROR answer leaves a chain to follow")
-        };
         let mut answers = answers.clone();
-        let mut visited = vec![name.to_lowercase()];
+        // Name equality ignores case, as DNS names do.
+        let mut visited = vec![name.clone()];
         for _ in 0..MAX_CNAME_RESTARTS {
-            if visited.contains(&at.to_lowercase()) {
+            if visited.contains(&at) {
                 break;
             }
-            visited.push(at.to_lowercase());
+            visited.push(at.clone());
             let next = self.ask(&at, rtype).await?;
             match &next.answer {
                 // The chain leads nowhere (RFC 6604: the RCODE is that of the last name).

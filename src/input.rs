@@ -24,7 +24,25 @@ const STORED: usize = MAX_LINE + 5;
 /// Longest stretch of a line quoted in messages, in characters.
 const QUOTE: usize = 80;
 
-type Reader = Box<dyn BufRead + Send>;
+type Reader = Box<dyn Source>;
+
+/// A list being read: lines, and whether the next line is already in memory.
+trait Source: BufRead + Send {
+    /// Whether some of the input is buffered, so reading on cannot block.
+    fn buffered(&self) -> bool;
+}
+
+impl<R: io::Read + Send> Source for BufReader<R> {
+    fn buffered(&self) -> bool {
+        !self.buffer().is_empty()
+    }
+}
+
+impl Source for io::Cursor<Vec<u8>> {
+    fn buffered(&self) -> bool {
+        true
+    }
+}
 
 /// An opened set of lists, read lazily, file after file, as [`InputEvent`]s.
 ///
@@ -209,6 +227,12 @@ impl DomainLists {
             }
         }
         Ok(Self::from_readers(sources))
+    }
+
+    /// Whether the next event may have to wait for input (a pipe or terminal with nothing
+    /// buffered): a reader batching events should hand over what it has first.
+    pub fn may_block(&self) -> bool {
+        self.current.as_ref().is_none_or(|c| !c.reader.buffered())
     }
 
     fn from_readers(sources: Vec<(Arc<str>, Reader)>) -> Self {
@@ -898,6 +922,32 @@ mod tests {
             count_candidates(&[file.path().to_path_buf()]).unwrap(),
             Some(5)
         );
+    }
+
+    #[test]
+    fn may_block_once_the_buffered_input_is_used_up() {
+        /// A pipe that delivers one write of its writer per read.
+        struct Trickle(std::vec::IntoIter<&'static [u8]>);
+        impl Read for Trickle {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                let Some(chunk) = self.0.next() else {
+                    return Ok(0);
+                };
+                out[..chunk.len()].copy_from_slice(chunk);
+                Ok(chunk.len())
+            }
+        }
+        let pipe: Reader = Box::new(BufReader::new(Trickle(
+            vec![&b"one.jp\ntwo.jp\n"[..], b"three.jp\n"].into_iter(),
+        )));
+        let mut lists = DomainLists::from_readers(vec![(Arc::from("-"), pipe)]);
+        assert!(lists.may_block(), "nothing read yet");
+        assert!(matches!(lists.next(), Some(InputEvent::Domain(_))));
+        assert!(!lists.may_block(), "two.jp is in the buffer");
+        assert!(matches!(lists.next(), Some(InputEvent::Domain(_))));
+        assert!(lists.may_block(), "three.jp is not written yet");
+        assert!(matches!(lists.next(), Some(InputEvent::Domain(_))));
+        assert!(lists.next().is_none());
     }
 
     #[test]

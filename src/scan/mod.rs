@@ -178,6 +178,11 @@ pub fn rfc3339(at: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// Input events handed from the reading thread to the scan at a time, and batches that
+/// may wait: a few thousand names read ahead, whatever the list's length.
+const INPUT_BATCH: usize = 256;
+const INPUT_BATCHES: usize = 8;
+
 /// How long the domains in flight may take to finish after an interruption.
 pub const GRACE: Duration = Duration::from_secs(5);
 
@@ -279,15 +284,28 @@ pub async fn run(
     selection: Selection,
     stop: impl Future<Output = &'static str> + Send + 'static,
 ) -> anyhow::Result<RunOutcome> {
-    let (tx, mut rx) = mpsc::channel::<InputEvent>(1024);
-    // Reading may block (a pipe on stdin); keep it off the runtime's threads.
+    let (tx, mut rx) = mpsc::channel::<Vec<InputEvent>>(INPUT_BATCHES);
+    // Reading may block (a pipe on stdin); keep it off the runtime's threads. Events go
+    // over in batches: one hand-over (and wake-up of each side) per domain cost as much
+    // CPU as reading and checking the line.
     let reader = std::thread::Builder::new()
         .name("input".into())
         .spawn(move || {
-            for event in lists {
-                if tx.blocking_send(event).is_err() {
-                    break;
+            let mut lists = lists;
+            let mut batch = Vec::with_capacity(INPUT_BATCH);
+            while let Some(event) = lists.next() {
+                batch.push(event);
+                // What is read is handed over before a read that may wait, so a slow pipe
+                // still has its domains scanned as they come.
+                if batch.len() == INPUT_BATCH || lists.may_block() {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(INPUT_BATCH));
+                    if tx.blocking_send(full).is_err() {
+                        return;
+                    }
                 }
+            }
+            if !batch.is_empty() {
+                let _ = tx.blocking_send(batch);
             }
         })?;
 
@@ -297,55 +315,59 @@ pub async fn run(
     });
 
     let mut counts = InputCounts::default();
-    let domains = futures::stream::poll_fn(|cx| rx.poll_recv(cx)).filter_map(|event| {
-        let domain = match event {
-            InputEvent::Domain(d) if selection.shard.is_some_and(|s| !s.contains(&d.domain)) => {
-                counts.other_shards += 1;
-                progress.skip();
-                None
-            }
-            InputEvent::Domain(d)
-                if selection
-                    .done
-                    .as_ref()
-                    .is_some_and(|done| done.contains(&input::name_hash(&d.domain))) =>
-            {
-                counts.domains += 1;
-                counts.already_scanned += 1;
-                progress.skip();
-                None
-            }
-            InputEvent::Domain(d) => {
-                counts.domains += 1;
-                if let Some(rewrite) = &d.rewritten {
-                    counts.rewritten += 1;
-                    if verbose_input {
-                        progress.println(rewrite.describe(&d));
-                    }
+    let domains = futures::stream::poll_fn(|cx| rx.poll_recv(cx))
+        .flat_map(futures::stream::iter)
+        .filter_map(|event| {
+            let domain = match event {
+                InputEvent::Domain(d)
+                    if selection.shard.is_some_and(|s| !s.contains(&d.domain)) =>
+                {
+                    counts.other_shards += 1;
+                    progress.skip();
+                    None
                 }
-                Some(d.domain)
-            }
-            InputEvent::Invalid(e) => {
-                counts.invalid_lines += 1;
-                progress.skip();
-                progress.println(e.to_string());
-                None
-            }
-            InputEvent::Duplicate { .. } => {
-                counts.duplicates += 1;
-                progress.skip();
-                None
-            }
-            InputEvent::ReadError { source, error } => {
-                counts.read_errors += 1;
-                progress.println(format!(
-                    "{source}: read error, rest of the file skipped: {error}"
-                ));
-                None
-            }
-        };
-        futures::future::ready(domain)
-    });
+                InputEvent::Domain(d)
+                    if selection
+                        .done
+                        .as_ref()
+                        .is_some_and(|done| done.contains(&input::name_hash(&d.domain))) =>
+                {
+                    counts.domains += 1;
+                    counts.already_scanned += 1;
+                    progress.skip();
+                    None
+                }
+                InputEvent::Domain(d) => {
+                    counts.domains += 1;
+                    if let Some(rewrite) = &d.rewritten {
+                        counts.rewritten += 1;
+                        if verbose_input {
+                            progress.println(rewrite.describe(&d));
+                        }
+                    }
+                    Some(d.domain)
+                }
+                InputEvent::Invalid(e) => {
+                    counts.invalid_lines += 1;
+                    progress.skip();
+                    progress.println(e.to_string());
+                    None
+                }
+                InputEvent::Duplicate { .. } => {
+                    counts.duplicates += 1;
+                    progress.skip();
+                    None
+                }
+                InputEvent::ReadError { source, error } => {
+                    counts.read_errors += 1;
+                    progress.println(format!(
+                        "{source}: read error, rest of the file skipped: {error}"
+                    ));
+                    None
+                }
+            };
+            futures::future::ready(domain)
+        });
     let retries = scanner.options.retry_temperror;
     let mut retry: Vec<String> = Vec::new();
     // Domains that ended in temperror wait for a later pass instead of being written,

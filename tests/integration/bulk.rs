@@ -77,6 +77,37 @@ async fn forged_and_duplicate_datagrams_are_dropped_and_counted() {
     assert_eq!(figures.spoofed_or_stray, Some(2));
 }
 
+/// A datagram the kernel refuses (to the broadcast address, without SO_BROADCAST: nothing
+/// leaves the machine) fails its try at once with the reason, not after the timeout; the
+/// next try goes to the next resolver, and questions sent with it are not held up.
+#[tokio::test]
+async fn a_refused_send_fails_its_try_at_once() {
+    let mut zone = Zone::new();
+    zone.txt_text("ok.test", SPF);
+    let fixture = DnsFixture::start(zone).await;
+    let mut settings = fixture.settings();
+    settings.timeout = Duration::from_secs(3);
+    let broadcast = "255.255.255.255:53".parse().unwrap();
+    let mut only_broadcast = settings.clone();
+    only_broadcast.servers = vec![broadcast];
+    settings.servers.insert(0, broadcast);
+    settings.attempts = 2;
+    let started = std::time::Instant::now();
+    let refused = bulk(only_broadcast).txt("ok.test").await;
+    let recovered = bulk(settings).txt("ok.test").await;
+    let took = started.elapsed();
+    fixture.stop().await;
+    match refused {
+        Outcome::TempFail(t) => {
+            assert_eq!(t.kind, TempFailKind::Network, "{t:?}");
+            assert!(t.detail.contains("255.255.255.255"), "{}", t.detail);
+        }
+        other => panic!("expected a network temperror, got {other:?}"),
+    }
+    assert_eq!(recovered, Outcome::Answer(vec![SPF.to_owned()]));
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
 /// With `--randomise-case`, an answer whose question does not echo the name's case octet
 /// for octet is not the answer to the query sent (the 0x20 defence): against a server
 /// that lower-cases names the question times out; against one that echoes the name, it

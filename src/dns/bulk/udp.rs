@@ -1,7 +1,8 @@
 //! A pool of long-lived UDP sockets shared by every question of a scan. Each socket has
 //! one receiving task and a table of the questions it has outstanding; an answer reaches
 //! its question only when its source, ID and question section all match (RFC 5452 §4.1,
-//! §9.1), so the pool is no easier to spoof than a socket per question.
+//! §9.1), so the pool is no easier to spoof than a socket per question. Questions asked
+//! at the same moment leave a socket together, in one `sendmmsg` on Linux.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -12,7 +13,7 @@ use std::time::Duration;
 use hickory_resolver::proto::op::{Message, MessageType, Query};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::dns::DnsStats;
@@ -24,6 +25,9 @@ const MAX_DATAGRAM: usize = 65_535;
 /// Receive buffer asked for on each socket.
 const RECEIVE_BUFFER: usize = 4 << 20;
 
+/// Most datagrams handed to the kernel in one call.
+const SEND_BATCH: usize = 64;
+
 /// One question waiting on a socket.
 struct Pending {
     /// Tells this entry from a later question that reuses the ID, so a finished
@@ -31,18 +35,31 @@ struct Pending {
     token: u64,
     server: SocketAddr,
     query: Query,
-    reply: oneshot::Sender<Message>,
+    /// The answer, or why the question could not be sent.
+    reply: oneshot::Sender<std::io::Result<Message>>,
+}
+
+/// A question waiting for its socket's sending task.
+struct Outgoing {
+    id: u16,
+    token: u64,
+    server: SocketAddr,
+    bytes: Vec<u8>,
 }
 
 struct Channel {
     socket: UdpSocket,
     pending: Mutex<HashMap<u16, Pending>>,
+    outbox: Mutex<Vec<Outgoing>>,
+    /// Wakes the sending task when the outbox stops being empty.
+    queued: Notify,
 }
 
 /// The sockets of one address family.
 pub(super) struct Pool {
     channels: Vec<Arc<Channel>>,
-    receivers: Vec<JoinHandle<()>>,
+    /// The receiving and the sending task of each socket.
+    tasks: Vec<JoinHandle<()>>,
     next: AtomicUsize,
     tokens: AtomicU64,
 }
@@ -70,7 +87,7 @@ impl Pool {
             (Ipv4Addr::UNSPECIFIED, 0).into()
         };
         let mut channels = Vec::with_capacity(size);
-        let mut receivers = Vec::with_capacity(size);
+        let mut tasks = Vec::with_capacity(2 * size);
         for _ in 0..size.max(1) {
             let socket = Socket::new(Domain::for_address(local), Type::DGRAM, Some(Protocol::UDP))?;
             // Answers arrive in bursts (thousands in flight, a relay or resolver releasing
@@ -83,17 +100,20 @@ impl Pool {
             let channel = Arc::new(Channel {
                 socket: UdpSocket::from_std(socket.into())?,
                 pending: Mutex::new(HashMap::new()),
+                outbox: Mutex::new(Vec::new()),
+                queued: Notify::new(),
             });
-            receivers.push(tokio::spawn(receive(
+            tasks.push(tokio::spawn(receive(
                 Arc::clone(&channel),
                 Arc::clone(counters),
                 exact_case,
             )));
+            tasks.push(tokio::spawn(send(Arc::clone(&channel))));
             channels.push(channel);
         }
         Ok(Self {
             channels,
-            receivers,
+            tasks,
             next: AtomicUsize::new(0),
             tokens: AtomicU64::new(0),
         })
@@ -141,13 +161,22 @@ impl Pool {
         let bytes = message
             .to_vec()
             .map_err(|e| TryError::Send(std::io::Error::other(e)))?;
-        channel
-            .socket
-            .send_to(&bytes, server)
-            .await
-            .map_err(TryError::Send)?;
+        let first = {
+            let mut outbox = channel.outbox.lock().expect("outbox");
+            outbox.push(Outgoing {
+                id,
+                token,
+                server,
+                bytes,
+            });
+            outbox.len() == 1
+        };
+        if first {
+            channel.queued.notify_one();
+        }
         match tokio::time::timeout(timeout, answer).await {
-            Ok(Ok(message)) => Ok(message),
+            Ok(Ok(Ok(message))) => Ok(message),
+            Ok(Ok(Err(e))) => Err(TryError::Send(e)),
             // The sender is only dropped with the entry, i.e. never before the timeout.
             Ok(Err(_)) | Err(_) => Err(TryError::Timeout),
         }
@@ -156,8 +185,8 @@ impl Pool {
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        for receiver in &self.receivers {
-            receiver.abort();
+        for task in &self.tasks {
+            task.abort();
         }
     }
 }
@@ -216,8 +245,86 @@ fn deliver(channel: &Channel, from: SocketAddr, message: Message, exact_case: bo
     let waiting = pending.remove(&id).expect("entry just seen");
     drop(pending);
     // The question may have just timed out; then nobody needs the answer.
-    let _ = waiting.reply.send(message);
+    let _ = waiting.reply.send(Ok(message));
     true
+}
+
+/// The sending loop of one socket: whatever was queued since it last ran leaves together.
+/// Run after the tasks that asked, it finds every question of that moment in the outbox.
+async fn send(channel: Arc<Channel>) {
+    let mut batch = Vec::new();
+    loop {
+        channel.queued.notified().await;
+        std::mem::swap(&mut batch, &mut *channel.outbox.lock().expect("outbox"));
+        let mut rest = &batch[..];
+        while let Some(first) = rest.first() {
+            // Waits while the socket's send buffer is full.
+            let sent = channel
+                .socket
+                .async_io(tokio::io::Interest::WRITABLE, || {
+                    send_batch(&channel.socket, rest)
+                })
+                .await;
+            match sent {
+                Ok(n) => rest = &rest[n.max(1)..],
+                // Only the first datagram failed (the kernel reports a later one's error
+                // on the next call): its question learns why, the rest go on.
+                Err(error) => {
+                    fail(&channel, first, error);
+                    rest = &rest[1..];
+                }
+            }
+        }
+        batch.clear();
+    }
+}
+
+/// Hands the first datagrams of `batch` to the kernel; how many it took.
+#[cfg(target_os = "linux")]
+fn send_batch(socket: &UdpSocket, batch: &[Outgoing]) -> std::io::Result<usize> {
+    use rustix::net::addr::SocketAddrArg;
+    use rustix::net::{MMsgHdr, SendAncillaryBuffer, SendFlags};
+    let batch = &batch[..batch.len().min(SEND_BATCH)];
+    let to: Vec<_> = batch.iter().map(|o| o.server.as_any()).collect();
+    let data: Vec<_> = batch
+        .iter()
+        .map(|o| [std::io::IoSlice::new(&o.bytes)])
+        .collect();
+    let mut control: Vec<_> = batch
+        .iter()
+        .map(|_| SendAncillaryBuffer::default())
+        .collect();
+    let mut headers: Vec<_> = to
+        .iter()
+        .zip(&data)
+        .zip(&mut control)
+        .map(|((to, data), control)| MMsgHdr::new_with_addr(to, data, control))
+        .collect();
+    Ok(rustix::net::sendmmsg(
+        socket,
+        &mut headers,
+        SendFlags::empty(),
+    )?)
+}
+
+/// Hands the first datagram of `batch` to the kernel.
+#[cfg(not(target_os = "linux"))]
+fn send_batch(socket: &UdpSocket, batch: &[Outgoing]) -> std::io::Result<usize> {
+    let first = &batch[0];
+    socket.try_send_to(&first.bytes, first.server).map(|_| 1)
+}
+
+/// Ends the question of `outgoing` with `error`, unless it has already ended.
+fn fail(channel: &Channel, outgoing: &Outgoing, error: std::io::Error) {
+    let mut pending = channel.pending.lock().expect("pending table");
+    if pending
+        .get(&outgoing.id)
+        .is_some_and(|p| p.token == outgoing.token)
+    {
+        let waiting = pending.remove(&outgoing.id).expect("entry just seen");
+        drop(pending);
+        let _ = waiting.reply.send(Err(error));
+    }
 }
 
 /// Whether the question section echoes `asked`: one question, same type, class and name

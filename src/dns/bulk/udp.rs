@@ -28,6 +28,9 @@ const RECEIVE_BUFFER: usize = 4 << 20;
 /// Most datagrams handed to the kernel in one call.
 const SEND_BATCH: usize = 64;
 
+/// Consecutive questions sent on one socket before the next takes over.
+const SOCKET_RUN: usize = 16;
+
 /// One question waiting on a socket.
 struct Pending {
     /// Tells this entry from a later question that reuses the ID, so a finished
@@ -127,7 +130,9 @@ impl Pool {
         message: &mut Message,
         timeout: Duration,
     ) -> Result<Message, TryError> {
-        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.channels.len();
+        // Runs of questions share a socket, so that they leave (and their answers come
+        // back) in one system call; every socket still gets its share.
+        let index = self.next.fetch_add(1, Ordering::Relaxed) / SOCKET_RUN % self.channels.len();
         let channel = &self.channels[index];
         let token = self.tokens.fetch_add(1, Ordering::Relaxed);
         let (reply, answer) = oneshot::channel();

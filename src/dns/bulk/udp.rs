@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hickory_resolver::proto::op::{Message, MessageType, Query};
 use socket2::{Domain, Protocol, Socket, Type};
@@ -31,6 +31,10 @@ const SEND_BATCH: usize = 64;
 /// Consecutive questions sent on one socket before the next takes over.
 const SOCKET_RUN: usize = 16;
 
+/// How often questions past their deadline are ended: a timeout lasts up to this much
+/// longer than asked, and no question needs a timer of its own.
+const SWEEP_EVERY: Duration = Duration::from_millis(25);
+
 /// One question waiting on a socket.
 struct Pending {
     /// Tells this entry from a later question that reuses the ID, so a finished
@@ -38,8 +42,10 @@ struct Pending {
     token: u64,
     server: SocketAddr,
     query: Query,
-    /// The answer, or why the question could not be sent.
-    reply: oneshot::Sender<std::io::Result<Message>>,
+    /// When the question times out.
+    deadline: Instant,
+    /// The answer, or why there is none.
+    reply: oneshot::Sender<Result<Message, TryError>>,
 }
 
 /// A question waiting for its socket's sending task.
@@ -61,7 +67,8 @@ struct Channel {
 /// The sockets of one address family.
 pub(super) struct Pool {
     channels: Vec<Arc<Channel>>,
-    /// The receiving and the sending task of each socket.
+    /// The receiving and the sending task of each socket, and the one that ends
+    /// questions past their deadline.
     tasks: Vec<JoinHandle<()>>,
     next: AtomicUsize,
     tokens: AtomicU64,
@@ -114,6 +121,7 @@ impl Pool {
             tasks.push(tokio::spawn(send(Arc::clone(&channel))));
             channels.push(channel);
         }
+        tasks.push(tokio::spawn(sweep(channels.clone())));
         Ok(Self {
             channels,
             tasks,
@@ -156,6 +164,7 @@ impl Pool {
                     token,
                     server,
                     query,
+                    deadline: Instant::now() + timeout,
                     reply,
                 },
             );
@@ -179,12 +188,9 @@ impl Pool {
         if first {
             channel.queued.notify_one();
         }
-        match tokio::time::timeout(timeout, answer).await {
-            Ok(Ok(Ok(message))) => Ok(message),
-            Ok(Ok(Err(e))) => Err(TryError::Send(e)),
-            // The sender is only dropped with the entry, i.e. never before the timeout.
-            Ok(Err(_)) | Err(_) => Err(TryError::Timeout),
-        }
+        // Every way out of the table sends the reply (an answer, the send error, the
+        // sweeper's timeout), except the pool shutting down.
+        answer.await.unwrap_or(Err(TryError::Timeout))
     }
 }
 
@@ -249,9 +255,34 @@ fn deliver(channel: &Channel, from: SocketAddr, message: Message, exact_case: bo
     }
     let waiting = pending.remove(&id).expect("entry just seen");
     drop(pending);
-    // The question may have just timed out; then nobody needs the answer.
+    // The question may have just been given up; then nobody needs the answer.
     let _ = waiting.reply.send(Ok(message));
     true
+}
+
+/// Ends the questions of `channels` whose deadline has passed, every [`SWEEP_EVERY`].
+async fn sweep(channels: Vec<Arc<Channel>>) {
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut expired = Vec::new();
+    loop {
+        every.tick().await;
+        let now = Instant::now();
+        for channel in &channels {
+            // Replied to outside the lock.
+            expired.extend(
+                channel
+                    .pending
+                    .lock()
+                    .expect("pending table")
+                    .extract_if(|_, p| p.deadline <= now)
+                    .map(|(_, p)| p.reply),
+            );
+            for reply in expired.drain(..) {
+                let _ = reply.send(Err(TryError::Timeout));
+            }
+        }
+    }
 }
 
 /// The sending loop of one socket: whatever was queued since it last ran leaves together.
@@ -328,7 +359,7 @@ fn fail(channel: &Channel, outgoing: &Outgoing, error: std::io::Error) {
     {
         let waiting = pending.remove(&outgoing.id).expect("entry just seen");
         drop(pending);
-        let _ = waiting.reply.send(Err(error));
+        let _ = waiting.reply.send(Err(TryError::Send(error)));
     }
 }
 
@@ -340,9 +371,6 @@ pub(super) fn answers(asked: &Query, echoed: &[Query], exact_case: bool) -> bool
     };
     echo.query_type() == asked.query_type()
         && echo.query_class() == asked.query_class()
-        && if exact_case {
-            echo.name().eq_case(asked.name())
-        } else {
-            echo.name() == asked.name()
-        }
+        // Servers echo the name as sent; the octet-for-octet comparison is the cheap one.
+        && (echo.name().eq_case(asked.name()) || !exact_case && echo.name() == asked.name())
 }

@@ -1,6 +1,7 @@
 //! The flat view of the per-domain record: one CSV row per domain, stable columns, and
 //! no cell that a spreadsheet would run as a formula.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use crate::dmarc::DmarcFinding;
@@ -66,39 +67,46 @@ impl<W: Write> CsvSink<W> {
 
     pub fn write(&mut self, r: &DomainReport) -> csv::Result<()> {
         let d = &r.dmarc;
-        let row = [
-            r.domain.clone(),
-            r.scanned_at.clone(),
-            r.spf.status.as_str().to_owned(),
-            distinct(r.spf.errors.iter().map(|e| e.kind.as_str().to_owned())),
-            r.spf.lookups.to_string(),
-            r.spf.void_lookups.to_string(),
-            r.spf.all.clone().unwrap_or_default(),
-            r.spf.dangling_includes.join("; "),
-            distinct(r.spf.warnings.iter().map(|w| w.kind.as_str().to_owned())),
-            r.spf.record.clone().unwrap_or_default(),
-            d.status.as_str().to_owned(),
-            (!d.records.is_empty()).to_string(),
-            d.source.map(Source::as_str).unwrap_or_default().to_owned(),
-            d.policy_domain.clone().unwrap_or_default(),
-            policy(d.policy),
-            policy(d.p),
-            policy(d.sp),
-            policy(d.np),
-            d.pct.map(|p| p.to_string()).unwrap_or_default(),
+        // Borrowed where the record already holds the text: a row is written per domain.
+        let row: [Cow<'_, str>; COLUMNS.len()] = [
+            r.domain.as_str().into(),
+            r.scanned_at.as_str().into(),
+            r.spf.status.as_str().into(),
+            distinct(r.spf.errors.iter().map(|e| e.kind.as_str().to_owned())).into(),
+            r.spf.lookups.to_string().into(),
+            r.spf.void_lookups.to_string().into(),
+            r.spf.all.as_deref().unwrap_or_default().into(),
+            r.spf.dangling_includes.join("; ").into(),
+            distinct(r.spf.warnings.iter().map(|w| w.kind.as_str().to_owned())).into(),
+            r.spf.record.as_deref().unwrap_or_default().into(),
+            d.status.as_str().into(),
+            if d.records.is_empty() {
+                "false"
+            } else {
+                "true"
+            }
+            .into(),
+            d.source.map(Source::as_str).unwrap_or_default().into(),
+            d.policy_domain.as_deref().unwrap_or_default().into(),
+            policy(d.policy).into(),
+            policy(d.p).into(),
+            policy(d.sp).into(),
+            policy(d.np).into(),
+            d.pct.map(|p| p.to_string()).unwrap_or_default().into(),
             d.t.map(|t| if t { "y" } else { "n" })
                 .unwrap_or_default()
-                .to_owned(),
+                .into(),
             d.rua
                 .iter()
                 .map(|r| r.uri.uri.as_str())
                 .collect::<Vec<_>>()
-                .join("; "),
-            rua_authorized(&d.rua),
-            findings(&d.errors),
-            findings(&d.warnings),
-            d.record.clone().unwrap_or_default(),
-            r.mx.status.as_str().to_owned(),
+                .join("; ")
+                .into(),
+            rua_authorized(&d.rua).into(),
+            findings(&d.errors).into(),
+            findings(&d.warnings).into(),
+            d.record.as_deref().unwrap_or_default().into(),
+            r.mx.status.as_str().into(),
             r.mx.hosts
                 .iter()
                 .map(|h| {
@@ -109,17 +117,18 @@ impl<W: Write> CsvSink<W> {
                     )
                 })
                 .collect::<Vec<_>>()
-                .join("; "),
-            mx_errors(&r.mx),
-            r.mx.starttls
-                .map(Rollup::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            distinct(probes(&r.mx).filter_map(|s| s.tls_version.clone())),
-            cert_valid(&r.mx),
+                .join("; ")
+                .into(),
+            mx_errors(&r.mx).into(),
+            r.mx.starttls.map(Rollup::as_str).unwrap_or_default().into(),
+            distinct(probes(&r.mx).filter_map(|s| s.tls_version.clone())).into(),
+            cert_valid(&r.mx).into(),
         ];
-        let cells: Vec<_> = row.iter().map(|c| neutralise(c)).collect();
-        self.writer.write_record(cells.iter().map(|c| c.as_bytes()))
+        for cell in &row {
+            self.writer.write_field(neutralise(cell).as_bytes())?;
+        }
+        // An empty record ends the row of the fields written one by one.
+        self.writer.write_record(None::<&[u8]>)
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {
@@ -191,7 +200,7 @@ fn distinct(items: impl Iterator<Item = String>) -> String {
 /// A cell starting with `=`, `+`, `-`, `@`, tab or carriage return is run as a formula
 /// by spreadsheets; a leading apostrophe makes it text (OWASP, "CSV Injection"). DNS
 /// records are written by strangers, so every cell goes through this.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
     match cell.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
         _ => cell.into(),

@@ -58,8 +58,19 @@ pub(super) struct Cached {
     ttl: Duration,
 }
 
-/// Cache key: the lower-case name and the type.
-type Key = (Box<str>, RecordType);
+/// Cache key: the name in lower-case wire form (each label after its length, so that no
+/// two names share a key) and the type.
+type Key = (Box<[u8]>, RecordType);
+
+fn key(name: &Name, rtype: RecordType) -> Key {
+    let mut wire = Vec::with_capacity(name.len() + 1);
+    for label in name.iter() {
+        // A label is at most 63 octets (RFC 1035 §2.3.4), so its length fits.
+        wire.push(label.len() as u8);
+        wire.extend(label.iter().map(u8::to_ascii_lowercase));
+    }
+    (wire.into_boxed_slice(), rtype)
+}
 
 pub(super) struct Bulk {
     servers: Vec<SocketAddr>,
@@ -143,12 +154,9 @@ impl Bulk {
     /// asking it at the same moment. A temporary failure is given to those who waited for
     /// it, never to later questions.
     async fn ask(&self, name: &Name, rtype: RecordType) -> Result<Arc<Cached>, TempFail> {
-        let mut key = name.to_ascii();
-        key.make_ascii_lowercase();
-        let key: Key = (key.into_boxed_str(), rtype);
         self.cache
             .get_or_try(
-                &key,
+                &key(name, rtype),
                 || self.resolve(name, rtype),
                 |cached| Some(cached.ttl),
             )

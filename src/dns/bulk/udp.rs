@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use hickory_resolver::proto::ProtoError;
 use hickory_resolver::proto::op::{Message, MessageType, Query};
+use hickory_resolver::proto::serialize::binary::{BinEncodable, BinEncoder, NameEncoding};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio::sync::{Notify, oneshot};
@@ -24,6 +26,9 @@ const MAX_DATAGRAM: usize = 65_535;
 
 /// Receive buffer asked for on each socket.
 const RECEIVE_BUFFER: usize = 4 << 20;
+
+/// Room for a query: header, a name of up to 255 octets, type, class and the OPT record.
+const QUERY_CAPACITY: usize = 12 + 255 + 4 + 11;
 
 /// Most datagrams handed to the kernel in one call.
 const SEND_BATCH: usize = 64;
@@ -172,9 +177,7 @@ impl Pool {
         };
         let _entry = Registered { channel, id, token };
         message.metadata.id = id;
-        let bytes = message
-            .to_vec()
-            .map_err(|e| TryError::Send(std::io::Error::other(e)))?;
+        let bytes = encode(message).map_err(|e| TryError::Send(std::io::Error::other(e)))?;
         let first = {
             let mut outbox = channel.outbox.lock().expect("outbox");
             outbox.push(Outgoing {
@@ -192,6 +195,17 @@ impl Pool {
         // sweeper's timeout), except the pool shutting down.
         answer.await.unwrap_or(Err(TryError::Timeout))
     }
+}
+
+/// The query's wire form. Its one name has nothing to share with another, so it is
+/// written without compression (optional, RFC 1035 §4.1.4), which spares the encoder's
+/// search for earlier labels.
+fn encode(message: &Message) -> Result<Vec<u8>, ProtoError> {
+    let mut bytes = Vec::with_capacity(QUERY_CAPACITY);
+    let mut encoder = BinEncoder::new(&mut bytes);
+    encoder.set_name_encoding(NameEncoding::Uncompressed);
+    message.emit(&mut encoder)?;
+    Ok(bytes)
 }
 
 impl Drop for Pool {

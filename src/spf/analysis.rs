@@ -172,12 +172,16 @@ struct Eval {
     third_void_lookup: u32,
 }
 
-fn visit(node: &mut SpfNode, eval: &mut Eval, path: &mut Vec<String>) {
-    let place = |node: &SpfNode| match &node.term {
-        Some(term) => format!("at {} (via {term}): ", node.domain),
-        None => String::new(),
+fn visit(node: &mut SpfNode, eval: &mut Eval, path: &mut Vec<(String, u32)>) {
+    let steps = std::mem::take(&mut node.steps);
+    // Only a node with findings needs the text that places them (most have none).
+    let has_findings = !node.entry_errors.is_empty()
+        || !node.warnings.is_empty()
+        || steps.iter().any(|s| s.error.is_some());
+    let prefix = match &node.term {
+        Some(term) if has_findings => format!("at {} (via {term}): ", node.domain),
+        _ => String::new(),
     };
-    let prefix = place(node);
     for &i in &node.entry_errors {
         eval.errors.push(prefixed(&node.errors[i], &prefix));
     }
@@ -187,19 +191,18 @@ fn visit(node: &mut SpfNode, eval: &mut Eval, path: &mut Vec<String>) {
     }
     eval.ip4_addresses = eval.ip4_addresses.saturating_add(node.ip4_addresses);
 
-    let steps = std::mem::take(&mut node.steps);
     for step in &steps {
         eval.lookups += 1;
-        path.push(format!("{} ({})", step.term, eval.lookups));
+        path.push((step.term.clone(), eval.lookups));
         if eval.lookups == LOOKUP_LIMIT + 1 {
-            eval.eleventh_lookup = Some(path.join(" → "));
+            eval.eleventh_lookup = Some(describe_path(path));
             eval.eleventh_at = eval.errors.len();
             node.limit_passed_by = Some(step.term.clone());
         }
         if step.void {
             eval.voids += 1;
             if eval.voids == VOID_LIMIT + 1 {
-                eval.third_void = Some(path.join(" → "));
+                eval.third_void = Some(describe_path(path));
                 eval.third_void_at = eval.errors.len();
                 eval.third_void_lookup = eval.lookups;
             }
@@ -214,6 +217,14 @@ fn visit(node: &mut SpfNode, eval: &mut Eval, path: &mut Vec<String>) {
     }
     node.steps = steps;
     node.cumulative_lookups = eval.lookups;
+}
+
+/// The lookups that led to a limit, each with its running count: `include:a (1) → a (2)`.
+fn describe_path(path: &[(String, u32)]) -> String {
+    path.iter()
+        .map(|(term, count)| format!("{term} ({count})"))
+        .collect::<Vec<_>>()
+        .join(" → ")
 }
 
 fn prefixed(finding: &Finding, prefix: &str) -> Finding {

@@ -63,7 +63,7 @@ struct Outgoing {
 
 struct Channel {
     socket: UdpSocket,
-    pending: Mutex<HashMap<u16, Pending>>,
+    pending: Mutex<HashMap<u16, Pending, foldhash::fast::RandomState>>,
     outbox: Mutex<Vec<Outgoing>>,
     /// Wakes the sending task when the outbox stops being empty.
     queued: Notify,
@@ -114,7 +114,7 @@ impl Pool {
             socket.set_nonblocking(true)?;
             let channel = Arc::new(Channel {
                 socket: UdpSocket::from_std(socket.into())?,
-                pending: Mutex::new(HashMap::new()),
+                pending: Mutex::new(HashMap::default()),
                 outbox: Mutex::new(Vec::new()),
                 queued: Notify::new(),
             });

@@ -317,6 +317,8 @@ async fn send(channel: Arc<Channel>) {
                 .await;
             match sent {
                 Ok(n) => rest = &rest[n.max(1)..],
+                // A signal arrived before anything was sent: nothing failed.
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
                 // Only the first datagram failed (the kernel reports a later one's error
                 // on the next call): its question learns why, the rest go on.
                 Err(error) => {

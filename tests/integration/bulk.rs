@@ -77,6 +77,21 @@ async fn forged_and_duplicate_datagrams_are_dropped_and_counted() {
     assert_eq!(figures.spoofed_or_stray, Some(2));
 }
 
+/// Each try of a question goes out on another socket (another source port), so a socket
+/// whose answers are lost does not take the retries with it.
+#[tokio::test]
+async fn retries_go_out_on_other_sockets() {
+    let silent = RawDns::start(Behaviour::Silent, vec![SPF.as_bytes().to_vec()]).await;
+    let dns = bulk(silent.settings(Duration::from_millis(100), 3));
+    let outcome = dns.txt("lost.test").await;
+    let sources = silent.counts.udp_sources.lock().unwrap().clone();
+    silent.stop().await;
+    assert!(matches!(outcome, Outcome::TempFail(_)), "{outcome:?}");
+    assert_eq!(sources.len(), 3, "{sources:?}");
+    let ports: std::collections::HashSet<u16> = sources.iter().map(|s| s.port()).collect();
+    assert_eq!(ports.len(), 3, "tries from {sources:?}");
+}
+
 /// A datagram the kernel refuses (to the broadcast address, without SO_BROADCAST: nothing
 /// leaves the machine) fails its try at once with the reason, not after the timeout; the
 /// next try goes to the next resolver, and questions sent with it are not held up.

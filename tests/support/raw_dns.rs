@@ -48,11 +48,12 @@ pub enum Behaviour {
     LowerCase,
 }
 
-/// Queries seen, by transport.
+/// Queries seen, by transport, and where the UDP ones came from.
 #[derive(Debug, Default)]
 pub struct Counts {
     pub udp: AtomicU64,
     pub tcp: AtomicU64,
+    pub udp_sources: std::sync::Mutex<Vec<SocketAddr>>,
 }
 
 impl Counts {
@@ -146,6 +147,12 @@ async fn serve_udp(socket: UdpSocket, other: UdpSocket, shared: Arc<Shared>) {
             continue;
         };
         let seen = shared.counts.udp.fetch_add(1, Ordering::Relaxed) + 1;
+        shared
+            .counts
+            .udp_sources
+            .lock()
+            .expect("sources")
+            .push(peer);
         match shared.behaviour {
             Behaviour::Silent => continue,
             Behaviour::DropEveryThird if seen.is_multiple_of(3) => continue,

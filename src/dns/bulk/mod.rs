@@ -172,10 +172,12 @@ impl Bulk {
         };
         let mut edns = true;
         let mut attempt = 0;
+        // Each try after the first goes out on another socket.
+        let mut socket = None;
         while attempt < self.attempts {
             let server = self.servers[attempt % self.servers.len()];
             attempt += 1;
-            let reply = match self.exchange(server, name, rtype, edns).await {
+            let reply = match self.exchange(server, name, rtype, edns, &mut socket).await {
                 Ok(reply) => reply,
                 Err(e) => {
                     failure = e;
@@ -234,13 +236,17 @@ impl Bulk {
         name: &Name,
         rtype: RecordType,
         edns: bool,
+        socket: &mut Option<usize>,
     ) -> Result<Message, TempFail> {
         let pool = if server.is_ipv6() { &self.v6 } else { &self.v4 };
         let pool = pool.as_ref().expect("a pool for every configured family");
         let mut message = self.message(name, rtype, edns);
         let _permit = self.gate.enter().await;
         self.stats.queries_sent.fetch_add(1, Ordering::Relaxed);
-        let reply = match pool.exchange(server, &mut message, self.timeout).await {
+        let reply = match pool
+            .exchange(server, &mut message, self.timeout, socket)
+            .await
+        {
             Ok(reply) => reply,
             Err(TryError::Timeout) => {
                 return Err(TempFail {

@@ -135,17 +135,23 @@ impl Pool {
         })
     }
 
-    /// Sends `message` (its ID is chosen here) to `server` on the next socket and waits
-    /// up to `timeout` for the matching answer.
+    /// Sends `message` (its ID is chosen here) to `server` and waits up to `timeout` for
+    /// the matching answer. `socket` names the socket of the question's previous try, if
+    /// any: a retry takes the one after it, and `socket` then names the one used.
     pub(super) async fn exchange(
         &self,
         server: SocketAddr,
         message: &mut Message,
         timeout: Duration,
+        socket: &mut Option<usize>,
     ) -> Result<Message, TryError> {
         // Runs of questions share a socket, so that they leave (and their answers come
         // back) in one system call; every socket still gets its share.
-        let index = self.next.fetch_add(1, Ordering::Relaxed) / SOCKET_RUN % self.channels.len();
+        let index = match *socket {
+            Some(previous) => (previous + 1) % self.channels.len(),
+            None => self.next.fetch_add(1, Ordering::Relaxed) / SOCKET_RUN % self.channels.len(),
+        };
+        *socket = Some(index);
         let channel = &self.channels[index];
         let token = self.tokens.fetch_add(1, Ordering::Relaxed);
         let (reply, answer) = oneshot::channel();

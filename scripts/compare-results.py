@@ -8,9 +8,12 @@ Reads two results.jsonl files, keys the records by domain and drops, at every de
 the keys that describe the run rather than the domain (scanned_at, elapsed_ms,
 attempts). Prints "identical facts: N domains" and exits 0; or prints how many domains
 differ and, for up to 10 of them, the paths that differ with both values (a list whose
-members differ only in order is marked so), and exits 1.
+members differ only in order is marked so), and exits 1. Memory follows the number of
+domains, not the size of the records: a first pass keeps a digest of each record's facts,
+and only the records that differ are read again for the details.
 """
 
+import hashlib
 import json
 import re
 import sys
@@ -27,16 +30,26 @@ def facts(value):
     return value
 
 
-def load(path):
-    records, duplicates = {}, set()
+def records(path):
+    """(domain, facts) for each record of the file."""
     with open(path) as f:
         for line in f:
             if line.strip():
                 rec = json.loads(line)
-                if rec["domain"] in records:
-                    duplicates.add(rec["domain"])
-                records[rec["domain"]] = facts(rec)
-    return records, duplicates
+                yield rec["domain"], facts(rec)
+
+
+def digests(path):
+    found, duplicates = {}, set()
+    for domain, value in records(path):
+        if domain in found:
+            duplicates.add(domain)
+        found[domain] = hashlib.sha256(canonical(value).encode()).digest()
+    return found, duplicates
+
+
+def load(path, wanted):
+    return {domain: value for domain, value in records(path) if domain in wanted}
 
 
 def canonical(value):
@@ -73,7 +86,7 @@ def main(args):
     if len(args) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    (a, dup_a), (b, dup_b) = load(args[0]), load(args[1])
+    (a, dup_a), (b, dup_b) = digests(args[0]), digests(args[1])
     problems = []
     for name, dups in (("A", dup_a), ("B", dup_b)):
         if dups:
@@ -88,6 +101,8 @@ def main(args):
         return 0
     print(f"facts differ: {len(differing)} of {len(a.keys() & b.keys())} domains in both "
           f"(A {args[0]}, B {args[1]})")
+    wanted = set(differing)
+    a, b = load(args[0], wanted), load(args[1], wanted)
     for p in problems:
         print(f"  {p}")
     for d in differing[:SHOWN]:

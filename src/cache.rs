@@ -93,14 +93,6 @@ where
         // Only when the key was taken and went stale twice while we asked.
         fetch().await
     }
-
-    /// Forgets `key`.
-    pub fn remove<Q>(&self, key: &Q)
-    where
-        Q: Hash + Equivalent<K> + ?Sized,
-    {
-        self.entries.remove(key);
-    }
 }
 
 impl<K, V> Shared<K, V, std::convert::Infallible>

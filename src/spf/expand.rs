@@ -28,9 +28,9 @@ pub const MAX_MX_NAMES: usize = 10;
 pub struct Expander {
     dns: Dns,
     /// Subtrees of include/redirect targets named directly by the scanned domains: a
-    /// provider's `_spf.` record recurs under thousands of domains. `get_with` lets
-    /// concurrent domains wait for one computation instead of repeating it.
-    memo: Option<Shared<String, Arc<SpfNode>>>,
+    /// provider's `_spf.` record recurs under thousands of domains; concurrent domains
+    /// wait for one computation instead of repeating it.
+    memo: Option<Shared<String, Arc<SpfNode>, Arc<SpfNode>>>,
 }
 
 /// Running state of one walk, in evaluation order.
@@ -333,19 +333,25 @@ impl Expander {
         share: bool,
     ) -> SpfNode {
         if let (true, Some(memo)) = (share, &self.memo) {
+            // A subtree with a transient failure goes to the walks that waited for it as
+            // the cache's failure, which it never keeps: it must not stand for the rest
+            // of the scan.
+            let fetch = || async {
+                let mut fresh = Walk { lookups: 0 };
+                let node = Arc::new(
+                    self.node(target.clone(), via, None, Vec::new(), &mut fresh, false)
+                        .await,
+                );
+                if has_temperror(&node) {
+                    Err(node)
+                } else {
+                    Ok(node)
+                }
+            };
             let shared = memo
-                .get_or_compute(target.as_str(), || async {
-                    let mut fresh = Walk { lookups: 0 };
-                    let node = self
-                        .node(target.clone(), via, None, Vec::new(), &mut fresh, false)
-                        .await;
-                    Arc::new(node)
-                })
-                .await;
-            if has_temperror(&shared) {
-                // A transient failure must not stand for the rest of the scan.
-                memo.remove(target.as_str());
-            }
+                .get_or_try(target.as_str(), fetch, |_| None)
+                .await
+                .unwrap_or_else(|failed| failed);
             // The memo computed the subtree from its own root; it is the same subtree
             // here unless it loops (possibly back to one of our ancestors) or would
             // cross the walk cap at this depth of the walk.

@@ -69,6 +69,19 @@ struct Channel {
     queued: Notify,
 }
 
+impl Channel {
+    /// Takes the question `token` asked under `id` out of the table, unless it has ended
+    /// already (and perhaps a later question owns the ID).
+    fn take(&self, id: u16, token: u64) -> Option<Pending> {
+        let mut pending = self.pending.lock().expect("pending table");
+        if pending.get(&id).is_some_and(|p| p.token == token) {
+            pending.remove(&id)
+        } else {
+            None
+        }
+    }
+}
+
 /// The sockets of one address family.
 pub(super) struct Pool {
     channels: Vec<Arc<Channel>>,
@@ -232,10 +245,7 @@ struct Registered<'a> {
 
 impl Drop for Registered<'_> {
     fn drop(&mut self) {
-        let mut pending = self.channel.pending.lock().expect("pending table");
-        if pending.get(&self.id).is_some_and(|p| p.token == self.token) {
-            pending.remove(&self.id);
-        }
+        self.channel.take(self.id, self.token);
     }
 }
 
@@ -374,13 +384,7 @@ fn send_batch(socket: &UdpSocket, batch: &[Outgoing]) -> std::io::Result<usize> 
 
 /// Ends the question of `outgoing` with `error`, unless it has already ended.
 fn fail(channel: &Channel, outgoing: &Outgoing, error: std::io::Error) {
-    let mut pending = channel.pending.lock().expect("pending table");
-    if pending
-        .get(&outgoing.id)
-        .is_some_and(|p| p.token == outgoing.token)
-    {
-        let waiting = pending.remove(&outgoing.id).expect("entry just seen");
-        drop(pending);
+    if let Some(waiting) = channel.take(outgoing.id, outgoing.token) {
         let _ = waiting.reply.send(Err(TryError::Send(error)));
     }
 }

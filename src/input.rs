@@ -38,6 +38,8 @@ impl<R: io::Read + Send> Source for BufReader<R> {
     }
 }
 
+/// Lists held in memory, as the tests build them.
+#[cfg(test)]
 impl Source for io::Cursor<Vec<u8>> {
     fn buffered(&self) -> bool {
         true

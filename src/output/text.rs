@@ -238,7 +238,7 @@ pub fn history(scans: &[ScanEntry]) -> String {
 }
 
 /// `trend`: the main figures of each period and group, in percent of their populations
-/// ("-" where the population is empty); `trend.csv` has them all, with counts.
+/// ("n/a" where the population is empty); `trend.csv` has them all, with counts.
 pub fn trend(trend: &Trend) -> String {
     const COLUMNS: [(&str, &str); 12] = [
         ("SPF", "spf_present"),
@@ -284,11 +284,7 @@ pub fn trend(trend: &Trend) -> String {
             let Some((_, figure)) = figures.iter().find(|(n, _)| *n == name) else {
                 continue;
             };
-            if figure.of == 0 {
-                let _ = write!(out, " {:>8}", "-");
-            } else {
-                let _ = write!(out, " {:>7.1}%", figure.percent);
-            }
+            let _ = write!(out, " {:>8}", figure.share());
         }
         out.push('\n');
     }
@@ -311,8 +307,11 @@ pub fn summary(s: &ScanSummary, figures: &Summary, dir: &Path) -> String {
     let mut row = |label: &str, figure: &Figure| {
         let _ = writeln!(
             out,
-            "  {label:<32} {:>9} / {:<9} {:>5.1}%  of {}",
-            figure.count, figure.of, figure.percent, figure.denominator
+            "  {label:<32} {:>9} / {:<9} {:>6}  of {}",
+            figure.count,
+            figure.of,
+            figure.share(),
+            figure.denominator
         );
     };
     row("SPF present", &f.spf_present);

@@ -53,7 +53,13 @@ fn write(trend: &Trend, out: impl Write) -> csv::Result<()> {
         ];
         for (_, figure) in s.figures.named() {
             cells.push(figure.count.to_string());
-            cells.push(format!("{:.1}", figure.percent));
+            // Empty, CSV's null, over an empty population.
+            cells.push(
+                figure
+                    .percent
+                    .map(|p| format!("{p:.1}"))
+                    .unwrap_or_default(),
+            );
         }
         writer.write_record(&cells)?;
     }

@@ -169,11 +169,7 @@ fn figures_table(out: &mut String, trend: &Trend) {
         );
         for (_, f) in row.summary.figures.named() {
             // A share of nobody is no share: 0/0 is not 0 %.
-            let percent = if f.of == 0 {
-                "n/a".to_owned()
-            } else {
-                format!("{:.1}&nbsp;%", f.percent)
-            };
+            let percent = f.share().replace('%', "&nbsp;%");
             let _ = write!(
                 out,
                 "<td class=\"num\">{percent}<span class=\"of\">{}&nbsp;/&nbsp;{}</span></td>",
@@ -233,10 +229,10 @@ fn latest(out: &mut String, trend: &Trend) {
             let _ = writeln!(
                 out,
                 "<tr><td class=\"name\">{}</td><td class=\"num\">{}</td>\
-                 <td class=\"num\">{:.1}&nbsp;%</td></tr>",
+                 <td class=\"num\">{}</td></tr>",
                 escape(kind),
                 f.count,
-                f.percent,
+                f.share().replace('%', "&nbsp;%"),
             );
         }
         out.push_str("</tbody>\n</table>\n");

@@ -28,24 +28,31 @@ use crate::spf::tree::FindingKind;
 /// How many dangling include targets the summary names.
 pub const TOP_DANGLING: usize = 20;
 
+/// How a share of an empty population is written for people (0 of 0 is not 0%).
+pub const NOT_APPLICABLE: &str = "n/a";
+
 /// A count and the population it is a share of.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Figure {
     pub count: u64,
     pub of: u64,
-    /// `count / of` in percent, one decimal; 0 when `of` is 0.
-    pub percent: f64,
+    /// `count / of` in percent, one decimal; `None` (JSON `null`) when `of` is 0: a
+    /// share of nothing was not measured, and 0% would claim it was.
+    pub percent: Option<f64>,
     /// The name of the population: `domains`, `spf_known`, `dmarc_known`, `mx_known`.
     pub denominator: &'static str,
 }
 
 impl Figure {
+    /// The share as people read it, the one spelling for the terminal and the report:
+    /// `12.5%`, or `n/a` over an empty population.
+    pub fn share(&self) -> String {
+        self.percent
+            .map_or_else(|| NOT_APPLICABLE.to_owned(), |p| format!("{p:.1}%"))
+    }
+
     fn new(count: u64, of: u64, denominator: &'static str) -> Self {
-        let percent = if of == 0 {
-            0.0
-        } else {
-            (1000.0 * count as f64 / of as f64).round() / 10.0
-        };
+        let percent = (of > 0).then(|| (1000.0 * count as f64 / of as f64).round() / 10.0);
         Self {
             count,
             of,

@@ -1,24 +1,30 @@
 //! Runs the subcommands on validated configuration.
 
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
+use clap::CommandFactory as _;
+use futures::StreamExt as _;
 
 use crate::cli::{Cli, Command, DiffArgs, HistoryArgs, MergeArgs};
 use crate::config::{CheckConfig, DEFAULT_SCANS_DIR, ScanConfig, TrendConfig};
 use crate::dns::Dns;
+use crate::exit::{Exit, Signal};
 use crate::output::summary::{ScanSummary, SummaryFile};
 use crate::output::{self, SCAN_JSON, SUMMARY_JSON, Writer, text};
 use crate::progress::Progress;
 use crate::report;
 use crate::scan::report::SCHEMA;
 use crate::scan::{self, ScanOptions, Scanner, Selection};
-use crate::stats::{diff, history, trend};
+use crate::stats::facts::Facts;
+use crate::stats::fail_on::{self, FailOn};
+use crate::stats::health::{self, Notice};
+use crate::stats::{Summary, Tally, diff, history, trend};
 
-/// Runs the command line; errors are run-level failures (exit code 1).
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Runs the command line; errors are run-level failures (exit code 1), or usage errors
+/// (2) when they are [`crate::exit::UsageError`]s.
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     // One thread runs every domain's tasks and the DNS sockets' receivers (the writer and
     // the list reader have their own). Measured on the 10k benchmark world against the
     // multi-thread runtime's two workers: 20–25% less CPU per domain and no slower, as an
@@ -40,26 +46,47 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trend(args) => run_trend(&TrendConfig::from_cli(args)?),
         Command::Diff(args) => run_diff(&args),
         Command::Merge(args) => run_merge(&args),
+        Command::Completions(args) => {
+            let mut command = Cli::command();
+            clap_complete::generate(
+                args.shell,
+                &mut command,
+                "mailposture",
+                &mut std::io::stdout(),
+            );
+            Ok(Exit::Success)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .context("writing the man page")?;
+            Ok(Exit::Success)
+        }
     }
 }
 
-fn run_trend(config: &TrendConfig) -> anyhow::Result<ExitCode> {
+fn run_trend(config: &TrendConfig) -> anyhow::Result<Exit> {
     let scans = history::find_scans(&config.dir)?;
     let trend = trend::compute(&scans, &config.options)?;
     if trend.rows.is_empty() {
         anyhow::bail!("no complete scan under {}", config.dir.display());
     }
     output::trend::write_csv(&trend, &config.out)?;
-    print!("{}", text::trend(&trend));
-    eprintln!("wrote {}", config.out.display());
+    if output::is_stdout(&config.out) {
+        // Standard output carries the CSV: the table goes beside it, not into it.
+        eprint!("{}", text::trend(&trend));
+    } else {
+        print!("{}", text::trend(&trend));
+        eprintln!("wrote {}", config.out.display());
+    }
     if let Some(dir) = &config.report {
         report::write_report(&trend, dir)?;
         eprintln!("wrote {}", dir.join("report.html").display());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
-fn run_history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
+fn run_history(args: &HistoryArgs) -> anyhow::Result<Exit> {
     let dir = args.dir.clone().unwrap_or_else(|| DEFAULT_SCANS_DIR.into());
     let scans = history::find_scans(&dir)?;
     if args.json {
@@ -67,10 +94,10 @@ fn run_history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     } else {
         print!("{}", text::history(&scans));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
-fn run_merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
+fn run_merge(args: &MergeArgs) -> anyhow::Result<Exit> {
     let merged = output::merge::merge(&args.dirs, &args.out)?;
     eprintln!(
         "merged {} shards: {} domains in {}",
@@ -78,10 +105,10 @@ fn run_merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         merged.domains,
         args.out.display()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
-fn run_diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+fn run_diff(args: &DiffArgs) -> anyhow::Result<Exit> {
     let out = match &args.out {
         Some(out) => out.clone(),
         None => {
@@ -93,15 +120,21 @@ fn run_diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let summary = diff::run(&args.old, &args.new, &out, args.force)?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+    let counts = if args.json {
+        format!("{}\n", serde_json::to_string_pretty(&summary)?)
     } else {
-        print!("{}", summary.text());
+        summary.text()
+    };
+    // With `--out -` standard output carries the CSV; the counts go beside it.
+    if output::is_stdout(&out) {
+        eprint!("{counts}");
+    } else {
+        print!("{counts}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
-async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
+async fn run_scan(config: ScanConfig) -> anyhow::Result<Exit> {
     let start = Instant::now();
     let interrupted = interruption()?;
     let options = options_json(&config);
@@ -133,14 +166,14 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
     let dir = &config.output.dir;
     if let Some(signal) = run.interrupted {
         eprintln!(
-            "{signal}: scan interrupted; the domains finished are in {}",
+            "{}: scan interrupted; the domains finished are in {}",
+            signal.name(),
             dir.display()
         );
         if config.resume_file.is_some() {
             eprintln!("resume with: mailposture scan --resume {}", dir.display());
         }
-        // 128 + the signal's number, as a shell reports a process the signal ended.
-        return Ok(ExitCode::from(if signal == "SIGTERM" { 143 } else { 130 }));
+        return Ok(Exit::Interrupted(signal));
     }
     // A resumed scan's records came from several runs: its CSV and figures are made
     // from the whole of results.jsonl.
@@ -184,6 +217,7 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
     std::fs::write(&path, serde_json::to_vec_pretty(&summary)?)
         .with_context(|| format!("writing {}", path.display()))?;
     let figures = tally.summary();
+    let notices = health::notices(&figures, Some(&summary.dns));
     let file = SummaryFile {
         tool: summary.tool,
         version: summary.version,
@@ -191,25 +225,51 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<ExitCode> {
         lists: &summary.lists,
         started_at: &summary.started_at,
         finished_at: &summary.finished_at,
+        notices: &notices,
         summary: &figures,
     };
     let path = config.output.dir.join(SUMMARY_JSON);
     std::fs::write(&path, serde_json::to_vec_pretty(&file)?)
         .with_context(|| format!("writing {}", path.display()))?;
-    eprintln!("{}", text::summary(&summary, &figures, &config.output.dir));
-    Ok(ExitCode::SUCCESS)
+    anstream::eprintln!(
+        "{}",
+        text::summary(&summary, &figures, &notices, &config.output.dir)
+    );
+    Ok(verdict(&notices, &figures, &config.fail_on))
+}
+
+/// How a run that produced `figures` ends: a failure when nothing was measured, else
+/// findings when `--fail-on` names kinds that were found (said on standard error).
+fn verdict(notices: &[Notice], figures: &Summary, kinds: &[FailOn]) -> Exit {
+    if notices.iter().any(Notice::is_failure) {
+        return Exit::Failure;
+    }
+    let found = fail_on::matched(figures, kinds);
+    if found.is_empty() {
+        return Exit::Success;
+    }
+    let list: Vec<String> = found
+        .iter()
+        .map(|(kind, n)| format!("{} ({n})", kind.name()))
+        .collect();
+    eprintln!(
+        "mailposture: --fail-on: found {}; exit code {}",
+        list.join(", "),
+        Exit::Findings.code()
+    );
+    Exit::Findings
 }
 
 /// Catches SIGINT and SIGTERM from now on (the handlers are installed here, not when
 /// the future is first polled); the future resolves to the first one's name.
-fn interruption() -> anyhow::Result<impl Future<Output = &'static str> + Send + 'static> {
+fn interruption() -> anyhow::Result<impl Future<Output = Signal> + Send + 'static> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut interrupt = signal(SignalKind::interrupt()).context("catching SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("catching SIGTERM")?;
     Ok(async move {
         tokio::select! {
-            _ = interrupt.recv() => "SIGINT",
-            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => Signal::Interrupt,
+            _ = terminate.recv() => Signal::Terminate,
         }
     })
 }
@@ -248,14 +308,38 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
     })
 }
 
-async fn run_check(config: CheckConfig) -> anyhow::Result<ExitCode> {
+/// Domains `check` scans at once: enough to hide round trips, few enough to stay polite
+/// to the system's resolver.
+const CHECK_CONCURRENCY: usize = 8;
+
+async fn run_check(config: CheckConfig) -> anyhow::Result<Exit> {
     let dns = Dns::from_settings(&config.resolver)?;
-    let scanner = Scanner::new(dns, config.options);
-    let report = scanner.scan(&config.domain).await;
-    if config.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", text::report(&report));
+    let scanner = Scanner::new(dns.clone(), config.options);
+    let several = config.domains.len() > 1;
+    // In the order given, each printed as soon as it and those before it are done.
+    let mut reports = futures::stream::iter(&config.domains)
+        .map(|domain| scanner.scan(domain))
+        .buffered(CHECK_CONCURRENCY);
+    let mut tally = Tally::default();
+    let mut first = true;
+    while let Some(report) = reports.next().await {
+        tally.add(&Facts::from(&report));
+        if config.json && several {
+            println!("{}", serde_json::to_string(&report)?);
+        } else if config.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            if !first {
+                println!();
+            }
+            anstream::print!("{}", text::report(&report));
+        }
+        first = false;
     }
-    Ok(ExitCode::SUCCESS)
+    let figures = tally.summary();
+    let notices = health::notices(&figures, Some(&dns.figures()));
+    for notice in &notices {
+        anstream::eprintln!("{}", text::notice(notice));
+    }
+    Ok(verdict(&notices, &figures, &config.fail_on))
 }

@@ -6,9 +6,43 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde::{Deserialize, Serialize};
 
-/// Scan sender domains for SPF, DMARC and MX posture.
+use crate::exit::EXIT_CODES;
+use crate::stats::fail_on::FailOn;
+
+const INPUT: &str = "Input";
+const DNS: &str = "DNS";
+const STARTTLS: &str = "STARTTLS";
+const OUTPUT: &str = "Output";
+const CONTROL: &str = "Scan control";
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  mailposture scan domain-lists/jp-financial-banks.txt
+  mailposture scan big.txt --resolver 127.0.0.1 --concurrency 2000
+  mailposture check example.co.jp example.com
+  mailposture trend --by month --report reports/trend
+";
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  mailposture scan a.txt b.txt --out scans/today
+  cat domains.txt | mailposture scan - --jsonl - | jq .spf.status
+  mailposture scan big.txt --resolver 127.0.0.1 --concurrency 2000 --qps 5000
+  mailposture scan ours.txt --fail-on permerror,dmarc-missing,dmarc-none
+  mailposture scan --resume reports/scans/big/2026-12-01T00-00-00Z
+";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  mailposture check example.co.jp
+  mailposture check example.co.jp example.com --json | jq .dmarc.policy
+  mailposture check example.co.jp --fail-on dmarc-missing,dmarc-none
+";
+
+/// Scan sender domains for SPF, DMARC, MX and STARTTLS posture.
 #[derive(Debug, Parser)]
 #[command(name = "mailposture", version, about, long_about = None)]
+#[command(after_help = format!("{MAIN_EXAMPLES}\n{EXIT_CODES}"))]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -17,8 +51,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan domain lists; write results.jsonl, results.csv and scan.json.
+    #[command(after_help = format!("{SCAN_EXAMPLES}\n{EXIT_CODES}"))]
     Scan(ScanArgs),
-    /// Check one domain and print what is wrong, in words.
+    /// Check domains now and print what is wrong, in words.
+    #[command(after_help = format!("{CHECK_EXAMPLES}\n{EXIT_CODES}"))]
     Check(CheckArgs),
     /// List the scans under a directory: list, time, domains, version, and whether each
     /// finished.
@@ -31,6 +67,18 @@ pub enum Command {
     Diff(DiffArgs),
     /// Join the scan directories of the shards of one scan (`scan --shard I/N`) into one.
     Merge(MergeArgs),
+    /// Print a shell completion script, e.g. `mailposture completions bash >
+    /// /etc/bash_completion.d/mailposture`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `mailposture man > mailposture.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -63,8 +111,9 @@ pub struct TrendArgs {
     #[arg(long)]
     pub same_domains: bool,
 
-    /// Write the CSV here [default: DIR/trend.csv, replaced each time].
-    #[arg(long, value_name = "FILE")]
+    /// Write the CSV here, `-` for standard output (the table then goes to standard
+    /// error) [default: DIR/trend.csv, replaced each time].
+    #[arg(long, value_name = "FILE|-")]
     pub out: Option<PathBuf>,
 
     /// Also write report.html (charts, the table, the latest period's dangling includes
@@ -86,8 +135,9 @@ pub struct DiffArgs {
     #[arg(value_name = "NEW")]
     pub new: PathBuf,
 
-    /// The CSV file of changed domains [default: NEW/diff-<OLD directory name>.csv].
-    #[arg(long, value_name = "FILE")]
+    /// The CSV file of changed domains, `-` for standard output (the counts then go to
+    /// standard error) [default: NEW/diff-<OLD directory name>.csv].
+    #[arg(long, value_name = "FILE|-")]
     pub out: Option<PathBuf>,
 
     /// Replace the CSV file if it exists.
@@ -113,54 +163,59 @@ pub struct HistoryArgs {
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
 pub struct ScanArgs {
     /// Domain list files, one domain per line (`#` comments); `-` reads standard input.
-    #[arg(required_unless_present = "resume", value_name = "LIST")]
+    #[arg(required_unless_present = "resume", value_name = "LIST|-")]
     pub lists: Vec<PathBuf>,
 
     /// Continue the interrupted scan in DIR with its own lists and options: the domains
     /// already in its results.jsonl are skipped, the rest appended. No other option but
     /// --quiet may be given.
-    #[arg(long, value_name = "DIR", conflicts_with = "lists")]
+    #[arg(long, value_name = "DIR", conflicts_with = "lists", help_heading = CONTROL)]
     #[serde(skip)]
     pub resume: Option<PathBuf>,
 
     /// Scan directory [default: reports/scans/<list name>/<UTC time>/].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help_heading = OUTPUT)]
     pub out: Option<PathBuf>,
 
     /// Write the JSON lines to this destination instead of results.jsonl; only `-`
     /// (standard output) is accepted, for pipelines.
-    #[arg(long, value_name = "-")]
+    #[arg(long, value_name = "-", help_heading = OUTPUT)]
     pub jsonl: Option<String>,
 
     /// Domains scanned at once.
-    #[arg(long, default_value_t = crate::scan::ScanOptions::DEFAULT_CONCURRENCY)]
+    #[arg(long, value_name = "N", default_value_t = crate::scan::ScanOptions::DEFAULT_CONCURRENCY, help_heading = CONTROL)]
     pub concurrency: usize,
 
     /// Seconds allowed for each of a domain's SPF, DMARC and MX parts before it is a temperror.
-    #[arg(long, value_name = "SECS", default_value_t = crate::scan::ScanOptions::DEFAULT_DOMAIN_TIMEOUT.as_secs_f64())]
+    #[arg(long, value_name = "SECS", default_value_t = crate::scan::ScanOptions::DEFAULT_DOMAIN_TIMEOUT.as_secs_f64(), help_heading = CONTROL)]
     pub domain_timeout: f64,
 
     /// Scan the domains that ended in temperror again at the end, up to N more passes;
     /// each record says in `attempts` which pass produced it.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, help_heading = CONTROL)]
     pub retry_temperror: u32,
 
     /// Record this time (RFC 3339, e.g. 2023-04-01T00:00:00Z) as the scan's time instead
     /// of the clock's: for rebuilding a history, and for tests.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", help_heading = CONTROL)]
     pub scan_time: Option<String>,
 
     /// Start results.csv with a UTF-8 byte-order mark (for Excel on Japanese Windows).
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub csv_bom: bool,
 
     /// Scan only shard I of N (counted from 0): the domains whose SHA-256 falls there,
     /// the same on every machine. `mailposture merge` joins the N scan directories.
-    #[arg(long, value_name = "I/N")]
+    #[arg(long, value_name = "I/N", help_heading = INPUT)]
     pub shard: Option<crate::scan::shard::Shard>,
 
+    /// Exit with code 3 when any domain has one of these findings (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS", help_heading = OUTPUT)]
+    #[serde(default)]
+    pub fail_on: Vec<FailOn>,
+
     /// No progress bar, and no notes about rewritten input lines.
-    #[arg(long, short)]
+    #[arg(long, short, help_heading = OUTPUT)]
     #[serde(skip)]
     pub quiet: bool,
 
@@ -176,12 +231,18 @@ pub struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The domain (a URL or e-mail address is accepted too).
-    pub domain: String,
+    /// The domains (a URL or e-mail address is accepted too).
+    #[arg(required = true, value_name = "DOMAIN")]
+    pub domains: Vec<String>,
 
-    /// Print the JSON record instead of the readable report.
-    #[arg(long)]
+    /// Print the JSON record instead of the readable report (JSON lines, one record
+    /// per domain, when several are checked).
+    #[arg(long, help_heading = OUTPUT)]
     pub json: bool,
+
+    /// Exit with code 3 when a domain has one of these findings (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS", help_heading = OUTPUT)]
+    pub fail_on: Vec<FailOn>,
 
     #[command(flatten)]
     pub dns: DnsArgs,
@@ -194,13 +255,14 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
+#[command(next_help_heading = STARTTLS)]
 pub struct SmtpArgs {
     /// Do not connect to MX hosts to probe STARTTLS.
     #[arg(long)]
     pub no_starttls: bool,
 
     /// Which MX hosts to probe: the lowest-preference ones, or all.
-    #[arg(long, value_enum, default_value_t = crate::smtp::prober::MxSelection::Primary)]
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = crate::smtp::prober::MxSelection::Primary)]
     pub starttls_mx: crate::smtp::prober::MxSelection,
 
     /// Name sent in EHLO [default: this machine's host name]. Receivers check it: many
@@ -222,6 +284,7 @@ pub struct SmtpArgs {
 }
 
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
+#[command(next_help_heading = INPUT)]
 pub struct PolicyArgs {
     /// Public Suffix List file for RFC 7489 Organizational Domains, e.g. a fresh copy of
     /// public_suffix_list.dat [default: the snapshot built into the program].
@@ -230,6 +293,7 @@ pub struct PolicyArgs {
 }
 
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
+#[command(next_help_heading = DNS)]
 pub struct DnsArgs {
     /// Recursive resolver ADDR[:PORT] (IPv6 as [ADDR]:PORT), repeatable
     /// [default: the system's, from /etc/resolv.conf].
@@ -241,7 +305,7 @@ pub struct DnsArgs {
     pub timeout: f64,
 
     /// Tries per DNS question before it counts as a temporary failure.
-    #[arg(long, default_value_t = crate::dns::ResolverSettings::DEFAULT_ATTEMPTS)]
+    #[arg(long, value_name = "N", default_value_t = crate::dns::ResolverSettings::DEFAULT_ATTEMPTS)]
     pub attempts: usize,
 
     /// DNS questions outstanding at once (each holds a socket: keep it under the
@@ -257,7 +321,7 @@ pub struct DnsArgs {
     /// How questions reach the resolvers: `bulk` multiplexes them over a few long-lived
     /// UDP sockets with its own cache; `standard` is hickory's resolver, a socket per
     /// question [default: bulk for scan, standard for check].
-    #[arg(long, value_enum, env = "MAILPOSTURE_TRANSPORT")]
+    #[arg(long, value_enum, value_name = "TRANSPORT", env = "MAILPOSTURE_TRANSPORT")]
     pub transport: Option<crate::dns::Transport>,
 
     /// UDP sockets of the bulk transport.

@@ -6,10 +6,13 @@ use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 
 use crate::cli::{CheckArgs, Cli, Command, DnsArgs, PolicyArgs, ScanArgs, SmtpArgs, TrendArgs};
 use crate::dns::{ResolverSettings, Transport};
+use crate::exit::usage;
+use crate::stats::fail_on::FailOn;
+use crate::terminal::Escaped;
 use crate::input::{self, DomainLists};
 use crate::output::OutputSpec;
 use crate::output::resume::{self, Done, RESUME_JSON, ResumeFile};
@@ -67,6 +70,7 @@ pub struct ScanConfig {
     /// When resuming: what the interrupted scan already wrote.
     pub done: Option<Done>,
     pub shard: Option<Shard>,
+    pub fail_on: Vec<FailOn>,
 }
 
 impl ScanConfig {
@@ -116,10 +120,10 @@ impl ScanConfig {
             .context("the default scan options")?;
         // `resume` and `quiet` are not serialised: everything else must be left alone.
         if serde_json::to_value(&given)? != serde_json::to_value(&bare)? {
-            bail!(
+            return Err(usage(format!(
                 "--resume takes the lists and options of the interrupted scan from {}; give no others but --quiet",
                 dir.join(RESUME_JSON).display()
-            );
+            )));
         }
         let mut file = ResumeFile::read(dir)?;
         let done = resume::prepare(dir)?;
@@ -138,8 +142,8 @@ impl ScanConfig {
         done: Option<Done>,
     ) -> anyhow::Result<Self> {
         let resolver = resolver_settings(&args.dns, Transport::Bulk)?;
-        let concurrency =
-            NonZeroUsize::new(args.concurrency).context("--concurrency must be at least 1")?;
+        let concurrency = NonZeroUsize::new(args.concurrency)
+            .ok_or_else(|| usage("--concurrency must be at least 1"))?;
         let options = ScanOptions {
             concurrency,
             domain_timeout: seconds("--domain-timeout", args.domain_timeout)?,
@@ -152,7 +156,11 @@ impl ScanConfig {
         let jsonl_stdout = match args.jsonl.as_deref() {
             None => false,
             Some("-") => true,
-            Some(other) => bail!("--jsonl takes only `-` (standard output), not {other:?}"),
+            Some(other) => {
+                return Err(usage(format!(
+                    "--jsonl takes only `-` (standard output), not {other:?}"
+                )));
+            }
         };
         let lists = DomainLists::open(&args.lists)?;
         // Counting reads every list once more: only worth it for a bar someone sees.
@@ -182,27 +190,42 @@ impl ScanConfig {
             resume_file,
             done,
             shard: args.shard,
+            fail_on: args.fail_on,
         })
     }
 }
 
 pub struct CheckConfig {
-    pub domain: String,
+    /// In the order given, each once.
+    pub domains: Vec<String>,
     pub json: bool,
+    pub fail_on: Vec<FailOn>,
     pub resolver: ResolverSettings,
     pub options: ScanOptions,
 }
 
 impl CheckConfig {
     pub fn from_cli(args: CheckArgs) -> anyhow::Result<Self> {
-        let domain = match input::normalise_line(&args.domain) {
-            Ok(Some((domain, _))) => domain,
-            Ok(None) => bail!("no domain given"),
-            Err(reason) => bail!("{:?} is not a domain to check: {reason}", args.domain),
-        };
+        let mut domains = Vec::with_capacity(args.domains.len());
+        for given in &args.domains {
+            let domain = match input::normalise_line(given) {
+                Ok(Some((domain, _))) => domain,
+                Ok(None) => return Err(usage(format!("{given:?} holds no domain to check"))),
+                Err(reason) => {
+                    return Err(usage(format!(
+                        "{} is not a domain to check: {reason}",
+                        Escaped(given)
+                    )));
+                }
+            };
+            if !domains.contains(&domain) {
+                domains.push(domain);
+            }
+        }
         Ok(Self {
-            domain,
+            domains,
             json: args.json,
+            fail_on: args.fail_on,
             resolver: resolver_settings(&args.dns, Transport::Standard)?,
             options: ScanOptions {
                 suffix_list: suffix_list(&args.policy)?,
@@ -218,16 +241,16 @@ fn starttls(args: &SmtpArgs) -> anyhow::Result<Option<StarttlsOptions>> {
         return Ok(None);
     }
     let concurrency = NonZeroUsize::new(args.smtp_concurrency)
-        .context("--smtp-concurrency must be at least 1")?;
+        .ok_or_else(|| usage("--smtp-concurrency must be at least 1"))?;
     let per_address = NonZeroUsize::new(args.smtp_per_address)
-        .context("--smtp-per-address must be at least 1")?;
+        .ok_or_else(|| usage("--smtp-per-address must be at least 1"))?;
     let helo = match &args.helo {
         Some(name) => name.clone(),
         None => host_name().context("no host name found for EHLO: give one with --helo")?,
     };
     // It goes into an SMTP command line: a line break would start another command.
     if helo.is_empty() || helo.contains(|c: char| c.is_whitespace() || c.is_control()) {
-        bail!("--helo {helo:?} is not a host name");
+        return Err(usage(format!("--helo {helo:?} is not a host name")));
     }
     Ok(Some(StarttlsOptions {
         settings: ProbeSettings {
@@ -260,14 +283,14 @@ fn suffix_list(args: &PolicyArgs) -> anyhow::Result<SuffixList> {
 /// The resolver settings of a command whose transport is `default` unless `--transport`
 /// says otherwise.
 fn resolver_settings(args: &DnsArgs, default: Transport) -> anyhow::Result<ResolverSettings> {
-    if args.udp_sockets == 0 {
-        bail!("--udp-sockets must be at least 1");
-    }
-    if args.attempts == 0 {
-        bail!("--attempts must be at least 1");
-    }
-    if args.dns_in_flight == 0 {
-        bail!("--dns-in-flight must be at least 1");
+    for (flag, value) in [
+        ("--udp-sockets", args.udp_sockets),
+        ("--attempts", args.attempts),
+        ("--dns-in-flight", args.dns_in_flight),
+    ] {
+        if value == 0 {
+            return Err(usage(format!("{flag} must be at least 1")));
+        }
     }
     let servers = args
         .resolver
@@ -281,7 +304,7 @@ fn resolver_settings(args: &DnsArgs, default: Transport) -> anyhow::Result<Resol
         max_in_flight: args.dns_in_flight,
         max_qps: args
             .qps
-            .map(|n| NonZeroU32::new(n).context("--qps must be at least 1"))
+            .map(|n| NonZeroU32::new(n).ok_or_else(|| usage("--qps must be at least 1")))
             .transpose()?,
         transport: args.transport.unwrap_or(default),
         udp_sockets: args.udp_sockets,
@@ -298,9 +321,9 @@ pub fn parse_resolver(text: &str) -> anyhow::Result<SocketAddr> {
     let bare = text.trim_start_matches('[').trim_end_matches(']');
     match bare.parse::<IpAddr>() {
         Ok(ip) => Ok(SocketAddr::new(ip, 53)),
-        Err(_) => {
-            bail!("--resolver {text:?}: expected ADDR[:PORT], e.g. 127.0.0.1:5353 or [::1]:53")
-        }
+        Err(_) => Err(usage(format!(
+            "--resolver {text:?}: expected ADDR[:PORT], e.g. 127.0.0.1:5353 or [::1]:53"
+        ))),
     }
 }
 
@@ -308,7 +331,7 @@ fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
     Duration::try_from_secs_f64(value)
         .ok()
         .filter(|d| !d.is_zero())
-        .with_context(|| format!("{flag} must be a positive number of seconds, not {value}"))
+        .ok_or_else(|| usage(format!("{flag} must be a positive number of seconds, not {value}")))
 }
 
 /// `reports/scans/<list name>/<UTC time>/`: the list name is the first list's file stem
@@ -316,8 +339,11 @@ fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
 /// `--scan-time`, checked and written the way the scan writes its own times.
 fn scan_time(text: &str) -> anyhow::Result<String> {
     use time::format_description::well_known::Rfc3339;
-    let at = time::OffsetDateTime::parse(text, &Rfc3339)
-        .with_context(|| format!("--scan-time {text:?} is not an RFC 3339 time"))?;
+    let at = time::OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+        usage(format!(
+            "--scan-time {text:?} is not an RFC 3339 time, such as 2023-04-01T00:00:00Z"
+        ))
+    })?;
     Ok(crate::scan::rfc3339(at))
 }
 

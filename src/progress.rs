@@ -2,13 +2,15 @@
 //! seen so far. Hidden with `--quiet` or when standard error is not a terminal.
 
 use std::cell::Cell;
+use std::fmt;
 use std::io::IsTerminal as _;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::scan::report::DomainReport;
 use crate::spf::analysis::SpfStatus;
+use crate::terminal::thousands;
 
 pub struct Progress {
     bar: Option<ProgressBar>,
@@ -30,11 +32,16 @@ impl Progress {
                 None => ProgressBar::new_spinner(),
             };
             let template = if total.is_some() {
-                "{elapsed_precise} [{wide_bar}] {pos}/{len} {per_sec} ETA {eta} {msg}"
+                "{elapsed_precise} [{wide_bar}] {pos}/{len} {rate} ETA {eta} {msg}"
             } else {
-                "{elapsed_precise} {spinner} {pos} {per_sec} {msg}"
+                "{elapsed_precise} {spinner} {pos} {rate} {msg}"
             };
             if let Ok(style) = ProgressStyle::with_template(template) {
+                // A whole number of domains a second (`1,141/s`), not indicatif's
+                // four significant digits (`1.1411/s`).
+                let style = style.with_key("rate", |state: &ProgressState, w: &mut dyn fmt::Write| {
+                    let _ = write!(w, "{}/s", thousands(state.per_sec().round() as u64));
+                });
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.enable_steady_tick(Duration::from_millis(200));

@@ -7,9 +7,10 @@ mod resolver;
 
 pub use resolver::{ResolverSettings, Transport, build_resolver};
 
+use std::collections::HashMap;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::Arc;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context as _;
@@ -131,14 +132,66 @@ pub struct DnsStats {
     /// Datagrams dropped because they answered no outstanding query: wrong source, ID or
     /// question, late after a timeout, duplicated, or undecodable (bulk transport).
     pub spoofed_or_stray: AtomicU64,
+    /// Temporary failures by their cause (`kind: detail`), so that a scan whose
+    /// questions all failed can say why in words.
+    failure_causes: Mutex<HashMap<String, u64>>,
+}
+
+impl DnsStats {
+    /// Distinct causes kept: details name servers and response codes, not the names
+    /// asked, so a few suffice; past this, new causes are counted as "other causes".
+    const MAX_CAUSES: usize = 64;
+    /// The most frequent causes `scan.json` lists.
+    const TOP_CAUSES: usize = 5;
+
+    fn count_failure(&self, failure: &TempFail) {
+        self.temp_failures.fetch_add(1, Ordering::Relaxed);
+        let Ok(mut causes) = self.failure_causes.lock() else {
+            return;
+        };
+        let cause = failure.to_string();
+        if causes.len() >= Self::MAX_CAUSES && !causes.contains_key(&cause) {
+            *causes.entry("other causes".to_owned()).or_default() += 1;
+        } else {
+            *causes.entry(cause).or_default() += 1;
+        }
+    }
+
+    /// The most frequent causes of temporary failures, most frequent first.
+    fn top_causes(&self) -> Vec<FailureCause> {
+        let Ok(causes) = self.failure_causes.lock() else {
+            return Vec::new();
+        };
+        let mut top: Vec<FailureCause> = causes
+            .iter()
+            .map(|(cause, questions)| FailureCause {
+                cause: cause.clone(),
+                questions: *questions,
+            })
+            .collect();
+        top.sort_by(|a, b| b.questions.cmp(&a.questions).then(a.cause.cmp(&b.cause)));
+        top.truncate(Self::TOP_CAUSES);
+        top
+    }
+}
+
+/// A cause of temporary DNS failures and how many questions it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailureCause {
+    pub cause: String,
+    pub questions: u64,
 }
 
 /// The DNS figures of a scan, for `scan.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct DnsFigures {
     pub transport: Transport,
+    /// The resolvers asked, `ADDR:PORT`: those given, else the system's.
+    pub resolvers: Vec<String>,
     pub lookups: u64,
     pub temp_failures: u64,
+    /// The most frequent causes of `temp_failures`, most frequent first.
+    pub failure_causes: Vec<FailureCause>,
     /// Queries on the wire; hickory's resolver does not say, so `null` for `standard`.
     pub queries_sent: Option<u64>,
     pub tcp_fallbacks: Option<u64>,
@@ -192,6 +245,8 @@ pub struct Dns {
     backend: Backend,
     stats: Arc<DnsStats>,
     gate: Arc<Gate>,
+    /// Whom the questions go to, for messages and `scan.json`.
+    resolvers: Arc<[SocketAddr]>,
 }
 
 impl Dns {
@@ -200,12 +255,13 @@ impl Dns {
     pub fn from_settings(settings: &ResolverSettings) -> anyhow::Result<Self> {
         let stats = Arc::new(DnsStats::default());
         let gate = Arc::new(Gate::new(settings));
+        let resolvers = settings.resolvers()?;
         let backend = match settings.transport {
             Transport::Standard => Backend::Standard(Arc::new(build_resolver(settings)?)),
             Transport::Bulk => {
                 let bulk = bulk::Bulk::new(
                     settings,
-                    settings.resolvers()?,
+                    resolvers.clone(),
                     Arc::clone(&gate),
                     Arc::clone(&stats),
                 )
@@ -217,6 +273,7 @@ impl Dns {
             backend,
             stats,
             gate,
+            resolvers: resolvers.into(),
         })
     }
 
@@ -236,8 +293,10 @@ impl Dns {
                 Backend::Bulk(_) => Transport::Bulk,
                 Backend::Standard(_) => Transport::Standard,
             },
+            resolvers: self.resolvers.iter().map(ToString::to_string).collect(),
             lookups: load(&self.stats.lookups),
             temp_failures: load(&self.stats.temp_failures),
+            failure_causes: self.stats.top_causes(),
             queries_sent: bulk(&self.stats.queries_sent),
             tcp_fallbacks: bulk(&self.stats.tcp_fallbacks),
             spoofed_or_stray: bulk(&self.stats.spoofed_or_stray),
@@ -353,8 +412,8 @@ impl Dns {
                 Err(failure) => Outcome::TempFail(failure),
             },
         };
-        if matches!(outcome, Outcome::TempFail(_)) {
-            self.stats.temp_failures.fetch_add(1, Ordering::Relaxed);
+        if let Outcome::TempFail(failure) = &outcome {
+            self.stats.count_failure(failure);
         }
         outcome
     }

@@ -63,6 +63,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<Merged> {
         lists: &serde_json::from_value::<Vec<String>>(scan["lists"].clone()).unwrap_or_default(),
         started_at: scan["started_at"].as_str().unwrap_or_default(),
         finished_at: scan["finished_at"].as_str().unwrap_or_default(),
+        notices: &crate::stats::health::notices(&summary, None),
         summary: &summary,
     };
     write_json(&out.join(SUMMARY_JSON), &serde_json::to_value(&file)?)?;
@@ -237,6 +238,30 @@ fn merged_scan_json(parts: &[Part], domains: u64) -> Value {
             scan["dns"][key] = sum(&["dns", key]).into();
         }
     }
+    // The shards' causes of DNS failures, added up, most frequent first.
+    let mut causes: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut resolvers: Vec<Value> = Vec::new();
+    for part in parts {
+        for cause in part.scan["dns"]["failure_causes"].as_array().into_iter().flatten() {
+            if let Some(text) = cause["cause"].as_str() {
+                *causes.entry(text.to_owned()).or_default() +=
+                    cause["questions"].as_u64().unwrap_or(0);
+            }
+        }
+        for resolver in part.scan["dns"]["resolvers"].as_array().into_iter().flatten() {
+            if !resolvers.contains(resolver) {
+                resolvers.push(resolver.clone());
+            }
+        }
+    }
+    let mut causes: Vec<(String, u64)> = causes.into_iter().collect();
+    causes.sort_by_key(|c| std::cmp::Reverse(c.1));
+    causes.truncate(5);
+    scan["dns"]["failure_causes"] = causes
+        .into_iter()
+        .map(|(cause, questions)| serde_json::json!({"cause": cause, "questions": questions}))
+        .collect();
+    scan["dns"]["resolvers"] = resolvers.into();
     // Every shard read the whole list: its line counts are the list's; the domains were
     // divided between them.
     scan["input"]["domains"] = input_sum("domains").into();

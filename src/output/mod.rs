@@ -27,6 +27,11 @@ pub const RESULTS_CSV: &str = "results.csv";
 pub const SCAN_JSON: &str = "scan.json";
 pub const SUMMARY_JSON: &str = "summary.json";
 
+/// Whether an output path is `-`, standard output, as every output option accepts.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 /// The longest a finished record waits in a buffer before it is written out.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
@@ -112,7 +117,17 @@ fn create_new(path: &Path) -> anyhow::Result<File> {
         .write(true)
         .create_new(true)
         .open(path)
-        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::AlreadyExists => {
+                let dir = path.parent().unwrap_or(path).display();
+                anyhow::anyhow!(
+                    "{dir} already holds a scan ({} exists): give another directory with \
+                     --out DIR, or continue that scan with `mailposture scan --resume {dir}`",
+                    path.display()
+                )
+            }
+            _ => anyhow::Error::new(e).context(format!("creating {}", path.display())),
+        })
 }
 
 fn write_all(

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::stats::Summary;
+use crate::stats::health::Notice;
 
 /// How the input went.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -51,6 +52,9 @@ pub struct SummaryFile<'a> {
     pub lists: &'a [String],
     pub started_at: &'a str,
     pub finished_at: &'a str,
+    /// What a reader of the figures must know first: nothing measured, mostly
+    /// temperror, MX hosts unreachable for STARTTLS.
+    pub notices: &'a [Notice],
     #[serde(flatten)]
     pub summary: &'a Summary,
 }

@@ -4,40 +4,57 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::dmarc::DmarcReport;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+
 use crate::dmarc::discover::Source;
 use crate::dmarc::parse::Policy;
-use crate::mx::MxFinding;
+use crate::dmarc::{DmarcReport, DmarcStatus};
+use crate::mx::{MxFinding, MxStatus};
 use crate::output::summary::ScanSummary;
 use crate::scan::report::DomainReport;
 use crate::smtp::prober::HostStarttls;
-use crate::spf::analysis::{LOOKUP_LIMIT, SpfReport};
+use crate::spf::analysis::{LOOKUP_LIMIT, SpfReport, SpfStatus};
 use crate::spf::tree::{Finding, SpfNode};
+use crate::stats::health::{Notice, NoticeKind};
 use crate::stats::history::ScanEntry;
-use crate::stats::trend::{Row, Trend};
+use crate::stats::trend::Trend;
 use crate::stats::{Figure, Summary};
+use crate::terminal::{self, Escaped, escape, style, thousands};
 
-/// The `check` report for one domain.
+/// The `check` report for one domain. Every text that came from the network is escaped;
+/// verdict words carry colour, which the caller's stream drops where it is not wanted.
 pub fn report(r: &DomainReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", r.domain);
+    let _ = writeln!(out, "{}", Escaped(&r.domain));
     spf(&mut out, &r.spf);
 
     dmarc(&mut out, &r.domain, &r.dmarc);
 
     let mx = &r.mx;
-    let _ = write!(out, "\nMX     {}", mx.status.as_str());
+    let _ = write!(out, "\nMX     {}", verdict(mx.status.as_str()));
     if let Some(rollup) = mx.starttls {
         let _ = write!(out, "  STARTTLS {}", rollup.as_str());
     }
     out.push('\n');
+    if mx.status == MxStatus::Temperror {
+        line(&mut out, "  ", "not known: the MX lookup failed");
+    }
     for h in &mx.hosts {
         let name = if h.name.is_empty() { "." } else { &h.name };
-        let line = format!("  {:>5} {name}  {}", h.preference, h.addresses.join(", "));
-        let _ = writeln!(out, "{}", line.trim_end());
+        let text = format!(
+            "{:>5} {}  {}",
+            h.preference,
+            Escaped(name),
+            h.addresses.join(", ")
+        );
+        line(&mut out, "  ", text.trim_end());
         mx_findings(&mut out, "          error", &h.errors);
         if let Some(probe) = &h.starttls {
-            let _ = writeln!(out, "          STARTTLS {}", starttls(probe));
+            line(
+                &mut out,
+                "          ",
+                &format!("STARTTLS {}", starttls(probe)),
+            );
         }
     }
     if let Some(implicit) = &mx.implicit_mx {
@@ -45,10 +62,13 @@ pub fn report(r: &DomainReport) -> String {
             [] => "no address".to_owned(),
             some => some.join(", "),
         };
-        let _ = writeln!(
-            out,
-            "  no MX: mail goes to {} itself (implicit MX, RFC 5321 §5.1): {addresses}",
-            r.domain
+        line(
+            &mut out,
+            "  ",
+            &format!(
+                "no MX: mail goes to {} itself (implicit MX, RFC 5321 §5.1): {addresses}",
+                Escaped(&r.domain)
+            ),
         );
     }
     mx_findings(&mut out, "  error", &mx.errors);
@@ -56,15 +76,47 @@ pub fn report(r: &DomainReport) -> String {
     out
 }
 
+/// A status word, coloured by what it means for the domain.
+fn verdict(word: &str) -> String {
+    let style = match word {
+        "ok" | "all" => style::GOOD,
+        "temperror" => style::UNKNOWN,
+        _ => style::BAD,
+    };
+    format!("{style}{word}{style:#}")
+}
+
+/// `text` after `indent`, wrapped at word boundaries to the terminal's width; the lines
+/// after the first are indented four columns more.
+fn line(out: &mut String, indent: &str, text: &str) {
+    wrapped(out, indent, &format!("{indent}    "), text);
+}
+
+/// `text` wrapped to the terminal's width (whole when standard output is not a
+/// terminal), its first line after `first`, the others after `rest`.
+fn wrapped(out: &mut String, first: &str, rest: &str, text: &str) {
+    let Some(width) = terminal::width() else {
+        let _ = writeln!(out, "{first}{text}");
+        return;
+    };
+    let options = textwrap::Options::new(width)
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .break_words(false);
+    for part in textwrap::wrap(text, options) {
+        let _ = writeln!(out, "{}", part.trim_end());
+    }
+}
+
 /// One probe in a line: the outcome, the TLS parameters, and the certificate's facts.
 fn starttls(probe: &HostStarttls) -> String {
     let s = &probe.result;
-    let mut line = format!("{} at {}", s.status.as_str(), probe.address);
+    let mut line = format!("{} at {}", verdict(s.status.as_str()), probe.address);
     if let Some(phase) = s.phase {
         let _ = write!(line, " in {}", phase.as_str());
     }
     for part in [&s.tls_version, &s.cipher, &s.error].into_iter().flatten() {
-        let _ = write!(line, "  {part}");
+        let _ = write!(line, "  {}", Escaped(part));
     }
     if let Some(c) = &s.cert {
         let validity = if c.valid {
@@ -89,14 +141,16 @@ fn starttls(probe: &HostStarttls) -> String {
         let _ = write!(
             line,
             "  certificate {validity}, expires {} ({} days), issuer {}",
-            c.not_after, c.days_to_expiry, c.issuer
+            c.not_after,
+            c.days_to_expiry,
+            Escaped(&c.issuer)
         );
     }
     line
 }
 
 fn dmarc(out: &mut String, domain: &str, d: &DmarcReport) {
-    let _ = write!(out, "\nDMARC  {}", d.status.as_str());
+    let _ = write!(out, "\nDMARC  {}", verdict(d.status.as_str()));
     if let Some(policy) = d.policy {
         let _ = write!(out, "  policy {}", policy.as_str());
     }
@@ -105,16 +159,21 @@ fn dmarc(out: &mut String, domain: &str, d: &DmarcReport) {
     }
     match (&d.source, &d.policy_domain) {
         (Some(Source::Organizational), Some(from)) => {
-            let _ = write!(out, "  inherited from _dmarc.{from}");
+            let _ = write!(out, "  inherited from _dmarc.{}", Escaped(from));
         }
-        (None, _) => {
-            let _ = write!(out, "  no record at _dmarc.{domain} or above");
+        // Only an answer saying so shows there is no record; a failed lookup shows
+        // nothing (RFC 7489 §6.6.3: a temporary failure is not an absence).
+        (None, _) if d.status == DmarcStatus::None => {
+            let _ = write!(out, "  no record at _dmarc.{} or above", Escaped(domain));
+        }
+        (None, _) if d.status == DmarcStatus::Temperror => {
+            out.push_str("  not known: the lookup failed");
         }
         _ => {}
     }
     out.push('\n');
     for record in &d.records {
-        let _ = writeln!(out, "  {record}");
+        line(out, "  ", &escape(record));
     }
     for (tag, list) in [("rua", &d.rua), ("ruf", &d.ruf)] {
         for dest in list {
@@ -124,39 +183,58 @@ fn dmarc(out: &mut String, domain: &str, d: &DmarcReport) {
                 (true, Some(false)) => "  external, NOT authorized",
                 (true, None) => "  external, not checked",
             };
-            let _ = writeln!(out, "  {tag} {}{verdict}", dest.uri.uri);
+            line(
+                out,
+                "  ",
+                &format!("{tag} {}{verdict}", Escaped(&dest.uri.uri)),
+            );
         }
     }
     if let Some(found) = d.discovery.as_ref().filter(|_| d.discovery_differs) {
         for (spec, m) in [("RFC 7489", &found.rfc7489), ("RFC 9989", &found.rfc9989)] {
-            let _ = writeln!(
+            line(
                 out,
-                "  {spec} receivers: policy {} from {}",
-                m.policy.map_or("none applies", Policy::as_str),
-                m.discovery
-                    .policy_domain
-                    .as_deref()
-                    .map_or_else(|| "no record".to_owned(), |p| format!("_dmarc.{p}"))
+                "  ",
+                &format!(
+                    "{spec} receivers: policy {} from {}",
+                    m.policy.map_or("none applies", Policy::as_str),
+                    m.discovery.policy_domain.as_deref().map_or_else(
+                        || "no record".to_owned(),
+                        |p| format!("_dmarc.{}", Escaped(p))
+                    )
+                ),
             );
         }
     }
     for e in &d.errors {
-        let _ = writeln!(out, "  error {}: {}", e.kind, e.detail);
+        line(
+            out,
+            "  ",
+            &format!("error {}: {}", e.kind, Escaped(&e.detail)),
+        );
     }
     for w in &d.warnings {
-        let _ = writeln!(out, "  warning {}: {}", w.kind, w.detail);
+        line(
+            out,
+            "  ",
+            &format!("warning {}: {}", w.kind, Escaped(&w.detail)),
+        );
     }
 }
 
 fn spf(out: &mut String, s: &SpfReport) {
-    let _ = writeln!(
-        out,
-        "\nSPF    {}  {} DNS lookups (limit {LOOKUP_LIMIT}), {} void",
-        s.status.as_str(),
-        s.lookups,
-        s.void_lookups
-    );
-    if s.tree.record.is_none() && s.errors.is_empty() {
+    let _ = write!(out, "\nSPF    {}", verdict(s.status.as_str()));
+    if s.status == SpfStatus::Temperror {
+        // The walk stopped at a failed lookup: its counts are not the record's.
+        let _ = writeln!(out, "  not known: a lookup failed");
+    } else {
+        let _ = writeln!(
+            out,
+            "  {} DNS lookups (limit {LOOKUP_LIMIT}), {} void",
+            s.lookups, s.void_lookups
+        );
+    }
+    if s.status == SpfStatus::None {
         let _ = writeln!(out, "  no SPF record");
     }
     findings(out, "error", &s.errors);
@@ -169,13 +247,22 @@ fn spf(out: &mut String, s: &SpfReport) {
 
 fn findings(out: &mut String, label: &str, list: &[Finding]) {
     for f in list {
-        let _ = writeln!(out, "  {label} {}: {}", f.kind.as_str(), f.detail);
+        line(
+            out,
+            "  ",
+            &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
+        );
     }
 }
 
 fn mx_findings(out: &mut String, label: &str, list: &[MxFinding]) {
     for f in list {
-        let _ = writeln!(out, "{label} {}: {}", f.kind.as_str(), f.detail);
+        let _ = writeln!(
+            out,
+            "{label} {}: {}",
+            f.kind.as_str(),
+            Escaped(&f.detail)
+        );
     }
 }
 
@@ -184,25 +271,39 @@ fn node(out: &mut String, n: &SpfNode, indent: &str, branch: &str) {
     let via = n
         .term
         .as_deref()
-        .map(|t| format!("{t} → "))
+        .map(|t| format!("{} → ", Escaped(t)))
         .unwrap_or_default();
-    let record = n.record.as_deref().unwrap_or("(no SPF record)");
-    let _ = write!(
-        out,
-        "{indent}{branch}{via}{}  [{} / {}]  {record}",
-        n.domain, n.lookups, n.cumulative_lookups
+    let record = n.record.as_deref().map_or_else(
+        || "(no SPF record)".into(),
+        |r| escape(r),
+    );
+    let mut text = format!(
+        "{branch}{via}{}  [{} / {}]  {record}",
+        Escaped(&n.domain),
+        n.lookups,
+        n.cumulative_lookups
     );
     if let Some(term) = &n.limit_passed_by {
-        let _ = write!(out, "  ← {term} is lookup {}", LOOKUP_LIMIT + 1);
+        let _ = write!(text, "  ← {} is lookup {}", Escaped(term), LOOKUP_LIMIT + 1);
     }
-    out.push('\n');
     let child_indent = match branch {
         "" => indent.to_owned(),
         "└─ " => format!("{indent}   "),
         _ => format!("{indent}│  "),
     };
+    // Continuation lines keep the tree's rails beside them.
+    let rail = if n.children.is_empty() {
+        format!("{child_indent}      ")
+    } else {
+        format!("{child_indent}│     ")
+    };
+    wrapped(out, indent, &rail, &text);
     for e in &n.errors {
-        let _ = writeln!(out, "{child_indent}   ✗ {}: {}", e.kind.as_str(), e.detail);
+        line(
+            out,
+            &format!("{child_indent}   "),
+            &format!("✗ {}: {}", e.kind.as_str(), Escaped(&e.detail)),
+        );
     }
     // Children are in evaluation order, as their terms are.
     for (i, child) in n.children.iter().enumerate() {
@@ -215,26 +316,62 @@ fn node(out: &mut String, n: &SpfNode, indent: &str, branch: &str) {
     }
 }
 
-/// `history`: one line per scan, oldest first within a list.
-pub fn history(scans: &[ScanEntry]) -> String {
-    let mut out = format!(
-        "{:<24} {:<22} {:>10}  {:<8} {:<6} {}\n",
-        "list", "started", "domains", "version", "schema", "state"
-    );
-    for s in scans {
-        let _ = writeln!(
-            out,
-            "{:<24} {:<22} {:>10}  {:<8} {:<6} {}  {}",
-            s.lists.join(","),
-            s.started_at,
-            s.domains,
-            s.version.as_deref().unwrap_or("-"),
-            s.schema.map_or_else(|| "-".to_owned(), |v| v.to_string()),
-            if s.complete { "complete" } else { "INCOMPLETE" },
-            s.dir.display()
-        );
+/// A notice about the run, for standard error: what went wrong, first.
+pub fn notice(n: &Notice) -> String {
+    let label = match n.kind {
+        NoticeKind::NothingMeasured => "error",
+        NoticeKind::MostlyTemperror | NoticeKind::SmtpUnreachable => "warning",
+    };
+    let style = if n.is_failure() {
+        style::BAD
+    } else {
+        style::UNKNOWN
+    };
+    format!("{style}{label}{style:#}: {}", Escaped(&n.detail))
+}
+
+/// A table with no borders: columns apart by spaces, numbers to the right.
+fn table(header: &[&str], right: &[usize]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header.iter().map(Cell::new));
+    for &i in right {
+        if let Some(column) = t.column_mut(i) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t
+}
+
+/// A table's lines without the padding of the first column's left edge and of the last
+/// column's right edge.
+fn lines(t: &Table) -> String {
+    let mut out = String::new();
+    for l in t.lines() {
+        let _ = writeln!(out, "{}", l.trim_end());
     }
     out
+}
+
+/// `history`: one line per scan, oldest first within a list.
+pub fn history(scans: &[ScanEntry]) -> String {
+    let mut t = table(
+        &["list", "started", "domains", "version", "schema", "state", "directory"],
+        &[2],
+    );
+    for s in scans {
+        t.add_row(vec![
+            escape(&s.lists.join(",")).into_owned(),
+            escape(&s.started_at).into_owned(),
+            s.domains.to_string(),
+            s.version.as_deref().map_or_else(|| "-".into(), escape).into_owned(),
+            s.schema.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+            if s.complete { "complete" } else { "INCOMPLETE" }.to_owned(),
+            escape(&s.dir.display().to_string()).into_owned(),
+        ]);
+    }
+    lines(&t)
 }
 
 /// `trend`: the main figures of each period and group, in percent of their populations
@@ -254,65 +391,53 @@ pub fn trend(trend: &Trend) -> String {
         ("STARTTLS", "starttls_all"),
         ("temperr", "temperror"),
     ];
-    let width = |label: fn(&Row) -> &str, header: &str| {
-        trend
-            .rows
-            .iter()
-            .map(|r| label(r).chars().count())
-            .chain([header.len()])
-            .max()
-            .unwrap_or(0)
-    };
-    let period_width = width(|r| &r.period, "period");
-    let group_width = width(|r| &r.group, "group");
-    let mut out = format!(
-        "{:<period_width$}  {:<group_width$}  {:>9}",
-        "period", "group", "domains"
-    );
-    for (header, _) in COLUMNS {
-        let _ = write!(out, " {header:>8}");
-    }
-    out.push('\n');
+    let mut header = vec!["period", "group", "domains"];
+    header.extend(COLUMNS.iter().map(|(h, _)| *h));
+    let right: Vec<usize> = (2..header.len()).collect();
+    let mut t = table(&header, &right);
     for row in &trend.rows {
-        let _ = write!(
-            out,
-            "{:<period_width$}  {:<group_width$}  {:>9}",
-            row.period, row.group, row.summary.domains
-        );
+        let mut cells = vec![
+            escape(&row.period).into_owned(),
+            escape(&row.group).into_owned(),
+            row.summary.domains.to_string(),
+        ];
         let figures = row.summary.figures.named();
         for (_, name) in COLUMNS {
-            let Some((_, figure)) = figures.iter().find(|(n, _)| *n == name) else {
-                continue;
-            };
-            let _ = write!(out, " {:>8}", figure.share());
+            if let Some((_, figure)) = figures.iter().find(|(n, _)| *n == name) {
+                cells.push(figure.share());
+            }
         }
-        out.push('\n');
+        t.add_row(cells);
     }
-    out
+    lines(&t)
 }
 
-/// The table printed on stderr at the end of a scan.
-pub fn summary(s: &ScanSummary, figures: &Summary, dir: &Path) -> String {
+/// The report printed on standard error at the end of a scan: what went wrong first,
+/// then the figures with their populations.
+pub fn summary(s: &ScanSummary, figures: &Summary, notices: &[Notice], dir: &Path) -> String {
     let mut out = String::new();
+    for n in notices {
+        let _ = writeln!(out, "{}", notice(n));
+    }
     let _ = writeln!(
         out,
-        "scanned {} domains in {:.1}s ({:.0}/s); {} invalid lines skipped, {} duplicates",
+        "scanned {} domains in {:.1}s ({}/s); {} invalid lines skipped, {} duplicates",
         figures.domains,
         s.elapsed_seconds,
-        s.domains_per_second,
+        thousands(s.domains_per_second.round() as u64),
         s.input.invalid_lines,
         s.input.duplicates
     );
     let f = &figures.figures;
+    let mut t = table(&["figure", "count", "of", "share", "population"], &[1, 2, 3]);
     let mut row = |label: &str, figure: &Figure| {
-        let _ = writeln!(
-            out,
-            "  {label:<32} {:>9} / {:<9} {:>6}  of {}",
-            figure.count,
-            figure.of,
+        t.add_row(vec![
+            label.to_owned(),
+            figure.count.to_string(),
+            figure.of.to_string(),
             figure.share(),
-            figure.denominator
-        );
+            figure.denominator.to_owned(),
+        ]);
     };
     row("SPF present", &f.spf_present);
     row("SPF ok", &f.spf_ok);
@@ -335,15 +460,19 @@ pub fn summary(s: &ScanSummary, figures: &Summary, dir: &Path) -> String {
         row("STARTTLS on all MX", &f.starttls_all);
     }
     row("temperror (any part)", &f.temperror);
+    for l in t.lines() {
+        let _ = writeln!(out, "  {}", l.trim_end());
+    }
     if !figures.top_dangling_includes.is_empty() {
         let top: Vec<String> = figures
             .top_dangling_includes
             .iter()
             .take(5)
-            .map(|t| format!("{}: {}", t.target, t.domains))
+            .map(|t| format!("{}: {}", Escaped(&t.target), t.domains))
             .collect();
         let _ = writeln!(out, "  top dangling includes: {}", top.join(", "));
     }
     let _ = write!(out, "results in {}", dir.display());
     out
 }
+

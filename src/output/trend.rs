@@ -22,9 +22,12 @@ const LEADING: [&str; 8] = [
     "starttls_probed",
 ];
 
-/// Writes `trend` as CSV to `path`, replacing what was there: it is derived from the
+/// Writes `trend` as CSV to `path` (`-`: standard output), replacing what was there: it is derived from the
 /// scans and can always be made again.
 pub fn write_csv(trend: &Trend, path: &Path) -> anyhow::Result<()> {
+    if super::is_stdout(path) {
+        return write(trend, std::io::stdout().lock()).context("writing to standard output");
+    }
     let file =
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     write(trend, std::io::BufWriter::new(file))

@@ -17,6 +17,7 @@ use self::report::{DomainReport, SCHEMA};
 use self::shard::Shard;
 use crate::dmarc::{DmarcReport, DmarcResolver};
 use crate::dns::Dns;
+use crate::exit::Signal;
 use crate::input::{self, DomainLists, InputEvent};
 use crate::mx::{self, MxReport, MxResolver};
 use crate::output::Writer;
@@ -199,7 +200,7 @@ pub struct Selection {
 fn scan_all(
     domains: impl futures::Stream<Item = String>,
     scanner: &Arc<Scanner>,
-    stop: &watch::Receiver<Option<&'static str>>,
+    stop: &watch::Receiver<Option<Signal>>,
     pass: u32,
 ) -> impl futures::Stream<Item = DomainReport> {
     let concurrency = scanner.options.concurrency.get();
@@ -224,7 +225,7 @@ async fn pump(
     mut keep: impl FnMut(DomainReport) -> Option<DomainReport>,
     writer: &Writer,
     progress: &Progress,
-    stop: &watch::Receiver<Option<&'static str>>,
+    stop: &watch::Receiver<Option<Signal>>,
 ) -> anyhow::Result<()> {
     let mut results = std::pin::pin!(results);
     let mut grace_ends = None;
@@ -249,7 +250,7 @@ async fn pump(
                 grace_ends = Some(tokio::time::Instant::now() + GRACE);
                 progress.println(format!(
                     "{}: finishing the domains in flight (at most {} s)",
-                    stop.borrow().unwrap_or("stop"),
+                    stop.borrow().map_or("stop", Signal::name),
                     GRACE.as_secs()
                 ));
             }
@@ -258,7 +259,7 @@ async fn pump(
     }
 }
 
-async fn stopped(mut stop: watch::Receiver<Option<&'static str>>) {
+async fn stopped(mut stop: watch::Receiver<Option<Signal>>) {
     let _ = stop.wait_for(Option::is_some).await;
 }
 
@@ -267,7 +268,7 @@ async fn stopped(mut stop: watch::Receiver<Option<&'static str>>) {
 pub struct RunOutcome {
     pub input: InputCounts,
     /// The signal that stopped the run before the end of its input.
-    pub interrupted: Option<&'static str>,
+    pub interrupted: Option<Signal>,
 }
 
 /// Runs a whole scan: reads `lists` on their own thread, skips the domains `selection`
@@ -282,7 +283,7 @@ pub async fn run(
     progress: &Progress,
     verbose_input: bool,
     selection: Selection,
-    stop: impl Future<Output = &'static str> + Send + 'static,
+    stop: impl Future<Output = Signal> + Send + 'static,
 ) -> anyhow::Result<RunOutcome> {
     let (tx, mut rx) = mpsc::channel::<Vec<InputEvent>>(INPUT_BATCHES);
     // Reading may block (a pipe on stdin); keep it off the runtime's threads. Events go

@@ -464,8 +464,9 @@ impl DiffSummary {
 pub fn run(old_dir: &Path, new_dir: &Path, out: &Path, force: bool) -> anyhow::Result<DiffSummary> {
     use anyhow::Context as _;
 
+    let to_stdout = crate::output::is_stdout(out);
     // Before reading millions of lines, not after.
-    if !force && out.exists() {
+    if !to_stdout && !force && out.exists() {
         anyhow::bail!("{} exists (--force replaces it)", out.display());
     }
     for dir in [old_dir, new_dir] {
@@ -545,14 +546,19 @@ pub fn run(old_dir: &Path, new_dir: &Path, out: &Path, force: bool) -> anyhow::R
     }
     rows.sort_unstable_by(|a, b| a.domain.cmp(&b.domain));
 
-    let file = std::fs::File::options()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .create_new(!force)
-        .open(out)
-        .with_context(|| format!("creating {}", out.display()))?;
-    let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let sink: Box<dyn std::io::Write> = if to_stdout {
+        Box::new(std::io::stdout().lock())
+    } else {
+        let file = std::fs::File::options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .create_new(!force)
+            .open(out)
+            .with_context(|| format!("creating {}", out.display()))?;
+        Box::new(file)
+    };
+    let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(sink));
     let write = |csv: &mut csv::Writer<_>| -> anyhow::Result<()> {
         csv.write_record(COLUMNS)?;
         for row in &rows {

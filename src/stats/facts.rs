@@ -10,6 +10,7 @@ use crate::dmarc::{DmarcReport, DmarcStatus};
 use crate::mx::{MxReport, MxStatus};
 use crate::scan::report::{self, DomainReport};
 use crate::smtp::prober::Rollup;
+use crate::smtp::{Phase, StarttlsStatus};
 use crate::spf::analysis::{SpfReport, SpfStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -54,6 +55,33 @@ pub struct Usable {
 pub struct MxFacts {
     pub status: MxStatus,
     pub starttls: Option<Rollup>,
+    /// The hosts, for what their STARTTLS probes met.
+    #[serde(default)]
+    pub hosts: Vec<HostFacts>,
+}
+
+/// `{starttls, …}` of an MX host.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct HostFacts {
+    /// Null when the host was not selected for a probe.
+    #[serde(default)]
+    pub starttls: Option<ProbeFacts>,
+}
+
+/// `{status, phase, error, …}` of a STARTTLS probe.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ProbeFacts {
+    pub status: StarttlsStatus,
+    pub phase: Option<Phase>,
+    pub error: Option<String>,
+}
+
+impl ProbeFacts {
+    /// The probe opened a connection: it got past the connect phase. A skipped probe
+    /// tried nothing.
+    pub fn connected(&self) -> bool {
+        self.status != StarttlsStatus::Skipped && self.phase != Some(Phase::Connect)
+    }
 }
 
 impl Facts {
@@ -129,6 +157,17 @@ impl From<&MxReport> for MxFacts {
         Self {
             status: mx.status,
             starttls: mx.starttls,
+            hosts: mx
+                .hosts
+                .iter()
+                .map(|h| HostFacts {
+                    starttls: h.starttls.as_ref().map(|probe| ProbeFacts {
+                        status: probe.result.status,
+                        phase: probe.result.phase,
+                        error: probe.result.error.clone(),
+                    }),
+                })
+                .collect(),
         }
     }
 }

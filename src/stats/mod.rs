@@ -9,6 +9,8 @@
 
 pub mod diff;
 pub mod facts;
+pub mod fail_on;
+pub mod health;
 pub mod history;
 pub mod records;
 pub mod trend;
@@ -137,6 +139,8 @@ pub struct Summary {
     pub mx_known: u64,
     /// Domains with at least one MX host whose STARTTLS probe got an EHLO answer.
     pub starttls_probed: u64,
+    /// What the probes met on the network.
+    pub smtp: SmtpReach,
     pub figures: Figures,
     /// SPF permerror domains by the kind of their first error (the one that decides the
     /// status), so the kinds add up to `spf_permerror`.
@@ -176,7 +180,68 @@ pub struct Tally {
     mx_none: u64,
     starttls_probed: u64,
     starttls_all: u64,
+    smtp: SmtpReach,
     temperror: u64,
+}
+
+/// What the STARTTLS probes of a scan's MX hosts met on the network, counted per domain
+/// and host (an address shared by many domains is probed once and counted for each).
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct SmtpReach {
+    /// Probes tried: the host was selected and its address allowed.
+    pub probes: u64,
+    /// Probes that opened a connection to port 25 (or `--smtp-port`).
+    pub connected: u64,
+    /// Hosts selected but not probed (an address that is not public, say).
+    pub skipped: u64,
+    /// The reasons the connections failed, by how often (at most [`SmtpReach::CAUSES`]
+    /// distinct ones; past that, "other").
+    #[serde(skip)]
+    failures: BTreeMap<String, u64>,
+}
+
+impl SmtpReach {
+    const CAUSES: usize = 32;
+
+    fn add(&mut self, probe: &facts::ProbeFacts) {
+        if probe.status == crate::smtp::StarttlsStatus::Skipped {
+            self.skipped += 1;
+            return;
+        }
+        self.probes += 1;
+        if probe.connected() {
+            self.connected += 1;
+            return;
+        }
+        let cause = probe
+            .error
+            .clone()
+            .unwrap_or_else(|| probe.status.as_str().to_owned());
+        let cause = if self.failures.len() >= Self::CAUSES && !self.failures.contains_key(&cause)
+        {
+            "other".to_owned()
+        } else {
+            cause
+        };
+        *self.failures.entry(cause).or_default() += 1;
+    }
+
+    fn merge(&mut self, other: &Self) {
+        self.probes += other.probes;
+        self.connected += other.connected;
+        self.skipped += other.skipped;
+        for (cause, n) in &other.failures {
+            *self.failures.entry(cause.clone()).or_default() += n;
+        }
+    }
+
+    /// The most frequent reason a connection failed, with its count.
+    pub fn main_failure(&self) -> Option<(&str, u64)> {
+        self.failures
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(cause, n)| (cause.as_str(), *n))
+    }
 }
 
 impl Tally {
@@ -226,6 +291,9 @@ impl Tally {
                 self.starttls_all += u64::from(rollup == Rollup::All);
             }
         }
+        for probe in r.mx.hosts.iter().filter_map(|h| h.starttls.as_ref()) {
+            self.smtp.add(probe);
+        }
         self.temperror += u64::from(r.temperror());
     }
 
@@ -252,6 +320,7 @@ impl Tally {
             mx_none,
             starttls_probed,
             starttls_all,
+            smtp,
             temperror,
         } = other;
         self.domains += domains;
@@ -280,6 +349,7 @@ impl Tally {
         self.mx_none += mx_none;
         self.starttls_probed += starttls_probed;
         self.starttls_all += starttls_all;
+        self.smtp.merge(smtp);
         self.temperror += temperror;
     }
 
@@ -307,6 +377,7 @@ impl Tally {
             dmarc_known: self.dmarc_known,
             mx_known: self.mx_known,
             starttls_probed: self.starttls_probed,
+            smtp: self.smtp.clone(),
             figures: Figures {
                 spf_present: spf(self.spf_present),
                 spf_ok: spf(self.spf_ok),

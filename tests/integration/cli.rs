@@ -314,6 +314,7 @@ sub.good.example.jp.   IN A 192.0.2.5
             "dmarc_known": summary["dmarc_known"],
             "mx_known": summary["mx_known"],
             "starttls_probed": summary["starttls_probed"],
+            "smtp": summary["smtp"],
             "figures": summary["figures"],
             "spf_permerror_by_kind": summary["spf_permerror_by_kind"],
             "top_dangling_includes": summary["top_dangling_includes"],
@@ -336,8 +337,15 @@ async fn scan_refuses_to_overwrite_results() {
     let before = std::fs::read(out.join("results.jsonl")).unwrap();
     let again = run(dir.path(), args).await;
     dns.stop().await;
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("must not exist yet"));
+    assert_eq!(again.status.code(), Some(1));
+    // Says once what is wrong and what to do instead.
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("already holds a scan"), "{stderr}");
+    assert!(
+        stderr.contains("--out DIR") && stderr.contains("scan --resume"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("os error"), "{stderr}");
     assert_eq!(std::fs::read(out.join("results.jsonl")).unwrap(), before);
 }
 
@@ -409,7 +417,8 @@ async fn check_rejects_a_bad_domain_and_flags() {
         ],
     )
     .await;
-    assert_eq!(bad_domain.status.code(), Some(1));
+    // A value clap accepts but the validation refuses is a usage error, as clap's own.
+    assert_eq!(bad_domain.status.code(), Some(2));
     let bad_resolver = run(
         dir.path(),
         vec![
@@ -421,7 +430,7 @@ async fn check_rejects_a_bad_domain_and_flags() {
         ],
     )
     .await;
-    assert_eq!(bad_resolver.status.code(), Some(1));
+    assert_eq!(bad_resolver.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_resolver.stderr).contains("--resolver"));
 }
 

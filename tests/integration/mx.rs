@@ -9,7 +9,7 @@ use mailposture::mx::{MxFinding, MxReport, MxResolver, MxStatus, check_null_mx_s
 use mailposture::scan::{ScanOptions, Scanner};
 use serde::Deserialize;
 
-use crate::support::{DnsFixture, Zone};
+use crate::support::{DnsFixture, Zone, plain};
 
 /// Serves `zone` and fetches `domain`'s MX report twice through one resolver — the
 /// second time its hosts come from the cache, which must not change the result — then
@@ -415,7 +415,7 @@ mx1.example.test.  IN AAAA 2001:db8::1
         .scan("example.test")
         .await;
     fixture.stop().await;
-    let text = mailposture::output::text::report(&report);
+    let text = plain(&mailposture::output::text::report(&report));
     let mx = &text[text.find("\nMX").expect("an MX part")..];
     let lines: Vec<&str> = mx.lines().skip(1).collect();
     assert_eq!(lines[0], "MX     ok");

@@ -10,7 +10,7 @@ use mailposture::scan::{ScanOptions, Scanner};
 use mailposture::smtp::ProbeSettings;
 use mailposture::smtp::prober::{MxSelection, Rollup, StarttlsOptions};
 
-use crate::support::{DnsFixture, SmtpConfig, SmtpServer, TestPki, Zone};
+use crate::support::{DnsFixture, SmtpConfig, SmtpServer, TestPki, Zone, plain};
 
 fn ip(last: u8) -> Ipv4Addr {
     Ipv4Addr::new(127, 25, 1, last)
@@ -168,7 +168,7 @@ async fn unreachable_mx_is_not_applicable_and_check_shows_each_probe() {
             .as_str(),
         "refused"
     );
-    let text = mailposture::output::text::report(&reports[1]);
+    let text = plain(&mailposture::output::text::report(&reports[1]));
     assert!(text.contains("MX     ok  STARTTLS all"), "{text}");
     assert!(
         text.lines()

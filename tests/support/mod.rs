@@ -39,6 +39,11 @@ pub async fn spf_report(zone: Zone, domain: &str) -> SpfReport {
     plain
 }
 
+/// Human-readable text without its colour codes, as a pipe or `NO_COLOR` gets it.
+pub fn plain(text: &str) -> String {
+    anstream::adapter::strip_str(text).to_string()
+}
+
 /// The error kinds of a report, in order.
 pub fn kinds(report: &SpfReport) -> Vec<&'static str> {
     report.errors.iter().map(|e| e.kind.as_str()).collect()

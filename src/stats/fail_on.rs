@@ -1,0 +1,77 @@
+//! `--fail-on`: the kinds of findings that make a run end with exit code 3, so that a CI
+//! job can fail on posture; each kind is counted from the run's figures.
+
+use serde::{Deserialize, Serialize};
+
+use super::Summary;
+
+/// A kind of finding `--fail-on` can name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOn {
+    /// No SPF record.
+    SpfMissing,
+    /// SPF permerror (syntax, several records, a limit passed, a dangling include…).
+    Permerror,
+    /// SPF needs more than 10 DNS-querying terms.
+    TooManyLookups,
+    /// An SPF include whose target publishes no SPF record.
+    DanglingInclude,
+    /// No DMARC record covers the domain.
+    DmarcMissing,
+    /// A DMARC record that is not valid.
+    DmarcInvalid,
+    /// DMARC policy `none`.
+    DmarcNone,
+    /// An MX host that answered EHLO did not complete STARTTLS.
+    StarttlsMissing,
+    /// Any part of a domain's scan ended in temperror.
+    Temperror,
+}
+
+impl FailOn {
+    /// The name as given on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SpfMissing => "spf-missing",
+            Self::Permerror => "permerror",
+            Self::TooManyLookups => "too-many-lookups",
+            Self::DanglingInclude => "dangling-include",
+            Self::DmarcMissing => "dmarc-missing",
+            Self::DmarcInvalid => "dmarc-invalid",
+            Self::DmarcNone => "dmarc-none",
+            Self::StarttlsMissing => "starttls-missing",
+            Self::Temperror => "temperror",
+        }
+    }
+
+    /// The domains of `summary` that have this finding.
+    pub fn count(self, s: &Summary) -> u64 {
+        let f = &s.figures;
+        match self {
+            Self::SpfMissing => s.spf_known - f.spf_present.count,
+            Self::Permerror => f.spf_permerror.count,
+            Self::TooManyLookups => f.spf_lookup_limit_overrun.count,
+            Self::DanglingInclude => f.spf_dangling_include.count,
+            Self::DmarcMissing => s.dmarc_known - f.dmarc_present.count,
+            Self::DmarcInvalid => f.dmarc_present.count - f.dmarc_valid.count,
+            Self::DmarcNone => f.dmarc_policy_none.count,
+            Self::StarttlsMissing => s.starttls_probed - f.starttls_all.count,
+            Self::Temperror => f.temperror.count,
+        }
+    }
+}
+
+/// The kinds among `kinds` that `summary` has, with their domain counts.
+pub fn matched(summary: &Summary, kinds: &[FailOn]) -> Vec<(FailOn, u64)> {
+    let mut kinds = kinds.to_vec();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
+        .into_iter()
+        .map(|kind| (kind, kind.count(summary)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}

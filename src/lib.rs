@@ -11,6 +11,7 @@ pub mod dmarc;
 pub mod dns;
 pub mod input;
 pub mod mx;
+pub mod net;
 pub mod output;
 pub mod progress;
 pub mod psl;

@@ -11,6 +11,7 @@ use anyhow::{Context as _, bail};
 use crate::cli::{CheckArgs, Cli, Command, DnsArgs, PolicyArgs, ScanArgs, SmtpArgs, TrendArgs};
 use crate::dns::{ResolverSettings, Transport};
 use crate::input::{self, DomainLists};
+use crate::net::Guard;
 use crate::output::OutputSpec;
 use crate::output::resume::{self, Done, RESUME_JSON, ResumeFile};
 use crate::progress::Progress;
@@ -238,6 +239,7 @@ fn starttls(args: &SmtpArgs) -> anyhow::Result<Option<StarttlsOptions>> {
         concurrency,
         per_address,
         hosts: args.starttls_mx,
+        guard: Guard::new(args.allow_nonpublic),
     }))
 }
 

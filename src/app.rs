@@ -304,6 +304,7 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
             "smtp_per_address": s.per_address.get(),
             "helo": s.settings.helo,
             "port": s.settings.port,
+            "allow_nonpublic": s.guard.allows_nonpublic(),
         })),
     })
 }

@@ -281,6 +281,13 @@ pub struct SmtpArgs {
     /// Port of the MX hosts' SMTP service (25; another only for tests).
     #[arg(long, value_name = "PORT", default_value_t = 25)]
     pub smtp_port: u16,
+
+    /// Probe MX addresses that are not public (loopback, private-use, link-local,
+    /// documentation...), which are otherwise recorded as skipped: for auditing
+    /// internal mail servers, and for tests on loopback.
+    #[arg(long)]
+    #[serde(default)]
+    pub allow_nonpublic: bool,
 }
 
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]

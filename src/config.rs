@@ -14,6 +14,7 @@ use crate::exit::usage;
 use crate::stats::fail_on::FailOn;
 use crate::terminal::Escaped;
 use crate::input::{self, DomainLists};
+use crate::net::Guard;
 use crate::output::OutputSpec;
 use crate::output::resume::{self, Done, RESUME_JSON, ResumeFile};
 use crate::progress::Progress;
@@ -261,6 +262,7 @@ fn starttls(args: &SmtpArgs) -> anyhow::Result<Option<StarttlsOptions>> {
         concurrency,
         per_address,
         hosts: args.starttls_mx,
+        guard: Guard::new(args.allow_nonpublic),
     }))
 }
 

@@ -12,6 +12,7 @@ pub mod dns;
 pub mod exit;
 pub mod input;
 pub mod mx;
+pub mod net;
 pub mod output;
 pub mod progress;
 pub mod psl;

@@ -74,7 +74,11 @@
 //!                       | skipped, phase: connect | greeting | ehlo | starttls | handshake
 //!                       | null, error, banner, advertised, tls_version, cipher, cert: null |
 //!                       {valid, chain_valid, hostname_match, not_after, days_to_expiry,
-//!                       expired, issuer, subject, self_signed, error}}
+//!                       expired, issuer, subject, self_signed, error}}; skipped: the
+//!                       address is not public and was not connected to (error says
+//!                       why, e.g. "not probed: 10.0.0.5 is private-use (RFC 1918);
+//!                       --allow-nonpublic probes it"); like an unreachable host it
+//!                       counts in no roll-up or figure
 //! ```
 
 use serde::{Deserialize, Serialize};

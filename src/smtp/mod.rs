@@ -17,6 +17,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::net::NotPublic;
+
 /// The SMTP port MX hosts listen on (RFC 5321 §4.5.4.2).
 pub const DEFAULT_PORT: u16 = 25;
 /// Time allowed for the TCP connection.
@@ -92,7 +94,15 @@ pub struct Starttls {
 }
 
 impl Starttls {
-    /// A record with only a status, e.g. for an address the scan chose not to probe.
+    /// The record of an address the guard refused: no connection was made.
+    pub fn skipped(reason: &NotPublic) -> Self {
+        Self {
+            error: Some(format!("not probed: {reason}; --allow-nonpublic probes it")),
+            ..Self::with_status(StarttlsStatus::Skipped)
+        }
+    }
+
+    /// A record with only a status.
     pub fn with_status(status: StarttlsStatus) -> Self {
         Self {
             status,
@@ -123,7 +133,9 @@ pub enum StarttlsStatus {
     Timeout,
     /// The server broke the protocol: malformed, oversized or unexpected replies.
     ProtocolError,
-    /// Not probed (set by the caller, never by [`probe`]).
+    /// Not probed: the address is not public and `--allow-nonpublic` was not given
+    /// (the error says why). Set by the prober, never by [`probe`]; it says nothing
+    /// about STARTTLS.
     Skipped,
 }
 

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -19,6 +19,7 @@ use tokio::time::{Instant, timeout_at};
 use tokio_rustls::TlsConnector;
 
 use super::{Phase, ProbeSettings, Starttls, StarttlsStatus, cert_facts};
+use crate::net::Cleared;
 
 /// Longest reply line accepted, CRLF included. RFC 5321 §4.5.3.1.5 sets 512 octets for
 /// reply lines; real servers exceed it a little, so the cap is looser, but a line
@@ -159,7 +160,7 @@ pub async fn read_reply<R: AsyncBufRead + Unpin>(reader: &mut R) -> Result<Reply
 
 /// Probes STARTTLS at `addr` for the MX host `mx_name`, the name the certificate is
 /// checked against and sent as SNI. Never fails: every trouble is in the record.
-pub async fn probe(addr: IpAddr, mx_name: &str, settings: &ProbeSettings) -> Starttls {
+pub async fn probe(addr: Cleared, mx_name: &str, settings: &ProbeSettings) -> Starttls {
     let mut record = Starttls::with_status(StarttlsStatus::Ok);
     let deadline = Instant::now() + settings.total_timeout;
     match run(&mut record, addr, mx_name, settings, deadline).await {
@@ -192,12 +193,12 @@ impl Fail {
 
 async fn run(
     record: &mut Starttls,
-    addr: IpAddr,
+    addr: Cleared,
     mx_name: &str,
     settings: &ProbeSettings,
     deadline: Instant,
 ) -> Result<StarttlsStatus, Fail> {
-    let target = SocketAddr::new(addr, settings.port);
+    let target = SocketAddr::new(addr.ip(), settings.port);
     let tcp = within(Phase::Connect, settings.connect_timeout, deadline, async {
         TcpStream::connect(target).await.map_err(|e| {
             // The status set has no "unreachable": an ICMP error means, as a refusal
@@ -283,7 +284,7 @@ async fn run(
 
     // A name that is not a DNS name (an address literal) is sent as no SNI at all.
     let server_name = ServerName::try_from(mx_name.to_owned())
-        .unwrap_or_else(|_| ServerName::IpAddress(addr.into()));
+        .unwrap_or_else(|_| ServerName::IpAddress(addr.ip().into()));
     let connector = TlsConnector::from(Arc::new(client_config()));
     let tls = within(
         Phase::Handshake,

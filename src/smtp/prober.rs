@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 
 use super::{ProbeSettings, Starttls, StarttlsStatus, probe};
 use crate::mx::{MxHost, MxReport};
+use crate::net::{Cleared, Guard, NotPublic};
 
 /// Which of a domain's MX hosts are probed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
@@ -32,6 +33,9 @@ pub struct StarttlsOptions {
     /// SMTP connections open at once to one address.
     pub per_address: NonZeroUsize,
     pub hosts: MxSelection,
+    /// Which addresses may be connected to: public ones only, unless
+    /// `--allow-nonpublic`.
+    pub guard: Guard,
 }
 
 impl StarttlsOptions {
@@ -63,7 +67,7 @@ pub enum Rollup {
     Some,
     #[serde(rename = "none")]
     None,
-    /// No host answered EHLO (none probed, or all unreachable).
+    /// No host answered EHLO (none probed, all skipped, or all unreachable).
     #[serde(rename = "n/a")]
     NotApplicable,
 }
@@ -90,6 +94,7 @@ pub struct Prober {
     /// match, so two names on one address are two probes (one at a time).
     results: Shared<(IpAddr, String), Arc<Starttls>>,
     hosts: MxSelection,
+    guard: Guard,
 }
 
 impl Prober {
@@ -101,19 +106,20 @@ impl Prober {
             addresses: Shared::new(StarttlsOptions::RESULT_CAPACITY),
             results: Shared::new(StarttlsOptions::RESULT_CAPACITY),
             hosts: options.hosts,
+            guard: options.guard,
         }
     }
 
     /// The probe of `mx_name` at `addr`, made once per scan: concurrent requests wait
     /// for the one connection, later ones get its result.
-    pub async fn probe(&self, addr: IpAddr, mx_name: &str) -> Arc<Starttls> {
+    pub async fn probe(&self, addr: Cleared, mx_name: &str) -> Arc<Starttls> {
         // Boxed: the probe's future is large and lives only while it runs.
         Box::pin(
             self.results
-                .get_or_compute(&(addr, mx_name.to_owned()), || async {
+                .get_or_compute(&(addr.ip(), mx_name.to_owned()), || async {
                     let address = self
                         .addresses
-                        .get_or_compute(&addr, || async {
+                        .get_or_compute(&addr.ip(), || async {
                             Arc::new(Semaphore::new(self.per_address))
                         })
                         .await;
@@ -135,11 +141,15 @@ impl Prober {
             MxSelection::Primary => Some(h.preference) == lowest,
         };
         let probes = mx.hosts.iter_mut().filter(|h| selected(h)).filter_map(|h| {
-            let addr = probe_address(h)?;
+            let pick = probe_address(h, self.guard)?;
             Some(async move {
-                let result = self.probe(addr, &h.name).await;
+                let (address, result) = match pick {
+                    Ok(addr) => (addr.ip(), self.probe(addr, &h.name).await),
+                    // Not kept in the results: refusing costs nothing.
+                    Err(refused) => (refused.address, Arc::new(Starttls::skipped(&refused))),
+                };
                 h.starttls = Some(HostStarttls {
-                    address: addr.to_string(),
+                    address: address.to_string(),
                     result,
                 });
             })
@@ -149,19 +159,24 @@ impl Prober {
     }
 }
 
-/// One address per host: the first IPv4 address, else the first IPv6 one. Probing
-/// every address of a provider's host would multiply connections for little news.
-fn probe_address(host: &MxHost) -> Option<IpAddr> {
-    let addresses: Vec<IpAddr> = host
+/// One address per host: the first IPv4 address the guard clears, else the first IPv6
+/// one; when it clears none, why it refused the first of them. Probing every address
+/// of a provider's host would multiply connections for little news. The guard is asked
+/// here and only here, before any socket exists.
+fn probe_address(host: &MxHost, guard: Guard) -> Option<Result<Cleared, NotPublic>> {
+    let mut addresses: Vec<IpAddr> = host
         .addresses
         .iter()
         .filter_map(|a| a.parse().ok())
         .collect();
-    addresses
-        .iter()
-        .find(|a| a.is_ipv4())
-        .or_else(|| addresses.first())
-        .copied()
+    // Stable: each family keeps its order in the record.
+    addresses.sort_by_key(|a| a.is_ipv6());
+    let mut checks = addresses.into_iter().map(|a| guard.check(a));
+    let first = checks.next()?;
+    if first.is_ok() {
+        return Some(first);
+    }
+    Some(checks.find(Result::is_ok).unwrap_or(first))
 }
 
 /// `all` / `some` / `none` over the hosts whose probe got as far as an EHLO answer;
@@ -213,6 +228,10 @@ mod tests {
             (vec![Some(NotOffered), Some(Timeout)], Rollup::None),
             // An unreachable host says nothing about STARTTLS.
             (vec![Some(Ok), Some(Refused)], Rollup::All),
+            // Nor does one that was not probed.
+            (vec![Some(Ok), Some(Skipped)], Rollup::All),
+            (vec![Some(NotOffered), Some(Skipped)], Rollup::None),
+            (vec![Some(Skipped), Some(Skipped)], Rollup::NotApplicable),
             (
                 vec![Some(Timeout), Some(ProtocolError)],
                 Rollup::NotApplicable,
@@ -226,13 +245,44 @@ mod tests {
     }
 
     #[test]
-    fn one_address_per_host_ipv4_first() {
-        let mut h = host(None);
-        h.addresses = vec!["2001:db8::1".into(), "192.0.2.9".into()];
-        assert_eq!(probe_address(&h), Some("192.0.2.9".parse().unwrap()));
-        h.addresses = vec!["2001:db8::1".into()];
-        assert_eq!(probe_address(&h), Some("2001:db8::1".parse().unwrap()));
-        h.addresses.clear();
-        assert_eq!(probe_address(&h), None);
+    fn one_address_per_host_ipv4_first_public_before_not() {
+        let pick = |addresses: &[&str], guard: Guard| {
+            let mut h = host(None);
+            h.addresses = addresses.iter().map(|a| a.to_string()).collect();
+            probe_address(&h, guard).map(|p| match p {
+                Ok(addr) => addr.ip().to_string(),
+                Err(refused) => format!("refused {}", refused.address),
+            })
+        };
+        let open = Guard::ALLOW_NONPUBLIC;
+        let public = Guard::PUBLIC_ONLY;
+        for (addresses, guard, want) in [
+            (&["2001:db8::1", "192.0.2.9"][..], open, Some("192.0.2.9")),
+            (&["2001:db8::1"], open, Some("2001:db8::1")),
+            (&[], open, None),
+            (&[], public, None),
+            (
+                &["2a00:1450::1b", "10.0.0.5", "8.8.8.8"],
+                public,
+                Some("8.8.8.8"),
+            ),
+            (
+                &["10.0.0.5", "2a00:1450::1b"],
+                public,
+                Some("2a00:1450::1b"),
+            ),
+            (&["10.0.0.5", "2a00:1450::1b"], open, Some("10.0.0.5")),
+            (
+                &["fd00::1", "10.0.0.5", "127.0.0.1"],
+                public,
+                Some("refused 10.0.0.5"),
+            ),
+        ] {
+            assert_eq!(
+                pick(addresses, guard).as_deref(),
+                want,
+                "{addresses:?} {guard:?}"
+            );
+        }
     }
 }

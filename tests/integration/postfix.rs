@@ -63,6 +63,8 @@ async fn starttls_against_postfix_records_tls_and_certificate_facts() {
             PORT.into(),
             "--helo".into(),
             "scanner.mailposture.test".into(),
+            // The postfix of the test listens on loopback.
+            "--allow-nonpublic".into(),
         ],
     )
     .await;

@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use mailposture::net::{Cleared, Guard};
 use mailposture::smtp::{Phase, ProbeSettings, Starttls, StarttlsStatus, probe};
 
 use crate::support::{Behaviour, SmtpConfig, SmtpServer, TestPki, self_signed};
@@ -13,6 +14,13 @@ const MX: &str = "mx.test.example";
 
 fn ip(last: u8) -> Ipv4Addr {
     Ipv4Addr::new(127, 25, 0, last)
+}
+
+/// `ip(last)`, cleared for a connection though it is loopback.
+fn cleared(last: u8) -> Cleared {
+    Guard::ALLOW_NONPUBLIC
+        .check(IpAddr::V4(ip(last)))
+        .expect("allowed")
 }
 
 /// Short timeouts so that hostile cases end quickly.
@@ -40,7 +48,7 @@ async fn probe_with(
     settings: impl FnOnce(u16) -> ProbeSettings,
 ) -> (Starttls, Vec<String>) {
     let server = SmtpServer::start(ip(last), config).await;
-    let result = probe(IpAddr::V4(ip(last)), MX, &settings(server.port())).await;
+    let result = probe(cleared(last), MX, &settings(server.port())).await;
     let commands = server.commands();
     assert_eq!(server.accepted(), 1);
     server.stop().await;
@@ -138,7 +146,7 @@ async fn refused() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let pki = TestPki::new();
-    let result = probe(IpAddr::V4(ip(6)), MX, &settings(port, pki.roots())).await;
+    let result = probe(cleared(6), MX, &settings(port, pki.roots())).await;
     assert_eq!(result.status, StarttlsStatus::Refused, "{result:?}");
     assert_eq!(result.phase, Some(Phase::Connect));
     assert!(result.error.is_some());

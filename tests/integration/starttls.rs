@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
+use mailposture::net::Guard;
 use mailposture::scan::report::DomainReport;
 use mailposture::scan::{ScanOptions, Scanner};
 use mailposture::smtp::ProbeSettings;
@@ -41,6 +42,8 @@ fn options(pki: &TestPki, port: u16, hosts: MxSelection) -> ScanOptions {
             concurrency: NonZeroUsize::new(8).unwrap(),
             per_address: NonZeroUsize::new(1).unwrap(),
             hosts,
+            // The servers are on loopback.
+            guard: Guard::ALLOW_NONPUBLIC,
         }),
         ..ScanOptions::default()
     }
@@ -213,6 +216,7 @@ async fn scan_writes_starttls_columns_and_figure() {
             &tls.port().to_string(),
             "--helo",
             "scanner.test.example",
+            "--allow-nonpublic",
         ]
         .map(String::from)
         .to_vec(),
@@ -266,4 +270,99 @@ async fn scan_writes_starttls_columns_and_figure() {
         (Some(1), Some(2))
     );
     assert_eq!(figure["denominator"], "starttls_probed");
+}
+
+/// Runs `scan` of `domain` into `dir/name` with `extra` arguments and returns the record
+/// and the starttls options of scan.json.
+async fn scan_one(
+    dir: &std::path::Path,
+    name: &str,
+    resolver: &str,
+    port: u16,
+    extra: &[&str],
+) -> (serde_json::Value, serde_json::Value) {
+    let out = dir.join(name);
+    let mut args: Vec<String> = [
+        "scan",
+        "list.txt",
+        "--out",
+        &out.display().to_string(),
+        "--resolver",
+        resolver,
+        "--quiet",
+        "--smtp-port",
+        &port.to_string(),
+        "--helo",
+        "scanner.test.example",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let output = crate::support::cmd::run(dir, args).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read = |file: &str| std::fs::read_to_string(out.join(file)).unwrap();
+    let record = serde_json::from_str(read("results.jsonl").trim()).unwrap();
+    let scan: serde_json::Value = serde_json::from_str(&read("scan.json")).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&read("summary.json")).unwrap();
+    assert_eq!(
+        summary["starttls_probed"],
+        u64::from(extra.contains(&"--allow-nonpublic")),
+        "a skipped host is no STARTTLS finding"
+    );
+    (record, scan["options"]["starttls"].clone())
+}
+
+/// An MX that points at a non-public address (here loopback, where a server listens) is
+/// not connected to unless --allow-nonpublic is given; the record says why.
+#[tokio::test]
+async fn nonpublic_mx_is_skipped_without_a_connection_unless_allowed() {
+    let pki = TestPki::new();
+    let tls = server(&pki, 9, 0, "mx.inside.test", true).await;
+    let dns = DnsFixture::from_text(&format!(
+        "mx.inside.test. IN A {}\ninside.test. IN MX 10 mx.inside.test.\n",
+        ip(9)
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("list.txt"), "inside.test\n").unwrap();
+    let resolver = dns.resolver_arg();
+    let (refused, refused_options) =
+        scan_one(dir.path(), "default", &resolver, tls.port(), &[]).await;
+    let after_default = tls.accepted();
+    let (allowed, allowed_options) = scan_one(
+        dir.path(),
+        "allowed",
+        &resolver,
+        tls.port(),
+        &["--allow-nonpublic"],
+    )
+    .await;
+    let after_allowed = tls.accepted();
+    dns.stop().await;
+    tls.stop().await;
+
+    assert_eq!((after_default, after_allowed), (0, 1));
+    let mx = &refused["mx"];
+    assert_eq!(mx["starttls"], "n/a", "{mx:#}");
+    let probe = &mx["hosts"][0]["starttls"];
+    assert_eq!(probe["address"], "127.25.1.9");
+    assert_eq!(probe["status"], "skipped", "{probe:#}");
+    assert_eq!(probe["phase"], serde_json::Value::Null);
+    assert_eq!(
+        probe["error"],
+        "not probed: 127.25.1.9 is loopback (RFC 1122 §3.2.1.3); \
+         --allow-nonpublic probes it"
+    );
+    assert_eq!(probe["banner"], serde_json::Value::Null);
+    assert_eq!(refused_options["allow_nonpublic"], false);
+
+    assert_eq!(allowed["mx"]["starttls"], "all");
+    let probe = &allowed["mx"]["hosts"][0]["starttls"];
+    assert_eq!(probe["status"], "ok", "{probe:#}");
+    assert_eq!(probe["error"], serde_json::Value::Null);
+    assert_eq!(allowed_options["allow_nonpublic"], true);
 }

@@ -328,7 +328,12 @@ pub struct DnsArgs {
     /// How questions reach the resolvers: `bulk` multiplexes them over a few long-lived
     /// UDP sockets with its own cache; `standard` is hickory's resolver, a socket per
     /// question [default: bulk for scan, standard for check].
-    #[arg(long, value_enum, value_name = "TRANSPORT", env = "MAILPOSTURE_TRANSPORT")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "TRANSPORT",
+        env = "MAILPOSTURE_TRANSPORT"
+    )]
     pub transport: Option<crate::dns::Transport>,
 
     /// UDP sockets of the bulk transport.

@@ -11,8 +11,6 @@ use anyhow::Context as _;
 use crate::cli::{CheckArgs, Cli, Command, DnsArgs, PolicyArgs, ScanArgs, SmtpArgs, TrendArgs};
 use crate::dns::{ResolverSettings, Transport};
 use crate::exit::usage;
-use crate::stats::fail_on::FailOn;
-use crate::terminal::Escaped;
 use crate::input::{self, DomainLists};
 use crate::net::Guard;
 use crate::output::OutputSpec;
@@ -23,8 +21,10 @@ use crate::scan::ScanOptions;
 use crate::scan::shard::Shard;
 use crate::smtp::ProbeSettings;
 use crate::smtp::prober::StarttlsOptions;
+use crate::stats::fail_on::FailOn;
 use crate::stats::history;
 use crate::stats::trend::TrendOptions;
+use crate::terminal::Escaped;
 use clap::Parser as _;
 
 /// Where scans go when `--out` is not given.
@@ -333,7 +333,11 @@ fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
     Duration::try_from_secs_f64(value)
         .ok()
         .filter(|d| !d.is_zero())
-        .ok_or_else(|| usage(format!("{flag} must be a positive number of seconds, not {value}")))
+        .ok_or_else(|| {
+            usage(format!(
+                "{flag} must be a positive number of seconds, not {value}"
+            ))
+        })
 }
 
 /// `reports/scans/<list name>/<UTC time>/`: the list name is the first list's file stem

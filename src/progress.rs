@@ -39,9 +39,10 @@ impl Progress {
             if let Ok(style) = ProgressStyle::with_template(template) {
                 // A whole number of domains a second (`1,141/s`), not indicatif's
                 // four significant digits (`1.1411/s`).
-                let style = style.with_key("rate", |state: &ProgressState, w: &mut dyn fmt::Write| {
-                    let _ = write!(w, "{}/s", thousands(state.per_sec().round() as u64));
-                });
+                let style =
+                    style.with_key("rate", |state: &ProgressState, w: &mut dyn fmt::Write| {
+                        let _ = write!(w, "{}/s", thousands(state.per_sec().round() as u64));
+                    });
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.enable_steady_tick(Duration::from_millis(200));

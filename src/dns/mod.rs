@@ -10,8 +10,8 @@ pub use resolver::{ResolverSettings, Transport, build_resolver};
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};

@@ -242,13 +242,21 @@ fn merged_scan_json(parts: &[Part], domains: u64) -> Value {
     let mut causes: std::collections::BTreeMap<String, u64> = Default::default();
     let mut resolvers: Vec<Value> = Vec::new();
     for part in parts {
-        for cause in part.scan["dns"]["failure_causes"].as_array().into_iter().flatten() {
+        for cause in part.scan["dns"]["failure_causes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             if let Some(text) = cause["cause"].as_str() {
                 *causes.entry(text.to_owned()).or_default() +=
                     cause["questions"].as_u64().unwrap_or(0);
             }
         }
-        for resolver in part.scan["dns"]["resolvers"].as_array().into_iter().flatten() {
+        for resolver in part.scan["dns"]["resolvers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             if !resolvers.contains(resolver) {
                 resolvers.push(resolver.clone());
             }

@@ -257,12 +257,7 @@ fn findings(out: &mut String, label: &str, list: &[Finding]) {
 
 fn mx_findings(out: &mut String, label: &str, list: &[MxFinding]) {
     for f in list {
-        let _ = writeln!(
-            out,
-            "{label} {}: {}",
-            f.kind.as_str(),
-            Escaped(&f.detail)
-        );
+        let _ = writeln!(out, "{label} {}: {}", f.kind.as_str(), Escaped(&f.detail));
     }
 }
 
@@ -273,10 +268,10 @@ fn node(out: &mut String, n: &SpfNode, indent: &str, branch: &str) {
         .as_deref()
         .map(|t| format!("{} → ", Escaped(t)))
         .unwrap_or_default();
-    let record = n.record.as_deref().map_or_else(
-        || "(no SPF record)".into(),
-        |r| escape(r),
-    );
+    let record = n
+        .record
+        .as_deref()
+        .map_or_else(|| "(no SPF record)".into(), |r| escape(r));
     let mut text = format!(
         "{branch}{via}{}  [{} / {}]  {record}",
         Escaped(&n.domain),
@@ -320,7 +315,9 @@ fn node(out: &mut String, n: &SpfNode, indent: &str, branch: &str) {
 pub fn notice(n: &Notice) -> String {
     let label = match n.kind {
         NoticeKind::NothingMeasured => "error",
-        NoticeKind::MostlyTemperror | NoticeKind::SmtpUnreachable => "warning",
+        NoticeKind::MostlyTemperror | NoticeKind::SmtpUnreachable | NoticeKind::SmtpSkipped => {
+            "warning"
+        }
     };
     let style = if n.is_failure() {
         style::BAD
@@ -357,7 +354,15 @@ fn lines(t: &Table) -> String {
 /// `history`: one line per scan, oldest first within a list.
 pub fn history(scans: &[ScanEntry]) -> String {
     let mut t = table(
-        &["list", "started", "domains", "version", "schema", "state", "directory"],
+        &[
+            "list",
+            "started",
+            "domains",
+            "version",
+            "schema",
+            "state",
+            "directory",
+        ],
         &[2],
     );
     for s in scans {
@@ -365,7 +370,10 @@ pub fn history(scans: &[ScanEntry]) -> String {
             escape(&s.lists.join(",")).into_owned(),
             escape(&s.started_at).into_owned(),
             s.domains.to_string(),
-            s.version.as_deref().map_or_else(|| "-".into(), escape).into_owned(),
+            s.version
+                .as_deref()
+                .map_or_else(|| "-".into(), escape)
+                .into_owned(),
             s.schema.map_or_else(|| "-".to_owned(), |v| v.to_string()),
             if s.complete { "complete" } else { "INCOMPLETE" }.to_owned(),
             escape(&s.dir.display().to_string()).into_owned(),
@@ -429,7 +437,10 @@ pub fn summary(s: &ScanSummary, figures: &Summary, notices: &[Notice], dir: &Pat
         s.input.duplicates
     );
     let f = &figures.figures;
-    let mut t = table(&["figure", "count", "of", "share", "population"], &[1, 2, 3]);
+    let mut t = table(
+        &["figure", "count", "of", "share", "population"],
+        &[1, 2, 3],
+    );
     let mut row = |label: &str, figure: &Figure| {
         t.add_row(vec![
             label.to_owned(),
@@ -475,4 +486,3 @@ pub fn summary(s: &ScanSummary, figures: &Summary, notices: &[Notice], dir: &Pat
     let _ = write!(out, "results in {}", dir.display());
     out
 }
-

@@ -26,6 +26,8 @@ pub enum NoticeKind {
     MostlyTemperror,
     /// MX hosts were probed for STARTTLS and not one connection could be opened.
     SmtpUnreachable,
+    /// Every MX host selected for a probe was skipped (no public address).
+    SmtpSkipped,
 }
 
 impl Notice {
@@ -78,6 +80,16 @@ pub fn notices(summary: &Summary, dns: Option<&DnsFigures>) -> Vec<Notice> {
                  answered; outbound port 25 is often blocked by cloud providers and ISPs \
                  (--no-starttls skips the probes)",
                 smtp.probes
+            ),
+        });
+    }
+    if smtp.probes == 0 && smtp.skipped > 0 {
+        notices.push(Notice {
+            kind: NoticeKind::SmtpSkipped,
+            detail: format!(
+                "STARTTLS not measured: all {} MX hosts selected for a probe have no public \
+                 address, and were skipped (--allow-nonpublic probes them)",
+                smtp.skipped
             ),
         });
     }

@@ -217,8 +217,7 @@ impl SmtpReach {
             .error
             .clone()
             .unwrap_or_else(|| probe.status.as_str().to_owned());
-        let cause = if self.failures.len() >= Self::CAUSES && !self.failures.contains_key(&cause)
-        {
+        let cause = if self.failures.len() >= Self::CAUSES && !self.failures.contains_key(&cause) {
             "other".to_owned()
         } else {
             cause

@@ -19,6 +19,9 @@ mod dmarc;
 mod hostile;
 /// MX hosts, null MX, implicit MX and the shared host cache, over real DNS.
 mod mx;
+/// How a run ends and what it tells a person: exit codes, notices, `--fail-on`,
+/// escaped text, help, completions and colour.
+mod outcome;
 /// `--qps` and `--retry-temperror`.
 mod politeness;
 /// STARTTLS against Debian's postfix on loopback (ignored unless run by `.ci/run`).

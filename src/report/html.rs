@@ -107,8 +107,11 @@ fn chart_section(out: &mut String, charts: &[GroupCharts], left_out: &[&str]) {
     out.push_str(
         "<p>Percentages are shares of the domains whose part in question is known: DMARC \
          and policies of <code>dmarc_known</code>, SPF of <code>spf_known</code>, STARTTLS \
-         of the domains with an MX host that answered EHLO. The table below gives the \
-         counts.</p>\n",
+         of the domains with an MX host that answered EHLO. Each share has its 95% Wilson \
+         score interval as a whisker, and under each period <code>n</code> is the number of \
+         domains the shares are of (a range where the lines count different domains; each \
+         point's own is in its tooltip). A share of 0 of 0 domains is not drawn. The table \
+         below gives the counts.</p>\n",
     );
     if !left_out.is_empty() {
         let names: Vec<String> = left_out.iter().map(|g| escape(g)).collect();
@@ -125,7 +128,8 @@ fn chart_section(out: &mut String, charts: &[GroupCharts], left_out: &[&str]) {
         let _ = write!(
             out,
             "<section class=\"group\">\n<h3>{group}</h3>\n<div class=\"charts\">\n\
-             <figure>\n{}<figcaption>Adoption in {group}, percent per period.",
+             <figure>\n{}<figcaption>Adoption in {group}, percent per period; whiskers: 95% \
+             Wilson interval; n: the domains each share is of.",
             chart.adoption,
         );
         if !chart.lines_left_out.is_empty() {
@@ -135,13 +139,30 @@ fn chart_section(out: &mut String, charts: &[GroupCharts], left_out: &[&str]) {
                 chart.lines_left_out.join(", ")
             );
         }
+        for (line, periods) in &chart.line_gaps {
+            let periods: Vec<String> = periods.iter().map(|p| escape(p)).collect();
+            let _ = write!(
+                out,
+                " No point for {line} in {}: 0 of 0 domains to count on.",
+                periods.join(", ")
+            );
+        }
         let _ = write!(
             out,
             "</figcaption>\n</figure>\n<figure>\n{}<figcaption>DMARC policy in {group}, \
-             percent of the domains whose DMARC is known.</figcaption>\n</figure>\n\
-             </div>\n</section>\n",
+             percent of the domains whose DMARC is known (n); whiskers: 95% Wilson interval \
+             of the share below each boundary (reject; reject or quarantine; any policy).",
             chart.policies,
         );
+        if !chart.bar_gaps.is_empty() {
+            let periods: Vec<String> = chart.bar_gaps.iter().map(|p| escape(p)).collect();
+            let _ = write!(
+                out,
+                " No bar for {}: DMARC known for 0 domains.",
+                periods.join(", ")
+            );
+        }
+        out.push_str("</figcaption>\n</figure>\n</div>\n</section>\n");
     }
 }
 

@@ -213,15 +213,31 @@ fn latest(out: &mut String, trend: &Trend) {
         escape(&row.period),
         s.domains,
     );
+    // Both lists count only the domains whose SPF is known: an empty list over none of
+    // them observed nothing, and says so instead of claiming an absence.
+    let not_measured = spf_not_measured(s.domains);
     out.push_str("<h3>Most referenced dangling include targets</h3>\n");
-    if s.top_dangling_includes.is_empty() {
-        out.push_str("<p>None: every include target publishes an SPF record.</p>\n");
-    } else {
-        out.push_str(
-            "<p>Include targets that publish no SPF record, by the number of domains whose \
-             SPF references them.</p>\n<table>\n<thead><tr><th>Target</th><th>Domains</th>\
-             </tr></thead>\n<tbody>\n",
+    if s.spf_known == 0 {
+        let _ = writeln!(out, "<p>{not_measured}</p>");
+    } else if s.top_dangling_includes.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>No dangling include among the {} domains whose SPF is known (of {}).</p>",
+            s.spf_known, s.domains,
         );
+    } else {
+        let f = &s.figures.spf_dangling_include;
+        let _ = writeln!(
+            out,
+            "<p>Include targets that publish no SPF record, by the number of domains whose \
+             SPF references them; {} of the {} domains whose SPF is known (of {}) reference \
+             one ({}).</p>",
+            f.count,
+            s.spf_known,
+            s.domains,
+            f.share().replace('%', "&nbsp;%"),
+        );
+        out.push_str("<table>\n<thead><tr><th>Target</th><th>Domains</th></tr></thead>\n<tbody>\n");
         for t in &s.top_dangling_includes {
             let _ = writeln!(
                 out,
@@ -233,14 +249,20 @@ fn latest(out: &mut String, trend: &Trend) {
         out.push_str("</tbody>\n</table>\n");
     }
     out.push_str("<h3>SPF permerror by kind</h3>\n");
-    if s.spf_permerror_by_kind.is_empty() {
-        out.push_str("<p>No SPF permerror.</p>\n");
+    if s.spf_known == 0 {
+        let _ = writeln!(out, "<p>{not_measured}</p>");
+    } else if s.spf_permerror_by_kind.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>No SPF permerror among the {} domains whose SPF is known (of {}).</p>",
+            s.spf_known, s.domains,
+        );
     } else {
         let _ = writeln!(
             out,
-            "<p>The kind of each permerror domain's first error, of {} domains whose SPF is \
-             known.</p>",
-            s.spf_known,
+            "<p>The kind of each permerror domain's first error, of the {} domains whose SPF \
+             is known (of {}).</p>",
+            s.spf_known, s.domains,
         );
         out.push_str(
             "<table>\n<thead><tr><th>Kind</th><th>Domains</th><th>Percent</th></tr></thead>\n\
@@ -257,6 +279,15 @@ fn latest(out: &mut String, trend: &Trend) {
             );
         }
         out.push_str("</tbody>\n</table>\n");
+    }
+}
+
+/// What a list over the SPF-known domains says when none is known: a domain's SPF is
+/// unknown only when its SPF lookups failed (temperror).
+fn spf_not_measured(domains: u64) -> String {
+    match domains {
+        0 => "Not measured: the period has no domains.".to_owned(),
+        _ => format!("Not measured: SPF is known for 0 of {domains} domains (all temperror)."),
     }
 }
 

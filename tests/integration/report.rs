@@ -10,6 +10,8 @@ use mailposture::stats::facts::Facts;
 use mailposture::stats::trend::{By, Grouping, Row, Trend};
 use mailposture::stats::{Summary, Tally};
 
+use crate::support::cmd::run;
+use crate::support::history::{scan_unanswered, write_list};
 use crate::support::svg::{
     elements, hovers, legend_sample, line_points, line_segments, line_stroke, whiskers,
     y_of_percent,
@@ -393,7 +395,7 @@ fn report_policy_bars_stack_to_the_whole_of_each_period() {
 #[test]
 fn report_page_is_self_contained_and_escapes_data() {
     let dir = tempfile::tempdir().unwrap();
-    written(dir.path());
+    let (trend, _) = written(dir.path());
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("<meta charset=\"utf-8\">"));
     assert!(html.contains("<title>"));
@@ -416,6 +418,13 @@ fn report_page_is_self_contained_and_escapes_data() {
     }
     assert!(html.contains("gone.example"));
     assert!(html.contains("too_many_lookups"));
+    // The lists of the latest period say what population they were looked for in.
+    let latest = &trend.latest.as_ref().unwrap().summary;
+    let population = format!(
+        "{} domains whose SPF is known (of {})",
+        latest.spf_known, latest.domains
+    );
+    assert_eq!(html.matches(&population).count(), 2, "{population}");
     assert!(html.contains("Not drawn, no domain to count on in any period: STARTTLS on all MX"));
 }
 
@@ -540,4 +549,82 @@ fn report_charts_at_most_the_largest_groups() {
         html.contains("2 more left out"),
         "no note on the groups left out"
     );
+}
+
+/// Every DNS question of the history fails (a resolver address where nothing listens):
+/// the report measured nothing and must say so, not that nothing was wrong.
+#[tokio::test]
+async fn report_of_a_history_without_answers_says_not_measured_and_claims_no_absence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (list, scans) = (dir.path().join("silent.txt"), dir.path().join("scans"));
+    write_list(&list, &["a.example", "b.example", "c.example"]);
+    for time in ["2024-01-10T09:00:00Z", "2024-02-10T09:00:00Z"] {
+        let out = scans.join(time.replace(':', "-"));
+        scan_unanswered(&list, &out, time, "0.2").await;
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        for known in ["spf_known", "dmarc_known", "mx_known"] {
+            assert_eq!(summary[known], 0, "{known}: {summary}");
+        }
+    }
+    let report = dir.path().join("report");
+    let args = [
+        "trend",
+        &scans.display().to_string(),
+        "--out",
+        &dir.path().join("trend.csv").display().to_string(),
+        "--by",
+        "month",
+        "--report",
+        &report.display().to_string(),
+    ];
+    let output = run(dir.path(), args.iter().map(|a| a.to_string()).collect()).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let html = std::fs::read_to_string(report.join("report.html")).unwrap();
+
+    let not_measured = "<p>Not measured: SPF is known for 0 of 3 domains (all temperror).</p>";
+    assert_eq!(
+        html.matches(not_measured).count(),
+        2,
+        "dangling includes, permerror kinds"
+    );
+    for absence in [
+        "<p>None",
+        "<p>No ",
+        "every include target",
+        "No SPF permerror",
+        "No dangling include",
+    ] {
+        assert!(!html.contains(absence), "claims an absence: {absence:?}");
+    }
+    // Every share but the temporary errors' is of nobody: n/a, not 0%.
+    let (titles, cells) = table(&html);
+    assert_eq!(cells.len(), 2);
+    for row in &cells {
+        for (title, cell) in titles.iter().zip(row) {
+            match title.as_str() {
+                "" => {}
+                "temperror" => assert_eq!(cell, "100.0 % 3 / 3"),
+                figure => assert_eq!(cell, "n/a 0 / 0", "{figure}"),
+            }
+        }
+    }
+    // Nothing to draw: no point, no whisker, no bar, and the captions say why.
+    let svg = std::fs::read_to_string(report.join("adoption-silent.svg")).unwrap();
+    assert!(hovers(&svg, "data-period", "2024-01").is_empty());
+    assert!(hovers(&svg, "data-period", "2024-02").is_empty());
+    assert!(
+        html.contains(
+            "Not drawn, no domain to count on in any period: DMARC present, DMARC \
+             enforcing, SPF ok, STARTTLS on all MX."
+        ),
+        "no note of the lines left out"
+    );
+    let svg = std::fs::read_to_string(report.join("policies-silent.svg")).unwrap();
+    assert!(elements(&svg, "title").is_empty(), "a bar part drawn");
+    assert!(html.contains("No bar for 2024-01, 2024-02: DMARC known for 0 domains."));
 }

@@ -72,7 +72,7 @@ const WHISKER_WIDTH: u32 = 2;
 const CAP: i32 = 5;
 /// The lines' points (and whiskers) at one period are spread apart by this share of
 /// the space between periods, at most [`MAX_DODGE_PX`], so whiskers do not overlap.
-const DODGE: f64 = 0.08;
+const DODGE: f64 = 0.12;
 const MAX_DODGE_PX: f64 = 14.0;
 
 /// One line of an adoption chart: its figure per period, `None` where the group has no
@@ -111,7 +111,8 @@ pub(super) struct Bar {
 }
 
 /// The boundaries inside a bar, by the parts below them: each is a share of its own
-/// (reject; reject or quarantine; any policy), and gets its interval.
+/// (reject; reject or quarantine; any policy), and gets its interval unless it is the
+/// boundary below it again.
 const BOUNDARIES: [&str; 3] = ["reject", "reject or quarantine", "any policy"];
 
 /// Something to hover over in the chart: an invisible shape with a `<title>`, which
@@ -130,16 +131,21 @@ pub(super) fn adoption(title: &str, periods: &[&str], lines: &[Line]) -> anyhow:
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         let (plot, legend) = root.split_vertically(HEIGHT - LEGEND_HEIGHT);
-        let axis = PeriodAxis::new(periods);
         let dodge = DODGE.min(MAX_DODGE_PX * periods.len() as f64 / PLOT_WIDTH as f64);
-        let populations: Vec<Vec<u64>> = (0..periods.len())
+        // The population under each period: one n, or the range where lines differ.
+        let populations: Vec<Option<String>> = (0..periods.len())
             .map(|i| {
-                lines
+                let ns = lines
                     .iter()
-                    .filter_map(|line| line.values[i].filter(|f| f.of > 0).map(|f| f.of))
-                    .collect()
+                    .filter_map(|line| line.values[i].filter(|f| f.of > 0).map(|f| f.of));
+                let (min, max) = (ns.clone().min()?, ns.max()?);
+                Some(match min == max {
+                    true => format!("n={min}"),
+                    false => format!("n={min}–{max}"),
+                })
             })
             .collect();
+        let axis = PeriodAxis::new(periods, &populations);
         let mut chart = percent_chart(&plot, title, axis)?;
         for line in lines {
             let (colour, marker) = LINE_LOOKS[line.look];
@@ -190,16 +196,7 @@ pub(super) fn adoption(title: &str, periods: &[&str], lines: &[Line]) -> anyhow:
             let points: Vec<(f64, f64)> = drawn.iter().map(point).collect();
             draw_marks(&mut chart, marker, colour, &points)?;
         }
-        draw_populations(&plot, &chart, |i| match populations[i][..] {
-            [] => None,
-            ref ns => {
-                let (min, max) = (ns.iter().min()?, ns.iter().max()?);
-                Some(match min == max {
-                    true => format!("n={min}"),
-                    false => format!("n={min}–{max}"),
-                })
-            }
-        })?;
+        draw_populations(&plot, &chart, &populations)?;
         draw_legend(
             &legend,
             lines.iter().map(|line| {
@@ -238,7 +235,12 @@ pub(super) fn policies(
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         let (plot, legend) = root.split_vertically(HEIGHT - LEGEND_HEIGHT);
-        let chart = percent_chart(&plot, title, PeriodAxis::new(periods))?;
+        let populations: Vec<Option<String>> = bars
+            .iter()
+            .map(|bar| bar.as_ref().map(|bar| format!("n={}", bar.of)))
+            .collect();
+        let axis = PeriodAxis::new(periods, &populations);
+        let chart = percent_chart(&plot, title, axis)?;
         for (i, bar) in bars.iter().enumerate() {
             let Some(bar) = bar else { continue };
             let (left, right) = (i as f64 - 0.3, i as f64 + 0.3);
@@ -265,6 +267,10 @@ pub(super) fn policies(
             }
             let mut below = 0;
             for (j, (count, boundary)) in bar.counts.iter().zip(BOUNDARIES).enumerate() {
+                // Over an empty part a boundary is the one below it again: one whisker.
+                if j > 0 && *count == 0 {
+                    continue;
+                }
                 below += count;
                 let x = i as f64 + 0.15 * (j as f64 - 1.0);
                 let (low, high) = interval(below, bar.of);
@@ -295,9 +301,7 @@ pub(super) fn policies(
                 });
             }
         }
-        draw_populations(&plot, &chart, |i| {
-            bars[i].as_ref().map(|bar| format!("n={}", bar.of))
-        })?;
+        draw_populations(&plot, &chart, &populations)?;
         draw_legend(
             &legend,
             BAR_PARTS.iter().map(|&(name, fill)| {
@@ -436,10 +440,16 @@ struct PeriodAxis {
 }
 
 impl PeriodAxis {
-    fn new(periods: &[&str]) -> Self {
+    /// Ticks for `periods`, far enough apart for their labels and the `below` each.
+    fn new(periods: &[&str], below: &[Option<String>]) -> Self {
         // About 8 px a character at the label size, plus a gap: long labels (`--by scan`
         // start times) get fewer ticks than weeks or months.
-        let longest = periods.iter().map(|p| p.chars().count()).max().unwrap_or(0);
+        let longest = periods
+            .iter()
+            .map(|p| p.chars().count())
+            .chain(below.iter().flatten().map(|b| b.chars().count()))
+            .max()
+            .unwrap_or(0);
         let fit = (PLOT_WIDTH / (8 * longest + 16)).clamp(1, MAX_X_LABELS);
         let step = periods.len().div_ceil(fit).max(1);
         Self {
@@ -510,21 +520,21 @@ fn percent_chart<'a>(
     Ok(chart)
 }
 
-/// Under each labelled period, the population its shares are of (`label(i)`).
+/// Under each labelled period, the population its shares are of.
 fn draw_populations(
     area: &Area<'_>,
     chart: &PercentChart<'_>,
-    label: impl Fn(usize) -> Option<String>,
+    labels: &[Option<String>],
 ) -> anyhow::Result<()> {
     let text =
         TextStyle::from((FONT, SMALL_SIZE).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
     let ticks = chart.as_coord_spec().x_spec().ticks.clone();
     for tick in ticks {
-        let Some(label) = label(tick as usize) else {
+        let Some(Some(label)) = labels.get(tick as usize) else {
             continue;
         };
         let (x, y) = chart.backend_coord(&(tick, 0.0));
-        area.draw_text(&label, &text, (x, y + 44))?;
+        area.draw_text(label, &text, (x, y + 44))?;
     }
     Ok(())
 }

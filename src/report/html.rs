@@ -101,7 +101,7 @@ fn parameters(out: &mut String, trend: &Trend, periods: &[&str]) {
 fn chart_section(out: &mut String, charts: &[GroupCharts], left_out: &[&str]) {
     out.push_str("<h2>Adoption and DMARC policies by group</h2>\n");
     if charts.is_empty() {
-        out.push_str("<p class=\"note\">No rows, so no charts.</p>\n");
+        out.push_str("<p class=\"note\">Not measured: the trend has no rows, so no charts.</p>\n");
         return;
     }
     out.push_str(
@@ -169,7 +169,7 @@ fn chart_section(out: &mut String, charts: &[GroupCharts], left_out: &[&str]) {
 fn figures_table(out: &mut String, trend: &Trend) {
     out.push_str("<h2>Figures</h2>\n");
     if trend.rows.is_empty() {
-        out.push_str("<p class=\"note\">No rows.</p>\n");
+        out.push_str("<p class=\"note\">Not measured: the trend has no rows.</p>\n");
         return;
     }
     out.push_str(

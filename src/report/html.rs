@@ -101,14 +101,17 @@ fn parameters(out: &mut String, trend: &Trend, periods: &[&str]) {
 fn chart_section(out: &mut String, charts: &[GroupCharts], left_out: &[&str]) {
     out.push_str("<h2>Adoption and DMARC policies by group</h2>\n");
     if charts.is_empty() {
-        out.push_str("<p class=\"note\">No rows, so no charts.</p>\n");
+        out.push_str("<p class=\"note\">Not measured: the trend has no rows, so no charts.</p>\n");
         return;
     }
     out.push_str(
         "<p>Percentages are shares of the domains whose part in question is known: DMARC \
          and policies of <code>dmarc_known</code>, SPF of <code>spf_known</code>, STARTTLS \
-         of the domains with an MX host that answered EHLO. The table below gives the \
-         counts.</p>\n",
+         of the domains with an MX host that answered EHLO. Each share has its 95% Wilson \
+         score interval as a whisker, and under each period <code>n</code> is the number of \
+         domains the shares are of (a range where the lines count different domains; each \
+         point's own is in its tooltip). A share of 0 of 0 domains is not drawn. The table \
+         below gives the counts.</p>\n",
     );
     if !left_out.is_empty() {
         let names: Vec<String> = left_out.iter().map(|g| escape(g)).collect();
@@ -125,7 +128,8 @@ fn chart_section(out: &mut String, charts: &[GroupCharts], left_out: &[&str]) {
         let _ = write!(
             out,
             "<section class=\"group\">\n<h3>{group}</h3>\n<div class=\"charts\">\n\
-             <figure>\n{}<figcaption>Adoption in {group}, percent per period.",
+             <figure>\n{}<figcaption>Adoption in {group}, percent per period; whiskers: 95% \
+             Wilson interval; n: the domains each share is of.",
             chart.adoption,
         );
         if !chart.lines_left_out.is_empty() {
@@ -135,20 +139,37 @@ fn chart_section(out: &mut String, charts: &[GroupCharts], left_out: &[&str]) {
                 chart.lines_left_out.join(", ")
             );
         }
+        for (line, periods) in &chart.line_gaps {
+            let periods: Vec<String> = periods.iter().map(|p| escape(p)).collect();
+            let _ = write!(
+                out,
+                " No point for {line} in {}: 0 of 0 domains to count on.",
+                periods.join(", ")
+            );
+        }
         let _ = write!(
             out,
             "</figcaption>\n</figure>\n<figure>\n{}<figcaption>DMARC policy in {group}, \
-             percent of the domains whose DMARC is known.</figcaption>\n</figure>\n\
-             </div>\n</section>\n",
+             percent of the domains whose DMARC is known (n); whiskers: 95% Wilson interval \
+             of the share below each boundary (reject; reject or quarantine; any policy).",
             chart.policies,
         );
+        if !chart.bar_gaps.is_empty() {
+            let periods: Vec<String> = chart.bar_gaps.iter().map(|p| escape(p)).collect();
+            let _ = write!(
+                out,
+                " No bar for {}: DMARC known for 0 domains.",
+                periods.join(", ")
+            );
+        }
+        out.push_str("</figcaption>\n</figure>\n</div>\n</section>\n");
     }
 }
 
 fn figures_table(out: &mut String, trend: &Trend) {
     out.push_str("<h2>Figures</h2>\n");
     if trend.rows.is_empty() {
-        out.push_str("<p class=\"note\">No rows.</p>\n");
+        out.push_str("<p class=\"note\">Not measured: the trend has no rows.</p>\n");
         return;
     }
     out.push_str(
@@ -192,15 +213,31 @@ fn latest(out: &mut String, trend: &Trend) {
         escape(&row.period),
         s.domains,
     );
+    // Both lists count only the domains whose SPF is known: an empty list over none of
+    // them observed nothing, and says so instead of claiming an absence.
+    let not_measured = spf_not_measured(s.domains);
     out.push_str("<h3>Most referenced dangling include targets</h3>\n");
-    if s.top_dangling_includes.is_empty() {
-        out.push_str("<p>None: every include target publishes an SPF record.</p>\n");
-    } else {
-        out.push_str(
-            "<p>Include targets that publish no SPF record, by the number of domains whose \
-             SPF references them.</p>\n<table>\n<thead><tr><th>Target</th><th>Domains</th>\
-             </tr></thead>\n<tbody>\n",
+    if s.spf_known == 0 {
+        let _ = writeln!(out, "<p>{not_measured}</p>");
+    } else if s.top_dangling_includes.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>No dangling include among the {} domains whose SPF is known (of {}).</p>",
+            s.spf_known, s.domains,
         );
+    } else {
+        let f = &s.figures.spf_dangling_include;
+        let _ = writeln!(
+            out,
+            "<p>Include targets that publish no SPF record, by the number of domains whose \
+             SPF references them; {} of the {} domains whose SPF is known (of {}) reference \
+             one ({}).</p>",
+            f.count,
+            s.spf_known,
+            s.domains,
+            f.share().replace('%', "&nbsp;%"),
+        );
+        out.push_str("<table>\n<thead><tr><th>Target</th><th>Domains</th></tr></thead>\n<tbody>\n");
         for t in &s.top_dangling_includes {
             let _ = writeln!(
                 out,
@@ -212,14 +249,20 @@ fn latest(out: &mut String, trend: &Trend) {
         out.push_str("</tbody>\n</table>\n");
     }
     out.push_str("<h3>SPF permerror by kind</h3>\n");
-    if s.spf_permerror_by_kind.is_empty() {
-        out.push_str("<p>No SPF permerror.</p>\n");
+    if s.spf_known == 0 {
+        let _ = writeln!(out, "<p>{not_measured}</p>");
+    } else if s.spf_permerror_by_kind.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>No SPF permerror among the {} domains whose SPF is known (of {}).</p>",
+            s.spf_known, s.domains,
+        );
     } else {
         let _ = writeln!(
             out,
-            "<p>The kind of each permerror domain's first error, of {} domains whose SPF is \
-             known.</p>",
-            s.spf_known,
+            "<p>The kind of each permerror domain's first error, of the {} domains whose SPF \
+             is known (of {}).</p>",
+            s.spf_known, s.domains,
         );
         out.push_str(
             "<table>\n<thead><tr><th>Kind</th><th>Domains</th><th>Percent</th></tr></thead>\n\
@@ -236,6 +279,15 @@ fn latest(out: &mut String, trend: &Trend) {
             );
         }
         out.push_str("</tbody>\n</table>\n");
+    }
+}
+
+/// What a list over the SPF-known domains says when none is known: a domain's SPF is
+/// unknown only when its SPF lookups failed (temperror).
+fn spf_not_measured(domains: u64) -> String {
+    match domains {
+        0 => "Not measured: the period has no domains.".to_owned(),
+        _ => format!("Not measured: SPF is known for 0 of {domains} domains (all temperror)."),
     }
 }
 

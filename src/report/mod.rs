@@ -3,6 +3,7 @@
 
 mod charts;
 mod html;
+mod wilson;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -48,6 +49,9 @@ fn heading(name: &str) -> &str {
     }
 }
 
+/// Per line, the periods where its share is of nobody (0 of 0).
+type LineGaps = Vec<(&'static str, Vec<String>)>;
+
 /// The charts of one group, as drawn into the page and the files.
 struct GroupCharts {
     group: String,
@@ -55,6 +59,10 @@ struct GroupCharts {
     policies: String,
     /// Lines left out of the adoption chart because no period had a value for them.
     lines_left_out: Vec<&'static str>,
+    /// Shares of a drawn line over an empty population (0 of 0), by line: not drawn.
+    line_gaps: LineGaps,
+    /// Periods of the group without a policy bar: DMARC known for none of its domains.
+    bar_gaps: Vec<String>,
 }
 
 /// Writes report.html and the charts as standalone .svg files into `dir` (created if
@@ -78,8 +86,8 @@ pub fn write_report(trend: &Trend, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             .iter()
             .map(|p| by_key.get(&(*p, group)).copied())
             .collect();
-        let (adoption, lines_left_out) = adoption_chart(group, &periods, &rows)?;
-        let policies = policies_chart(group, &periods, &rows)?;
+        let (adoption, lines_left_out, line_gaps) = adoption_chart(group, &periods, &rows)?;
+        let (policies, bar_gaps) = policies_chart(group, &periods, &rows)?;
         let stem = unique_stem(group, &mut names);
         for (kind, svg) in [("adoption", &adoption), ("policies", &policies)] {
             let path = dir.join(format!("{kind}-{stem}.svg"));
@@ -91,6 +99,8 @@ pub fn write_report(trend: &Trend, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             adoption,
             policies,
             lines_left_out,
+            line_gaps,
+            bar_gaps,
         });
     }
 
@@ -134,39 +144,56 @@ fn chart_groups<'a>(trend: &'a Trend, periods: &[&str]) -> (Vec<&'a str>, Vec<&'
     (groups, rest)
 }
 
+/// The adoption chart, the lines left out (no share in any period) and the periods
+/// where a drawn line has a share of nobody.
 fn adoption_chart(
     group: &str,
     periods: &[&str],
     rows: &[Option<&Row>],
-) -> anyhow::Result<(String, Vec<&'static str>)> {
+) -> anyhow::Result<(String, Vec<&'static str>, LineGaps)> {
     let mut lines = Vec::new();
     let mut left_out = Vec::new();
+    let mut gaps = Vec::new();
     for (look, (name, pick)) in LINES.into_iter().enumerate() {
-        let values: Vec<Option<f64>> = rows
+        let values: Vec<Option<Figure>> = rows
             .iter()
-            .map(|row| {
-                let figure = pick(&(*row)?.summary.figures);
-                (figure.of > 0).then(|| 100.0 * figure.count as f64 / figure.of as f64)
-            })
+            .map(|row| Some(*pick(&(*row)?.summary.figures)))
             .collect();
-        if values.iter().all(Option::is_none) {
+        if values.iter().flatten().all(|f| f.of == 0) {
             left_out.push(name);
-        } else {
-            lines.push(charts::Line { name, look, values });
+            continue;
         }
+        let empty: Vec<String> = values
+            .iter()
+            .zip(periods)
+            .filter(|(f, _)| f.is_some_and(|f| f.of == 0))
+            .map(|(_, p)| (*p).to_owned())
+            .collect();
+        if !empty.is_empty() {
+            gaps.push((name, empty));
+        }
+        lines.push(charts::Line { name, look, values });
     }
     let title = format!("Adoption: {}", short(group));
-    Ok((charts::adoption(&title, periods, &lines)?, left_out))
+    Ok((charts::adoption(&title, periods, &lines)?, left_out, gaps))
 }
 
-fn policies_chart(group: &str, periods: &[&str], rows: &[Option<&Row>]) -> anyhow::Result<String> {
-    let bars: Vec<Option<[f64; 4]>> = rows
+/// The policy chart and the periods where the group has domains but no DMARC known.
+fn policies_chart(
+    group: &str,
+    periods: &[&str],
+    rows: &[Option<&Row>],
+) -> anyhow::Result<(String, Vec<String>)> {
+    let mut gaps = Vec::new();
+    let bars: Vec<Option<charts::Bar>> = rows
         .iter()
-        .map(|row| {
+        .zip(periods)
+        .map(|(row, period)| {
             let s = &(*row)?.summary;
             let f = &s.figures;
             let known = s.dmarc_known;
             if known == 0 {
+                gaps.push((*period).to_owned());
                 return None;
             }
             let (reject, quarantine, none) = (
@@ -175,13 +202,15 @@ fn policies_chart(group: &str, periods: &[&str], rows: &[Option<&Row>]) -> anyho
                 f.dmarc_policy_none.count,
             );
             let absent = known.saturating_sub(reject + quarantine + none);
-            let share = |n: u64| 100.0 * n as f64 / known as f64;
             // The order of charts::BAR_PARTS, bottom to top.
-            Some([share(reject), share(quarantine), share(none), share(absent)])
+            Some(charts::Bar {
+                counts: [reject, quarantine, none, absent],
+                of: known,
+            })
         })
         .collect();
     let title = format!("DMARC policy: {}", short(group));
-    charts::policies(&title, periods, &bars)
+    Ok((charts::policies(&title, periods, &bars)?, gaps))
 }
 
 /// A group name short enough for a chart title; the page shows it in full.

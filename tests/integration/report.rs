@@ -1,5 +1,7 @@
-//! The report's page and charts from a trend built by hand: files, points per line,
-//! bar stacks, the table, escaping, self-containment (the browser test is in `trend`).
+//! The report's page and charts from a trend built by hand: files, points per line with
+//! their Wilson intervals, bar stacks, the table, escaping, self-containment; and the
+//! report of a history where no DNS question was answered (the browser test is in
+//! `trend`).
 
 use std::path::{Path, PathBuf};
 
@@ -8,9 +10,14 @@ use mailposture::stats::facts::Facts;
 use mailposture::stats::trend::{By, Grouping, Row, Trend};
 use mailposture::stats::{Summary, Tally};
 
-use crate::support::svg::{elements, legend_sample, line_points};
+use crate::support::cmd::run;
+use crate::support::history::{scan_unanswered, write_list};
+use crate::support::svg::{
+    elements, hovers, legend_sample, line_points, line_segments, line_stroke, whiskers,
+    y_of_percent,
+};
 
-const PERIODS: [&str; 3] = ["2024-01", "2024-02", "2024-03"];
+const PERIODS: [&str; 4] = ["2024-01", "2024-02", "2024-03", "2024-04"];
 /// A group name that must be escaped in HTML and sanitised in file names.
 const ODD: &str = "a<b>&c";
 const LINES: [&str; 4] = [
@@ -43,7 +50,8 @@ fn facts(domain: &str, spf: &str, policy: Option<&str>, starttls: Option<&str>) 
 }
 
 /// The domains of one group in one period: more of them, and more enforcing, as time
-/// goes on; the odd group's MX hosts were never probed.
+/// goes on; the odd group's MX hosts were never probed, nor the first group's in the
+/// second period (STARTTLS 0 of 0 there).
 fn domains(group: usize, period: usize) -> Vec<Facts> {
     let n = 6 + 2 * period + group;
     (0..n)
@@ -55,9 +63,9 @@ fn domains(group: usize, period: usize) -> Vec<Facts> {
                 _ => None,
             };
             let spf = if i % 5 == 4 { "permerror" } else { "ok" };
-            let starttls = match (group, i % 3) {
-                (1, _) => None,
-                (_, 0) => Some("some"),
+            let starttls = match i % 3 {
+                _ if group == 1 || period == 1 => None,
+                0 => Some("some"),
                 _ => Some("all"),
             };
             facts(&format!("d{i}.g{group}.example"), spf, policy, starttls)
@@ -134,8 +142,46 @@ fn report_writes_the_page_and_one_chart_file_per_kind_and_group() {
     );
 }
 
+/// The 95% Wilson score interval of `count` of `of`, in percent (Wilson 1927): centre
+/// (k + z²/2)/(n + z²), half-width z·√(k(n−k)/n + z²/4)/(n + z²).
+fn wilson(count: u64, of: u64) -> (f64, f64) {
+    let z = 1.959964_f64;
+    let (k, n) = (count as f64, of as f64);
+    let centre = (k + z * z / 2.0) / (n + z * z);
+    let half = z * (k * (n - k) / n + z * z / 4.0).sqrt() / (n + z * z);
+    (100.0 * (centre - half), 100.0 * (centre + half))
+}
+
+/// The count and population of figure `key` in a row's summary, read as summary.json
+/// has it.
+fn counts(trend: &Trend, period: &str, group: &str, key: &str) -> (u64, u64) {
+    let row = trend
+        .rows
+        .iter()
+        .find(|r| r.period == period && r.group == group)
+        .unwrap();
+    let summary = serde_json::to_value(&row.summary).unwrap();
+    let figure = &summary["figures"][key];
+    (
+        figure["count"].as_u64().unwrap(),
+        figure["of"].as_u64().unwrap(),
+    )
+}
+
+fn figure_key(line: &str) -> &'static str {
+    match line {
+        "DMARC present" => "dmarc_present",
+        "DMARC enforcing" => "dmarc_enforcing",
+        "SPF ok" => "spf_ok",
+        _ => "starttls_all",
+    }
+}
+
+/// Plotters maps values to whole pixels: a drawn end may be a pixel off the exact one.
+const PIXEL: f64 = 1.5;
+
 #[test]
-fn report_adoption_lines_have_one_point_per_period() {
+fn report_adoption_points_have_wilson_intervals_and_none_over_nobody() {
     let dir = tempfile::tempdir().unwrap();
     let (trend, _) = written(dir.path());
     for (file, group, lines) in [
@@ -145,50 +191,75 @@ fn report_adoption_lines_have_one_point_per_period() {
     ] {
         let svg = std::fs::read_to_string(dir.path().join(file)).unwrap();
         assert!(svg.starts_with("<svg"), "{file}");
-        let polylines = elements(&svg, "polyline");
+        let y_of = y_of_percent(&svg);
+        let mut drawn = 0;
         for name in lines {
-            let points = line_points(&svg, name);
-            assert_eq!(points.len(), PERIODS.len(), "{file}: {name:?}");
-            let shares: Vec<f64> = PERIODS
-                .iter()
-                .map(|period| {
-                    let row = trend
-                        .rows
-                        .iter()
-                        .find(|r| r.period == *period && r.group == group);
-                    let figures = serde_json::to_value(&row.unwrap().summary.figures).unwrap();
-                    let key = match *name {
-                        "DMARC present" => "dmarc_present",
-                        "DMARC enforcing" => "dmarc_enforcing",
-                        "SPF ok" => "spf_ok",
-                        _ => "starttls_all",
-                    };
-                    figures[key]["percent"].as_f64().unwrap()
-                })
-                .collect();
-            for i in 1..points.len() {
-                assert!(points[i].0 > points[i - 1].0, "{file}: {name:?} x order");
-                let (dy, dv) = (points[i].1 - points[i - 1].1, shares[i] - shares[i - 1]);
+            let stroke = line_stroke(&svg, name);
+            let points = hovers(&svg, "data-series", name);
+            let bars = whiskers(&svg, &stroke, "2");
+            assert_eq!(bars.len(), points.len(), "{file}: {name:?} whiskers");
+            let mut shares = Vec::new();
+            for period in PERIODS {
+                let (count, of) = counts(&trend, period, group, figure_key(name));
+                let point = points.iter().find(|(p, ..)| p == period);
+                let Some((_, (x, y), title)) = point else {
+                    assert_eq!(
+                        of, 0,
+                        "{file}: {name:?} {period}: {count} of {of} not drawn"
+                    );
+                    continue;
+                };
+                assert!(of > 0, "{file}: {name:?} {period}: a point over 0 of 0");
+                let share = 100.0 * count as f64 / of as f64;
+                assert!(
+                    (*y as f64 - y_of(share)).abs() <= PIXEL,
+                    "{file}: {name:?} {period}"
+                );
+                assert!(title.contains(&format!(" {count} of {of} ")), "{title}");
+                let (low, high) = wilson(count, of);
+                let &(_, low_y, high_y) = bars
+                    .iter()
+                    .find(|(bx, ..)| bx == x)
+                    .unwrap_or_else(|| panic!("{file}: {name:?} {period}: no whisker"));
+                for (end, drawn, want) in [("low", low_y, low), ("high", high_y, high)] {
+                    assert!(
+                        (drawn as f64 - y_of(want)).abs() <= PIXEL,
+                        "{file}: {name:?} {period} ({count} of {of}): {end} end at {drawn} px, \
+                         Wilson {want:.2}% is {:.1} px",
+                        y_of(want)
+                    );
+                }
+                shares.push((*x, share));
+            }
+            drawn += shares.len();
+            // The line joins the points of consecutive periods only, in the right order.
+            let line = line_points(&svg, name);
+            shares.sort_by_key(|s| s.0);
+            assert!(line.len() <= shares.len(), "{file}: {name:?}");
+            for (i, (x, share)) in shares.iter().enumerate().skip(1) {
+                let (prev_x, prev_share) = shares[i - 1];
+                let (dy, dv) = (y_of(*share) - y_of(prev_share), share - prev_share);
                 if dv.abs() > 2.0 {
                     assert!(
-                        (dy < 0) == (dv > 0.0),
+                        (dy < 0.0) == (dv > 0.0),
                         "{file}: {name:?} goes the wrong way"
                     );
                 }
+                assert!(*x > prev_x, "{file}: {name:?} x order");
             }
         }
         let texts: Vec<String> = elements(&svg, "text").into_iter().map(|t| t.2).collect();
         for name in &LINES[lines.len()..] {
             assert!(!texts.contains(&name.to_string()), "{file}: {name:?} drawn");
         }
-        // Data lines plus one legend sample each, besides the axes.
-        let thick = polylines
-            .iter()
-            .filter(|(_, a, _)| a["stroke-width"] != "1");
-        assert_eq!(thick.count(), 2 * lines.len(), "{file}");
+        assert!(drawn > 0, "{file}: no point drawn");
         assert!(
             texts.iter().any(|t| t.contains('%')),
             "{file}: no % axis label"
+        );
+        assert!(
+            texts.iter().any(|t| t.starts_with("n=")),
+            "{file}: no population under the periods"
         );
         for (_, a, _) in elements(&svg, "text") {
             let size: f64 = a["font-size"].parse().unwrap();
@@ -198,25 +269,69 @@ fn report_adoption_lines_have_one_point_per_period() {
 }
 
 #[test]
+fn report_adoption_line_breaks_where_a_share_is_of_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let (trend, _) = written(dir.path());
+    assert_eq!(counts(&trend, PERIODS[1], "gov", "starttls_all").1, 0);
+    let svg = std::fs::read_to_string(dir.path().join("adoption-gov.svg")).unwrap();
+    let name = "STARTTLS on all MX";
+    let periods: Vec<String> = hovers(&svg, "data-series", name)
+        .into_iter()
+        .map(|h| h.0)
+        .collect();
+    assert_eq!(periods, [PERIODS[0], PERIODS[2], PERIODS[3]]);
+    // The first point stands alone; the last two are joined.
+    let segments = line_segments(&svg, name);
+    assert_eq!(segments.len(), 1, "{segments:?}");
+    assert_eq!(segments[0].len(), 2, "{segments:?}");
+    // Another line over the same periods is not broken.
+    assert_eq!(line_segments(&svg, "SPF ok").len(), 1);
+    assert_eq!(line_points(&svg, "SPF ok").len(), PERIODS.len());
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(
+        html.contains("No point for STARTTLS on all MX in 2024-02: 0 of 0 domains to count on."),
+        "no note of the share not drawn"
+    );
+    assert!(html.contains("95% Wilson"));
+}
+
+#[test]
 fn report_policy_bars_stack_to_the_whole_of_each_period() {
     let dir = tempfile::tempdir().unwrap();
     let (trend, _) = written(dir.path());
     let svg = std::fs::read_to_string(dir.path().join("policies-gov.svg")).unwrap();
     let rects = elements(&svg, "rect");
-    // Per bar part: its rectangles (x, height) without the legend swatch.
+    // Per bar part: its rectangles (x, width, height) without the legend swatch (hover
+    // targets have no fill of their own).
     let mut parts = Vec::new();
     for name in BAR_PARTS {
         let (swatch_at, swatch) = legend_sample(&svg, name, "rect", "fill", "none");
-        let bars: Vec<(i64, f64)> = rects
+        let bars: Vec<(i64, i64, i64)> = rects
             .iter()
-            .filter(|(at, a, _)| *at != swatch_at && a["fill"] == swatch["fill"])
-            .map(|(_, a, _)| (a["x"].parse().unwrap(), a["height"].parse().unwrap()))
+            .filter(|(at, a, _)| *at != swatch_at && a.get("fill") == Some(&swatch["fill"]))
+            .map(|(_, a, _)| {
+                let number = |key: &str| a[key].parse().unwrap();
+                (number("x"), number("width"), number("height"))
+            })
             .collect();
         assert_eq!(bars.len(), PERIODS.len(), "bars of {name:?}");
         parts.push(bars);
     }
+    let fills: Vec<String> = BAR_PARTS
+        .iter()
+        .map(|name| legend_sample(&svg, name, "rect", "fill", "none").1["fill"].clone())
+        .collect();
+    for pair in fills.windows(2) {
+        assert_ne!(pair[0], pair[1], "neighbouring parts look the same");
+    }
+    let y_of = y_of_percent(&svg);
+    // White whiskers (in a black halo) at the boundaries of each bar, left to right, and
+    // one in the legend.
+    let mut bounds = whiskers(&svg, "#FFFFFF", "2");
+    let mut in_bars = 0;
+    bounds.sort();
     let totals: Vec<f64> = (0..PERIODS.len())
-        .map(|p| parts.iter().map(|bars| bars[p].1).sum())
+        .map(|p| parts.iter().map(|bars| bars[p].2 as f64).sum())
         .collect();
     for (p, period) in PERIODS.iter().enumerate() {
         assert!(
@@ -232,7 +347,7 @@ fn report_policy_bars_stack_to_the_whole_of_each_period() {
             .unwrap()
             .summary;
         let reject = s.figures.dmarc_policy_reject.count as f64 / s.dmarc_known as f64;
-        let drawn = parts[0][p].1 / totals[p];
+        let drawn = parts[0][p].2 as f64 / totals[p];
         assert!(
             (drawn - reject).abs() < 0.02,
             "{period}: reject {drawn} != {reject}"
@@ -241,13 +356,51 @@ fn report_policy_bars_stack_to_the_whole_of_each_period() {
             parts.iter().all(|bars| bars[p].0 == parts[0][p].0),
             "{period}: parts not stacked"
         );
+        // A boundary: the share of the parts below it, with its interval; one whisker
+        // where two boundaries coincide (an empty part between them).
+        let (left, right) = (parts[0][p].0, parts[0][p].0 + parts[0][p].1);
+        let mine: Vec<_> = bounds
+            .iter()
+            .filter(|(x, ..)| (left..right).contains(x))
+            .collect();
+        let f = &s.figures;
+        let mut below = vec![
+            f.dmarc_policy_reject.count,
+            f.dmarc_policy_reject.count + f.dmarc_policy_quarantine.count,
+            f.dmarc_policy_reject.count
+                + f.dmarc_policy_quarantine.count
+                + f.dmarc_policy_none.count,
+        ];
+        below.dedup();
+        assert_eq!(mine.len(), below.len(), "{period}: whiskers {mine:?}");
+        in_bars += mine.len();
+        for (&&(_, low_y, high_y), count) in mine.iter().zip(below) {
+            let (low, high) = wilson(count, s.dmarc_known);
+            assert!(
+                (low_y as f64 - y_of(low)).abs() <= PIXEL,
+                "{period}: {count} low"
+            );
+            assert!(
+                (high_y as f64 - y_of(high)).abs() <= PIXEL,
+                "{period}: {count} high"
+            );
+        }
     }
+    assert_eq!(
+        bounds.len(),
+        in_bars + 1,
+        "whiskers outside the bars and legend"
+    );
+    assert!(
+        elements(&svg, "text").iter().any(|t| t.2.starts_with("n=")),
+        "no population under the periods"
+    );
 }
 
 #[test]
 fn report_page_is_self_contained_and_escapes_data() {
     let dir = tempfile::tempdir().unwrap();
-    written(dir.path());
+    let (trend, _) = written(dir.path());
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("<meta charset=\"utf-8\">"));
     assert!(html.contains("<title>"));
@@ -270,6 +423,13 @@ fn report_page_is_self_contained_and_escapes_data() {
     }
     assert!(html.contains("gone.example"));
     assert!(html.contains("too_many_lookups"));
+    // The lists of the latest period say what population they were looked for in.
+    let latest = &trend.latest.as_ref().unwrap().summary;
+    let population = format!(
+        "{} domains whose SPF is known (of {})",
+        latest.spf_known, latest.domains
+    );
+    assert_eq!(html.matches(&population).count(), 2, "{population}");
     assert!(html.contains("Not drawn, no domain to count on in any period: STARTTLS on all MX"));
 }
 
@@ -394,4 +554,82 @@ fn report_charts_at_most_the_largest_groups() {
         html.contains("2 more left out"),
         "no note on the groups left out"
     );
+}
+
+/// Every DNS question of the history fails (a resolver address where nothing listens):
+/// the report measured nothing and must say so, not that nothing was wrong.
+#[tokio::test]
+async fn report_of_a_history_without_answers_says_not_measured_and_claims_no_absence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (list, scans) = (dir.path().join("silent.txt"), dir.path().join("scans"));
+    write_list(&list, &["a.example", "b.example", "c.example"]);
+    for time in ["2024-01-10T09:00:00Z", "2024-02-10T09:00:00Z"] {
+        let out = scans.join(time.replace(':', "-"));
+        scan_unanswered(&list, &out, time, "0.2").await;
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        for known in ["spf_known", "dmarc_known", "mx_known"] {
+            assert_eq!(summary[known], 0, "{known}: {summary}");
+        }
+    }
+    let report = dir.path().join("report");
+    let args = [
+        "trend",
+        &scans.display().to_string(),
+        "--out",
+        &dir.path().join("trend.csv").display().to_string(),
+        "--by",
+        "month",
+        "--report",
+        &report.display().to_string(),
+    ];
+    let output = run(dir.path(), args.iter().map(|a| a.to_string()).collect()).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let html = std::fs::read_to_string(report.join("report.html")).unwrap();
+
+    let not_measured = "<p>Not measured: SPF is known for 0 of 3 domains (all temperror).</p>";
+    assert_eq!(
+        html.matches(not_measured).count(),
+        2,
+        "dangling includes, permerror kinds"
+    );
+    for absence in [
+        "<p>None",
+        "<p>No ",
+        "every include target",
+        "No SPF permerror",
+        "No dangling include",
+    ] {
+        assert!(!html.contains(absence), "claims an absence: {absence:?}");
+    }
+    // Every share but the temporary errors' is of nobody: n/a, not 0%.
+    let (titles, cells) = table(&html);
+    assert_eq!(cells.len(), 2);
+    for row in &cells {
+        for (title, cell) in titles.iter().zip(row) {
+            match title.as_str() {
+                "" => {}
+                "temperror" => assert_eq!(cell, "100.0 % 3 / 3"),
+                figure => assert_eq!(cell, "n/a 0 / 0", "{figure}"),
+            }
+        }
+    }
+    // Nothing to draw: no point, no whisker, no bar, and the captions say why.
+    let svg = std::fs::read_to_string(report.join("adoption-silent.svg")).unwrap();
+    assert!(hovers(&svg, "data-period", "2024-01").is_empty());
+    assert!(hovers(&svg, "data-period", "2024-02").is_empty());
+    assert!(
+        html.contains(
+            "Not drawn, no domain to count on in any period: DMARC present, DMARC \
+             enforcing, SPF ok, STARTTLS on all MX."
+        ),
+        "no note of the lines left out"
+    );
+    let svg = std::fs::read_to_string(report.join("policies-silent.svg")).unwrap();
+    assert!(elements(&svg, "title").is_empty(), "a bar part drawn");
+    assert!(html.contains("No bar for 2024-01, 2024-02: DMARC known for 0 domains."));
 }

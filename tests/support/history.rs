@@ -1,5 +1,6 @@
 //! Builds a scan history: each scan runs the built binary against a DNS fixture serving
-//! that moment's zone, with the scan's time set by `--scan-time`.
+//! that moment's zone (or a resolver address where nothing answers), with the scan's
+//! time set by `--scan-time`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,18 +20,43 @@ pub async fn scan_with(zone: &str, list: &Path, out: &Path, time: &str, extra: &
 
 /// [`scan_with`] of a zone built in code; returns what the scan wrote on stderr.
 pub async fn scan_zone(zone: Zone, list: &Path, out: &Path, time: &str, extra: &[&str]) -> String {
+    let dns = DnsFixture::start(zone).await;
+    let output = scan_over(&dns.resolver_arg(), list, out, time, extra).await;
+    dns.stop().await;
+    succeeded(&output, time)
+}
+
+/// Scans `list` at `time` with a resolver address on loopback where nothing listens, so
+/// that every DNS question fails (each after one try of `timeout` seconds at most).
+pub async fn scan_unanswered(list: &Path, out: &Path, time: &str, timeout: &str) -> String {
+    // A port just given up by a socket of ours: nothing else has it.
+    let socket = std::net::UdpSocket::bind("127.0.83.1:0").expect("bind a loopback port");
+    let resolver = socket.local_addr().expect("its address").to_string();
+    drop(socket);
+    let extra = ["--timeout", timeout, "--attempts", "1"];
+    let output = scan_over(&resolver, list, out, time, &extra).await;
+    succeeded(&output, time)
+}
+
+/// Runs `scan` of `list` into `out` over the resolver `resolver`.
+async fn scan_over(
+    resolver: &str,
+    list: &Path,
+    out: &Path,
+    time: &str,
+    extra: &[&str],
+) -> std::process::Output {
     let parent = out
         .parent()
         .expect("scan directory inside a test directory");
     std::fs::create_dir_all(parent).expect("create the history directory");
-    let dns = DnsFixture::start(zone).await;
     let args = [
         "scan",
         &list.display().to_string(),
         "--out",
         &out.display().to_string(),
         "--resolver",
-        &dns.resolver_arg(),
+        resolver,
         "--scan-time",
         time,
         "--quiet",
@@ -41,8 +67,11 @@ pub async fn scan_zone(zone: Zone, list: &Path, out: &Path, time: &str, extra: &
     .chain(extra)
     .map(|a| (*a).to_owned())
     .collect();
-    let output = run(parent, args).await;
-    dns.stop().await;
+    run(parent, args).await
+}
+
+/// The scan's stderr, after checking it ended well.
+fn succeeded(output: &std::process::Output, time: &str) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "scan at {time}: {stderr}");
     stderr

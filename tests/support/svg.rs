@@ -1,5 +1,6 @@
 //! Reading the report's SVG charts as plotters writes them (one element per line): the
-//! elements of a kind with their attributes, and a line series found by its legend.
+//! elements of a kind with their attributes, a line series found by its legend, the
+//! hover targets of its points, the interval whiskers and the y axis scale.
 
 use std::collections::HashMap;
 
@@ -57,25 +58,87 @@ pub fn legend_sample(
     (at, attrs)
 }
 
-/// The points of the line series named `name` in the legend: the one polyline drawn
-/// with the legend sample's stroke and width, other than the sample itself (axes and
-/// ticks are 1 px polylines too, so lines are told apart by both).
+/// The points of the line series named `name` in the legend, left to right: those of
+/// the polylines drawn with the legend sample's stroke and width, other than the sample
+/// itself (axes and ticks are 1 px polylines too, so lines are told apart by both). A
+/// line is broken where a period has no share, so it may be several polylines.
 pub fn line_points(svg: &str, name: &str) -> Vec<(i64, i64)> {
+    let mut points: Vec<(i64, i64)> = line_segments(svg, name).into_iter().flatten().collect();
+    points.sort();
+    points
+}
+
+/// The polylines of the line series named `name`, each as its points.
+pub fn line_segments(svg: &str, name: &str) -> Vec<Vec<(i64, i64)>> {
     let (sample_at, sample) = legend_sample(svg, name, "polyline", "stroke-width", "1");
-    let data: Vec<_> = elements(svg, "polyline")
+    elements(svg, "polyline")
         .into_iter()
         .filter(|(at, a, _)| {
             *at != sample_at
                 && a["stroke"] == sample["stroke"]
                 && a["stroke-width"] == sample["stroke-width"]
         })
-        .collect();
-    assert_eq!(data.len(), 1, "lines drawn for {name:?}");
-    data[0].1["points"]
+        .map(|(_, a, _)| points(&a))
+        .collect()
+}
+
+/// The stroke colour of the line series named `name`, from its legend sample.
+pub fn line_stroke(svg: &str, name: &str) -> String {
+    legend_sample(svg, name, "polyline", "stroke-width", "1").1["stroke"].clone()
+}
+
+fn points(attrs: &HashMap<String, String>) -> Vec<(i64, i64)> {
+    attrs["points"]
         .split_whitespace()
         .map(|p| {
             let (x, y) = p.split_once(',').expect("x,y");
             (x.parse().expect("x"), y.parse().expect("y"))
         })
         .collect()
+}
+
+/// The hover targets (circles with a `<title>`) whose attribute `key` is `value`: the
+/// value of `data-period`, centre and title of each.
+pub fn hovers(svg: &str, key: &str, value: &str) -> Vec<(String, (i64, i64), String)> {
+    elements(svg, "circle")
+        .into_iter()
+        .filter(|(_, a, _)| a.get(key).is_some_and(|v| v == value))
+        .map(|(_, a, text)| {
+            let title = text
+                .strip_prefix("<title>")
+                .expect("a hover target without a title")
+                .to_owned();
+            let centre = (a["cx"].parse().unwrap(), a["cy"].parse().unwrap());
+            (a["data-period"].clone(), centre, title)
+        })
+        .collect()
+}
+
+/// Interval whiskers drawn in `stroke` at `width`: a cap, the bar, a cap, as one
+/// polyline of six points. Each as (x, y at the low end, y at the high end).
+pub fn whiskers(svg: &str, stroke: &str, width: &str) -> Vec<(i64, i64, i64)> {
+    elements(svg, "polyline")
+        .into_iter()
+        .filter(|(_, a, _)| a["stroke"] == stroke && a["stroke-width"] == width)
+        .map(|(_, a, _)| points(&a))
+        .filter(|p| p.len() == 6)
+        .map(|p| {
+            assert_eq!(p[2].0, p[3].0, "whisker not vertical: {p:?}");
+            (p[2].0, p[2].1, p[3].1)
+        })
+        .collect()
+}
+
+/// The pixel row of a percentage, from where the y axis labels `0` and `100` sit.
+pub fn y_of_percent(svg: &str) -> impl Fn(f64) -> f64 {
+    let texts = elements(svg, "text");
+    let row = |label: &str| -> f64 {
+        let (_, a, _) = texts
+            .iter()
+            .find(|(_, a, t)| t == label && a["text-anchor"] == "end")
+            .unwrap_or_else(|| panic!("no y axis label {label}"));
+        a["y"].parse().unwrap()
+    };
+    let (zero, hundred) = (row("0"), row("100"));
+    move |percent| zero + (hundred - zero) * percent / 100.0
 }

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::scan::report::DomainReport;
 use crate::spf::analysis::SpfStatus;
-use crate::terminal::thousands;
+use crate::terminal::{escape, thousands};
 
 pub struct Progress {
     bar: Option<ProgressBar>,
@@ -55,11 +55,13 @@ impl Progress {
         }
     }
 
-    /// Prints a line without tearing the bar.
+    /// Prints a line without tearing the bar. Lines quote list files (their names and
+    /// their text), so they are escaped for the terminal.
     pub fn println(&self, line: impl AsRef<str>) {
+        let line = escape(line.as_ref());
         match &self.bar {
-            Some(bar) => bar.println(line.as_ref()),
-            None => eprintln!("{}", line.as_ref()),
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
         }
     }
 

@@ -483,6 +483,6 @@ pub fn summary(s: &ScanSummary, figures: &Summary, notices: &[Notice], dir: &Pat
             .collect();
         let _ = writeln!(out, "  top dangling includes: {}", top.join(", "));
     }
-    let _ = write!(out, "results in {}", dir.display());
+    let _ = write!(out, "results in {}", escape(&dir.display().to_string()));
     out
 }

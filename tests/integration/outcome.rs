@@ -592,3 +592,39 @@ async fn unreachable_or_skipped_mx_hosts_are_said_once() {
         "{err}"
     );
 }
+
+/// A junk line of a list is reported with its line number and its text escaped: a list
+/// file is someone else's text too.
+#[tokio::test]
+async fn junk_list_lines_are_reported_escaped() {
+    let dns = DnsFixture::from_text(WORLD).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Its name too: a file name may hold any byte but `/` and NUL.
+    let list = write(
+        dir.path(),
+        "l\u{1b}[2J.txt",
+        "good.example.jp\n\u{1b}[2Jbad\u{202e}.jp\n",
+    );
+    let output = run(
+        dir.path(),
+        args(&[
+            "scan",
+            &list,
+            "--out",
+            dir.path().join("scan").to_str().unwrap(),
+            "--resolver",
+            &dns.resolver_arg(),
+            "--quiet",
+            "--no-starttls",
+        ]),
+    )
+    .await;
+    dns.stop().await;
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(err.contains("l\\x1b[2J.txt:2: "), "{err}");
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{202e}'),
+        "{err:?}"
+    );
+}

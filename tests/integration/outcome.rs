@@ -33,6 +33,22 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|a| (*a).to_owned()).collect()
 }
 
+/// `scan LIST --out OUT --resolver RESOLVER --quiet --no-starttls` and `extra`.
+fn scan_args(list: &str, out: &Path, resolver: &str, extra: &[&str]) -> Vec<String> {
+    let mut a = args(&[
+        "scan",
+        list,
+        "--out",
+        out.to_str().unwrap(),
+        "--resolver",
+        resolver,
+        "--quiet",
+        "--no-starttls",
+    ]);
+    a.extend(args(extra));
+    a
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -59,20 +75,12 @@ async fn a_scan_in_which_every_question_failed_is_a_failure() {
     let out = dir.path().join("scan");
     let output = run(
         dir.path(),
-        args(&[
-            "scan",
+        scan_args(
             &list,
-            "--out",
-            out.to_str().unwrap(),
-            "--resolver",
+            &out,
             SILENT_RESOLVER,
-            "--timeout",
-            "0.2",
-            "--attempts",
-            "1",
-            "--quiet",
-            "--no-starttls",
-        ]),
+            &["--timeout", "0.2", "--attempts", "1"],
+        ),
     )
     .await;
     let err = stderr(&output);
@@ -132,22 +140,13 @@ async fn mostly_temperror_is_said_first_and_fail_on_catches_it() {
         "good.example.jp\nquiet.example.jp\nhushed.example.jp\n",
     );
     let scan = |name: &str, extra: &[&str]| {
-        let mut a = args(&[
-            "scan",
+        let brief = ["--attempts", "1", "--timeout", "0.5"];
+        scan_args(
             &list,
-            "--out",
-            dir.path().join(name).to_str().unwrap(),
-            "--resolver",
+            &dir.path().join(name),
             &dns.resolver_arg(),
-            "--attempts",
-            "1",
-            "--timeout",
-            "0.5",
-            "--quiet",
-            "--no-starttls",
-        ]);
-        a.extend(extra.iter().map(|s| (*s).to_owned()));
-        a
+            &[&brief, extra].concat(),
+        )
     };
     let plain = run(dir.path(), scan("a", &[])).await;
     let gated = run(
@@ -188,18 +187,12 @@ async fn fail_on_exits_3_only_for_the_kinds_named() {
     ] {
         let output = run(
             dir.path(),
-            args(&[
-                "scan",
+            scan_args(
                 &list,
-                "--out",
-                dir.path().join(name).to_str().unwrap(),
-                "--resolver",
+                &dir.path().join(name),
                 &dns.resolver_arg(),
-                "--quiet",
-                "--no-starttls",
-                "--fail-on",
-                kinds,
-            ]),
+                &["--fail-on", kinds],
+            ),
         )
         .await;
         outputs.push(output);
@@ -364,16 +357,7 @@ async fn text_from_dns_reaches_the_terminal_escaped() {
     let out_dir = dir.path().join("scan");
     let scan = run(
         dir.path(),
-        args(&[
-            "scan",
-            &list,
-            "--out",
-            out_dir.to_str().unwrap(),
-            "--resolver",
-            &dns.resolver_arg(),
-            "--quiet",
-            "--no-starttls",
-        ]),
+        scan_args(&list, &out_dir, &dns.resolver_arg(), &[]),
     )
     .await;
     dns.stop().await;
@@ -420,18 +404,7 @@ async fn dash_is_standard_output_for_trend_and_diff() {
         let out = scans.join("fin").join(time.replace(':', "-"));
         let output = run(
             dir.path(),
-            args(&[
-                "scan",
-                &list,
-                "--out",
-                out.to_str().unwrap(),
-                "--scan-time",
-                time,
-                "--resolver",
-                &dns.resolver_arg(),
-                "--quiet",
-                "--no-starttls",
-            ]),
+            scan_args(&list, &out, &dns.resolver_arg(), &["--scan-time", time]),
         )
         .await;
         assert!(output.status.success(), "{}", stderr(&output));
@@ -607,16 +580,7 @@ async fn junk_list_lines_are_reported_escaped() {
     );
     let output = run(
         dir.path(),
-        args(&[
-            "scan",
-            &list,
-            "--out",
-            dir.path().join("scan").to_str().unwrap(),
-            "--resolver",
-            &dns.resolver_arg(),
-            "--quiet",
-            "--no-starttls",
-        ]),
+        scan_args(&list, &dir.path().join("scan"), &dns.resolver_arg(), &[]),
     )
     .await;
     dns.stop().await;

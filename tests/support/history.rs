@@ -35,7 +35,10 @@ pub async fn scan_unanswered(list: &Path, out: &Path, time: &str, timeout: &str)
     drop(socket);
     let extra = ["--timeout", timeout, "--attempts", "1"];
     let output = scan_over(&resolver, list, out, time, &extra).await;
-    succeeded(&output, time)
+    // Nothing was measured: a run-level failure, with the scan directory written.
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "scan at {time}: {stderr}");
+    stderr
 }
 
 /// Runs `scan` of `list` into `out` over the resolver `resolver`.

@@ -37,7 +37,7 @@ if [ -n "$rev" ]; then
     cargo build --release --quiet --bin mailposture)
   bin=$root/target/bench-rev-target/release/mailposture
 else
-  cargo build --release --quiet --bin mailposture --bin dns-delay-relay
+  cargo build --release --quiet -p mailposture -p mailposture-bench --bin mailposture --bin dns-delay-relay
   bin=$root/target/release/mailposture
 fi
 

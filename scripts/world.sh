@@ -19,7 +19,7 @@
 # in the zones resolves to the relay, so all of unbound's questions go through it. MX
 # hosts resolve into MX_NET (default 127.0.4; see world-gen.py). Needs root (port 53);
 # installs nsd and unbound with apt-get when missing. RELAY names the relay binary
-# [default: target/release/dns-delay-relay, built when missing].
+# [default: target/release/dns-delay-relay, built from bench/ when missing].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -75,7 +75,7 @@ stop_pid() {
 
 start_relay() {
   local dir=$1 ms=$2 bin=${RELAY:-$root/target/release/dns-delay-relay}
-  [ -x "$bin" ] || cargo build --release --quiet --bin dns-delay-relay
+  [ -x "$bin" ] || cargo build --release --quiet -p mailposture-bench --bin dns-delay-relay
   "$bin" --listen "$relay_addr:53" --upstream "$auth:53" --delay-ms "$ms" \
     --stats "$dir/relay-stats.json" 2>>"$dir/relay.log" &
   echo $! >"$dir/relay.pid"

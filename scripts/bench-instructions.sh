@@ -11,7 +11,10 @@
 # (all - one) / (N - 1) per transport, with start-up apart. STARTTLS is off. The kernel's
 # work (system calls, the loopback network) is not counted; scripts/bench.sh measures CPU
 # time. --rev builds and measures that revision (in a git worktree under target/) instead
-# of the working tree. Run as root; installs valgrind, nsd and unbound when missing.
+# of the working tree. The scanner is the profiling build (Cargo.toml's [profile.profiling]:
+# release code with line tables, for cg_annotate; target/profiling/mailposture), or the
+# release build of a --rev that has no such profile. Run as root; installs valgrind, nsd
+# and unbound when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -22,7 +25,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --domains) domains=$2; shift 2 ;;
     --rev) rev=$2; shift 2 ;;
-    *) sed -n '2,15p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,18p' "$0" >&2; exit 2 ;;
   esac
 done
 [ "$domains" -ge 2 ] || { echo "--domains must be at least 2" >&2; exit 2; }
@@ -33,13 +36,17 @@ if [ -n "$rev" ]; then
   tree=$root/target/bench-rev
   git worktree remove --force "$tree" 2>/dev/null || true
   git worktree add --detach "$tree" "$rev" >/dev/null
+  profile=release
+  if grep -q '^\[profile\.profiling\]' "$tree/Cargo.toml"; then profile=profiling; fi
   (cd "$tree" && CARGO_TARGET_DIR=$root/target/bench-rev-target \
-    cargo build --release --quiet --bin mailposture)
-  bin=$root/target/bench-rev-target/release/mailposture
+    cargo build --profile "$profile" --quiet --bin mailposture)
+  bin=$root/target/bench-rev-target/$profile/mailposture
 else
-  cargo build --release --quiet --bin mailposture --bin dns-delay-relay
-  bin=$root/target/release/mailposture
+  cargo build --profile profiling --quiet --bin mailposture
+  bin=$root/target/profiling/mailposture
 fi
+# The world's relay.
+cargo build --release --quiet -p mailposture-bench --bin dns-delay-relay
 
 work=$(mktemp -d)
 world=$work/world

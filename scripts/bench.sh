@@ -58,7 +58,7 @@ python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null
 fi
-cargo build --release --quiet --bin mailposture --bin dns-delay-relay
+cargo build --release --quiet -p mailposture -p mailposture-bench --bin mailposture --bin dns-delay-relay
 venv=$root/target/bench/venv
 if [ ! -x "$venv/bin/checkdmarc" ]; then
   python3 -m venv "$venv"

@@ -2,13 +2,20 @@
 """A synthetic mail internet of N sender domains, as NSD zone files.
 
     world-gen.py N DIR AUTH_ADDR MX_NET
+    world-gen.py --list FILE DIR AUTH_ADDR MX_NET
+
+N domains get generated names (d<i>-<hex>.<tld>); with --list, the domains are instead the
+names of a domain list (domain-lists/ format: one a line, `#` comments, blank lines; taken
+lower-case, without a trailing dot, once each), so that the list itself can be scanned
+against this world. Either way every domain gets the mix below.
 
 Writes into DIR:
-  zones/<zone>.zone  the root zone and com., net., org., jp. (delegated from it), all
-                     served by one authoritative server whose name servers resolve to
-                     AUTH_ADDR (the address resolvers must use: the delay relay)
+  zones/<zone>.zone  the root zone and com., net., org., jp. (and any other top-level
+                     domain a --list names), delegated from it, all served by one
+                     authoritative server whose name servers resolve to AUTH_ADDR (the
+                     address resolvers must use: the delay relay)
   zones.conf         the NSD `zone:` clauses for them
-  list.txt           the N domains to scan, one a line (about 1% do not exist)
+  list.txt           the domains to scan, one a line (about 1% do not exist)
   expected.jsonl     per domain what a correct scanner finds: SPF status, first error,
                      lookup count, DMARC policy, kind of MX
 
@@ -27,15 +34,44 @@ The mix (shares of the list):
         5% ESP, 20% self-hosted, 10% none, 2% null MX, 3% dangling (host does not exist)
 """
 
+import argparse
 import json
 import os
 import random
 import sys
 
-n, out, auth, mxnet = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+ap = argparse.ArgumentParser(usage=__doc__.split("\n\n")[1])
+group = ap.add_mutually_exclusive_group(required=True)
+group.add_argument("n", nargs="?", type=int)
+group.add_argument("--list", metavar="FILE")
+ap.add_argument("out")
+ap.add_argument("auth")
+ap.add_argument("mxnet")
+args = ap.parse_args()
+out, auth, mxnet = args.out, args.auth, args.mxnet
+
+
+def read_list(path):
+    """The distinct names of a domain list, in order: comments and blank lines dropped."""
+    names, seen = [], set()
+    with open(path, encoding="utf-8-sig") as f:
+        for line in f:
+            name = line.split("#", 1)[0].strip().lower().rstrip(".")
+            if not name or name in seen:
+                continue
+            if "." not in name or not name.isascii():
+                sys.exit(f"{path}: {name!r}: this world takes ASCII names of two labels or more")
+            seen.add(name)
+            names.append(name)
+    return names
+
+
+listed = read_list(args.list) if args.list else None
+n = len(listed) if listed is not None else args.n
 rng = random.Random(20240601 + n)
 TLDS = ("com", "net", "org", "jp")
-zones = {z: [] for z in ("",) + TLDS}
+extra = sorted({d.rsplit(".", 1)[1] for d in listed or ()} - set(TLDS))
+zones = {z: [] for z in ("",) + TLDS + tuple(extra)}
 
 
 def zone_of(name):
@@ -105,9 +141,15 @@ MX_MIX = [("google", 35), ("microsoft", 15), ("isp", 10), ("esp", 5), ("self", 2
           ("none", 10), ("null", 2), ("dangling", 3)]
 TLD_MIX = [("com", 50), ("net", 10), ("org", 10), ("co.jp", 20), ("jp", 10)]
 
+# A listed name that is one of the providers' names would give it two SPF records.
+providers = {line.split(". ", 1)[0] for z in zones.values() for line in z}
+for d in listed or ():
+    if d in providers:
+        sys.exit(f"{args.list}: {d} is a name of this world's providers")
+
 listing, expected = [], []
 for i in range(n):
-    d = f"d{i}-{rng.randrange(36**4):04x}.{pick(TLD_MIX)}"
+    d = listed[i] if listed is not None else f"d{i}-{rng.randrange(36**4):04x}.{pick(TLD_MIX)}"
     listing.append(d)
     if rng.random() < 0.01:
         expected.append({"domain": d, "exists": False, "spf": "none", "spf_error": None,
@@ -184,8 +226,9 @@ for z in zones:
                f"{origin} 3600 IN NS a.root-servers.net."]
 head[""].append(f"a.root-servers.net. 3600 IN A {auth}")
 head["net"].append(f"a.root-servers.net. 3600 IN A {auth}")
-for t in TLDS:
-    head[""].append(f"{t}. 3600 IN NS a.root-servers.net.")
+for t in zones:
+    if t:
+        head[""].append(f"{t}. 3600 IN NS a.root-servers.net.")
 conf = []
 for z, records in zones.items():
     name = z or "root"

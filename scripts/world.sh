@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A synthetic mail internet on loopback: NSD (authoritative) behind a DNS delay relay,
-# behind unbound (recursive), serving N generated sender domains.
+# behind unbound (recursive), serving N generated sender domains or the names of a list.
 #
-#   scripts/world.sh up DIR [--domains N] [--delay-ms MS]
+#   scripts/world.sh up DIR [--domains N | --list FILE] [--delay-ms MS]
 #                              generate the world into DIR (scripts/world-gen.py: zones,
 #                              DIR/list.txt, DIR/expected.jsonl) and start the servers;
-#                              DIR/world.env names the addresses
+#                              DIR/world.env names the addresses. --list serves the
+#                              names of a domain list instead of N generated ones
 #   scripts/world.sh delay DIR MS   restart the relay with another added round trip
 #   scripts/world.sh flush DIR      empty unbound's caches and statistics (a cold run)
 #   scripts/world.sh counts DIR     print {"resolver_queries": Q, "upstream_queries": U}:
@@ -19,12 +20,13 @@
 # in the zones resolves to the relay, so all of unbound's questions go through it. MX
 # hosts resolve into MX_NET (default 127.0.4; see world-gen.py). Needs root (port 53);
 # installs nsd and unbound with apt-get when missing. RELAY names the relay binary
-# [default: target/release/dns-delay-relay, built when missing].
+# [default: target/release/dns-delay-relay, built from bench/ when missing]. DIR and FILE
+# are taken from the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-usage() { sed -n '2,21p' "$0" >&2; exit 2; }
+usage() { sed -n '2,24p' "$0" >&2; exit 2; }
 
 net=${WORLD_NET:-127.0.3}
 mxnet=${MX_NET:-127.0.4}
@@ -75,18 +77,19 @@ stop_pid() {
 
 start_relay() {
   local dir=$1 ms=$2 bin=${RELAY:-$root/target/release/dns-delay-relay}
-  [ -x "$bin" ] || cargo build --release --quiet --bin dns-delay-relay
+  [ -x "$bin" ] || cargo build --release --quiet -p mailposture-bench --bin dns-delay-relay
   "$bin" --listen "$relay_addr:53" --upstream "$auth:53" --delay-ms "$ms" \
     --stats "$dir/relay-stats.json" 2>>"$dir/relay.log" &
   echo $! >"$dir/relay.pid"
 }
 
 up() {
-  local dir=$1 domains=10000 delay=20
+  local dir=$1 domains delay=20 names=(10000)
   shift
   while [ $# -gt 0 ]; do
     case "$1" in
-      --domains) domains=$2; shift 2 ;;
+      --domains) names=("$2"); shift 2 ;;
+      --list) names=(--list "$2"); shift 2 ;;
       --delay-ms) delay=$2; shift 2 ;;
       *) usage ;;
     esac
@@ -94,7 +97,8 @@ up() {
   need
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
-  python3 "$root/scripts/world-gen.py" "$domains" "$dir" "$relay_addr" "$mxnet"
+  python3 "$root/scripts/world-gen.py" "${names[@]}" "$dir" "$relay_addr" "$mxnet"
+  domains=$(wc -l <"$dir/list.txt")
 
   cat >"$dir/nsd.conf" <<CONF
 server:

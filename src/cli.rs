@@ -166,12 +166,19 @@ pub struct ScanArgs {
     #[arg(required_unless_present = "resume", value_name = "LIST|-")]
     pub lists: Vec<PathBuf>,
 
-    /// Continue the interrupted scan in DIR with its own lists and options: the domains
-    /// already in its results.jsonl are skipped, the rest appended. No other option but
-    /// --quiet may be given.
-    #[arg(long, value_name = "DIR", conflicts_with = "lists", help_heading = CONTROL)]
-    #[serde(skip)]
-    pub resume: Option<PathBuf>,
+    /// Scan only shard I of N (counted from 0): the domains whose SHA-256 falls there,
+    /// the same on every machine. `mailposture merge` joins the N scan directories.
+    #[arg(long, value_name = "I/N", help_heading = INPUT)]
+    pub shard: Option<crate::scan::shard::Shard>,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
 
     /// Scan directory [default: reports/scans/<list name>/<UTC time>/].
     #[arg(long, value_name = "DIR", help_heading = OUTPUT)]
@@ -181,6 +188,27 @@ pub struct ScanArgs {
     /// (standard output) is accepted, for pipelines.
     #[arg(long, value_name = "-", help_heading = OUTPUT)]
     pub jsonl: Option<String>,
+
+    /// Start results.csv with a UTF-8 byte-order mark (for Excel on Japanese Windows).
+    #[arg(long, help_heading = OUTPUT)]
+    pub csv_bom: bool,
+
+    /// Exit with code 3 when any domain has one of these findings (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS", help_heading = OUTPUT)]
+    #[serde(default)]
+    pub fail_on: Vec<FailOn>,
+
+    /// No progress bar, and no notes about rewritten input lines.
+    #[arg(long, short, help_heading = OUTPUT)]
+    #[serde(skip)]
+    pub quiet: bool,
+
+    /// Continue the interrupted scan in DIR with its own lists and options: the domains
+    /// already in its results.jsonl are skipped, the rest appended. No other option but
+    /// --quiet may be given.
+    #[arg(long, value_name = "DIR", conflicts_with = "lists", help_heading = CONTROL)]
+    #[serde(skip)]
+    pub resume: Option<PathBuf>,
 
     /// Domains scanned at once.
     #[arg(long, value_name = "N", default_value_t = crate::scan::ScanOptions::DEFAULT_CONCURRENCY, help_heading = CONTROL)]
@@ -199,34 +227,6 @@ pub struct ScanArgs {
     /// of the clock's: for rebuilding a history, and for tests.
     #[arg(long, value_name = "TIME", help_heading = CONTROL)]
     pub scan_time: Option<String>,
-
-    /// Start results.csv with a UTF-8 byte-order mark (for Excel on Japanese Windows).
-    #[arg(long, help_heading = OUTPUT)]
-    pub csv_bom: bool,
-
-    /// Scan only shard I of N (counted from 0): the domains whose SHA-256 falls there,
-    /// the same on every machine. `mailposture merge` joins the N scan directories.
-    #[arg(long, value_name = "I/N", help_heading = INPUT)]
-    pub shard: Option<crate::scan::shard::Shard>,
-
-    /// Exit with code 3 when any domain has one of these findings (comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS", help_heading = OUTPUT)]
-    #[serde(default)]
-    pub fail_on: Vec<FailOn>,
-
-    /// No progress bar, and no notes about rewritten input lines.
-    #[arg(long, short, help_heading = OUTPUT)]
-    #[serde(skip)]
-    pub quiet: bool,
-
-    #[command(flatten)]
-    pub dns: DnsArgs,
-
-    #[command(flatten)]
-    pub policy: PolicyArgs,
-
-    #[command(flatten)]
-    pub smtp: SmtpArgs,
 }
 
 #[derive(Debug, Args)]
@@ -234,6 +234,15 @@ pub struct CheckArgs {
     /// The domains (a URL or e-mail address is accepted too).
     #[arg(required = true, value_name = "DOMAIN")]
     pub domains: Vec<String>,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
 
     /// Print the JSON record instead of the readable report (JSON lines, one record
     /// per domain, when several are checked).
@@ -243,15 +252,6 @@ pub struct CheckArgs {
     /// Exit with code 3 when a domain has one of these findings (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS", help_heading = OUTPUT)]
     pub fail_on: Vec<FailOn>,
-
-    #[command(flatten)]
-    pub dns: DnsArgs,
-
-    #[command(flatten)]
-    pub policy: PolicyArgs,
-
-    #[command(flatten)]
-    pub smtp: SmtpArgs,
 }
 
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]

@@ -10,7 +10,7 @@
 # one domain (start-up: argument parsing, the Public Suffix List, sockets), and prints
 # (all - one) / (N - 1) per transport, with start-up apart. STARTTLS is off. The kernel's
 # work (system calls, the loopback network) is not counted; scripts/bench.sh measures CPU
-# time. --rev builds and measures that revision (in a git worktree under target/) instead
+# time. --rev builds and measures that revision (in a temporary git worktree) instead
 # of the working tree. The scanner is the profiling build (Cargo.toml's [profile.profiling]:
 # release code with line tables, for cg_annotate; target/profiling/mailposture), or the
 # release build of a --rev that has no such profile. Run as root; installs valgrind, nsd
@@ -32,9 +32,11 @@ done
 
 command -v valgrind >/dev/null ||
   DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind >/dev/null
+tree=
 if [ -n "$rev" ]; then
-  tree=$root/target/bench-rev
-  git worktree remove --force "$tree" 2>/dev/null || true
+  # Outside the repository: inside it, cargo would take the revision for a member of
+  # this workspace.
+  tree=$(mktemp -d)/rev
   git worktree add --detach "$tree" "$rev" >/dev/null
   profile=release
   if grep -q '^\[profile\.profiling\]' "$tree/Cargo.toml"; then profile=profiling; fi
@@ -52,7 +54,7 @@ work=$(mktemp -d)
 world=$work/world
 cleanup() {
   "$root/scripts/world.sh" down "$world" || true
-  [ -z "$rev" ] || git -C "$root" worktree remove --force "$root/target/bench-rev" || true
+  [ -z "$tree" ] || git -C "$root" worktree remove --force "$tree" || true
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -55,7 +55,8 @@ pub struct Usable {
 pub struct MxFacts {
     pub status: MxStatus,
     pub starttls: Option<Rollup>,
-    /// The hosts, for what their STARTTLS probes met.
+    /// The hosts, for what their STARTTLS probes met (a scan's own reports give only the
+    /// probed ones).
     #[serde(default)]
     pub hosts: Vec<HostFacts>,
 }
@@ -157,11 +158,13 @@ impl From<&MxReport> for MxFacts {
         Self {
             status: mx.status,
             starttls: mx.starttls,
+            // Only the probed hosts matter here; without probes nothing is allocated.
             hosts: mx
                 .hosts
                 .iter()
-                .map(|h| HostFacts {
-                    starttls: h.starttls.as_ref().map(|probe| ProbeFacts {
+                .filter_map(|h| h.starttls.as_ref())
+                .map(|probe| HostFacts {
+                    starttls: Some(ProbeFacts {
                         status: probe.result.status,
                         phase: probe.result.phase,
                         error: probe.result.error.clone(),

@@ -4,14 +4,21 @@
 //! line kept, a formula let through, the README's CSV columns reordered, `--qps` not
 //! reaching the rate limiter).
 
-use std::time::Duration;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use mailposture::dns::{Dns, Outcome, ResolverSettings, TempFailKind, Transport};
 
+use crate::support::cmd::{command, run, wait_bounded};
+use crate::support::history::{records, scan_with, write_list};
 use crate::support::raw_dns::{Behaviour, RawDns};
+use crate::support::{DnsFixture, Zone};
 
 const SPF: &str = "v=spf1 ip4:192.0.2.0/24 -all";
 const TIMEOUT: Duration = Duration::from_millis(300);
+const TIME: &str = "2024-03-01T00:00:00Z";
 
 fn bulk(mut settings: ResolverSettings) -> Dns {
     settings.transport = Transport::Bulk;
@@ -56,4 +63,260 @@ async fn formerr_to_edns_is_asked_again_without_it() {
     server.stop().await;
     assert_eq!(outcome, Outcome::Answer(vec![SPF.to_owned()]));
     assert_eq!(edns, [true, false], "EDNS in each query, in order");
+}
+
+/// Runs the binary with `args` in `dir` and returns its exit status and stderr, after
+/// checking nothing about either.
+async fn run_in(dir: &Path, args: &[&str]) -> (std::process::ExitStatus, String) {
+    let output = run(dir, args.iter().map(|a| a.to_string()).collect()).await;
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status, stderr)
+}
+
+/// SIGTERM stops a scan as SIGINT does, with exit code 143 (128 + 15) and the command
+/// that resumes it. The names past the first ten are never answered, so the scan is
+/// still running when the signal comes, whatever the machine's speed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_ends_a_scan_with_143_and_says_how_to_resume() {
+    let mut zone = Zone::new();
+    let mut names = Vec::new();
+    for i in 0..10 {
+        let name = format!("t{i}.example.jp");
+        zone.txt_text(&name, "v=spf1 -all");
+        names.push(name);
+    }
+    for i in 0..20 {
+        let name = format!("silent{i}.example.jp");
+        zone.silent(&name);
+        names.push(name);
+    }
+    let dns = DnsFixture::start(zone).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    write_list(&list, &names.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = dir.path().join("scan");
+    let (status, stderr) = tokio::task::block_in_place(|| {
+        let mut child = command()
+            .args(["scan", &list.display().to_string()])
+            .args(["--out", &out.display().to_string()])
+            .args([
+                "--resolver",
+                &dns.resolver_arg(),
+                "--quiet",
+                "--no-starttls",
+            ])
+            .args(["--concurrency", "2", "--timeout", "30", "--attempts", "1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start mailposture");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::fs::metadata(out.join("results.jsonl")).map_or(true, |m| m.len() == 0) {
+            assert!(Instant::now() < deadline, "no records after 30 s");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        // In-flight domains get up to 5 s; the silent ones would take 30 s.
+        let status = wait_bounded(&mut child, Duration::from_secs(20));
+        let output = child.wait_with_output().unwrap();
+        (status, String::from_utf8_lossy(&output.stderr).into_owned())
+    });
+    dns.stop().await;
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("SIGTERM"), "{stderr}");
+    assert!(
+        stderr.contains("resume with: mailposture scan --resume"),
+        "{stderr}"
+    );
+    assert!(!out.join("scan.json").exists());
+    let written = records(&out);
+    assert!(
+        (10..30).contains(&written.len()),
+        "{} records",
+        written.len()
+    );
+}
+
+/// A scan killed mid-write leaves half a record at the end of `results.jsonl`; `scan
+/// --resume` cuts it off and scans that domain again: every domain once, each record
+/// as the uninterrupted scan wrote it.
+#[tokio::test]
+async fn resume_cuts_a_torn_last_line() {
+    let mut zone = Zone::new();
+    let names: Vec<String> = (0..30).map(|i| format!("torn{i}.example.jp")).collect();
+    for name in &names {
+        zone.txt_text(name, "v=spf1 ip4:192.0.2.0/24 -all");
+    }
+    let dns = DnsFixture::start(zone).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    write_list(&list, &names.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = dir.path().join("scan");
+    let resolver = dns.resolver_arg();
+    let (status, stderr) = run_in(
+        dir.path(),
+        &[
+            "scan",
+            &list.display().to_string(),
+            "--out",
+            &out.display().to_string(),
+            "--resolver",
+            &resolver,
+            "--quiet",
+            "--no-starttls",
+            "--scan-time",
+            TIME,
+        ],
+    )
+    .await;
+    assert!(status.success(), "{stderr}");
+    let whole = records(&out);
+    assert_eq!(whole.len(), names.len());
+
+    // What a kill -9 in the middle of the 13th write leaves: 12 records, half of the
+    // 13th without its line end, and no scan.json.
+    let text = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let torn = lines[12];
+    let kept = lines[..12].join("\n") + "\n" + &torn[..torn.len() / 2];
+    std::fs::write(out.join("results.jsonl"), &kept).unwrap();
+    std::fs::remove_file(out.join("scan.json")).unwrap();
+
+    let (status, stderr) = run_in(
+        dir.path(),
+        &["scan", "--resume", &out.display().to_string(), "--quiet"],
+    )
+    .await;
+    dns.stop().await;
+    assert!(status.success(), "{stderr}");
+    let after = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    assert!(after.starts_with(&(lines[..12].join("\n") + "\n")));
+    assert!(!after.contains(&format!("{}{{", &torn[..torn.len() / 2])));
+    // records() panics on a torn line or a domain written twice.
+    assert_eq!(records(&out), whole);
+    let scan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("scan.json")).unwrap()).unwrap();
+    assert_eq!(scan["input"]["already_scanned"], 12);
+}
+
+/// A scan of standard input cannot be resumed: the list cannot be read again. The
+/// refusal says so and leaves the records as they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_of_a_scan_of_standard_input_is_refused() {
+    let mut zone = Zone::new();
+    zone.txt_text("in1.example.jp", "v=spf1 -all")
+        .txt_text("in2.example.jp", "v=spf1 -all");
+    let dns = DnsFixture::start(zone).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scan");
+    let resolver = dns.resolver_arg();
+    let output = tokio::task::block_in_place(|| {
+        let mut child = command()
+            .args(["scan", "-", "--out", &out.display().to_string()])
+            .args(["--resolver", &resolver, "--quiet", "--no-starttls"])
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start mailposture");
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(b"in1.example.jp\nin2.example.jp\n")
+            .unwrap();
+        drop(stdin);
+        wait_bounded(&mut child, Duration::from_secs(60));
+        child.wait_with_output().unwrap()
+    });
+    dns.stop().await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(records(&out).len(), 2);
+    // As a scan killed after its records: no scan.json.
+    std::fs::remove_file(out.join("scan.json")).unwrap();
+    let before = std::fs::read(out.join("results.jsonl")).unwrap();
+    let (status, stderr) = run_in(
+        dir.path(),
+        &["scan", "--resume", &out.display().to_string(), "--quiet"],
+    )
+    .await;
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("read standard input, which cannot be read again"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(out.join("results.jsonl")).unwrap(), before);
+}
+
+/// `merge` refuses a shard given twice and shards of another list, and writes nothing;
+/// the same shards, each once and of one list, merge.
+#[tokio::test]
+async fn merge_refuses_a_repeated_shard_and_shards_of_other_lists() {
+    let mut zone = String::new();
+    let names: Vec<String> = (0..40).map(|i| format!("m{i}.example.jp")).collect();
+    for name in &names {
+        zone.push_str(&format!("{name}. IN TXT \"v=spf1 -all\"\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (fin, other) = (root.join("fin.txt"), root.join("other.txt"));
+    write_list(&fin, &names);
+    write_list(&other, &names);
+    let shard = |list: &Path, i: u32| {
+        let out = root.join(format!(
+            "{}-{i}",
+            list.file_stem().unwrap().to_string_lossy()
+        ));
+        (out, ["--shard".to_owned(), format!("{i}/2")])
+    };
+    let (fin0, flags0) = shard(&fin, 0);
+    let (fin1, flags1) = shard(&fin, 1);
+    let (other1, flags_other) = shard(&other, 1);
+    for (list, out, flags) in [
+        (&fin, &fin0, &flags0),
+        (&fin, &fin1, &flags1),
+        (&other, &other1, &flags_other),
+    ] {
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        scan_with(&zone, list, out, TIME, &flags).await;
+    }
+    let merged = root.join("merged");
+    let merge = |dirs: &[&Path]| {
+        let mut args = vec!["merge".to_owned()];
+        args.extend(dirs.iter().map(|d| d.display().to_string()));
+        args.extend(["--out".to_owned(), merged.display().to_string()]);
+        run(root, args)
+    };
+
+    let output = merge(&[&fin0, &fin0, &fin1]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("shard 0/2 given twice"), "{stderr}");
+    assert!(!merged.join("results.jsonl").exists());
+
+    let output = merge(&[&fin0, &other1]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("are not shards of one scan: their lists differ"),
+        "{stderr}"
+    );
+    assert!(!merged.join("results.jsonl").exists());
+
+    let output = merge(&[&fin1, &fin0]).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(records(&merged).len(), names.len());
 }

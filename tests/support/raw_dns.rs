@@ -61,6 +61,8 @@ pub struct Counts {
     pub udp_sources: std::sync::Mutex<Vec<SocketAddr>>,
     /// Whether each UDP query carried an OPT record (EDNS), in arrival order.
     pub udp_edns: std::sync::Mutex<Vec<bool>>,
+    /// When each UDP query arrived, in order.
+    pub udp_arrivals: std::sync::Mutex<Vec<std::time::Instant>>,
 }
 
 impl Counts {
@@ -150,9 +152,16 @@ async fn serve_udp(socket: UdpSocket, other: UdpSocket, shared: Arc<Shared>) {
         let Ok((len, peer)) = socket.recv_from(&mut buf).await else {
             return;
         };
+        let arrived = std::time::Instant::now();
         let Ok(query) = Message::from_vec(&buf[..len]) else {
             continue;
         };
+        shared
+            .counts
+            .udp_arrivals
+            .lock()
+            .expect("arrivals")
+            .push(arrived);
         let seen = shared.counts.udp.fetch_add(1, Ordering::Relaxed) + 1;
         shared
             .counts

@@ -320,3 +320,211 @@ async fn merge_refuses_a_repeated_shard_and_shards_of_other_lists() {
     );
     assert_eq!(records(&merged).len(), names.len());
 }
+
+/// The `results.csv` columns in the order the README's "Output" section lists them,
+/// written out here rather than taken from the code, so that a reordering fails.
+const README_CSV_HEADER: &str = "domain,scanned_at,spf_status,spf_errors,spf_lookups,\
+spf_void_lookups,spf_all,spf_dangling_includes,spf_warnings,spf_record,dmarc_status,\
+dmarc_present,dmarc_source,dmarc_policy_domain,dmarc_policy,dmarc_p,dmarc_sp,dmarc_np,\
+dmarc_pct,dmarc_t,dmarc_rua,dmarc_rua_authorized,dmarc_errors,dmarc_warnings,\
+dmarc_record,mx_status,mx_hosts,mx_errors,starttls,starttls_tls_versions,\
+starttls_cert_valid";
+
+const CSV_WORLD: &str = "ok.example.jp. IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n\
+_dmarc.ok.example.jp. IN TXT \"v=DMARC1; p=reject\"\n\
+two.example.jp. IN TXT \"v=spf1 -all\"\n\
+two.example.jp. IN TXT \"v=spf1 ~all\"\n";
+
+/// The first line of `results.csv` is the README's header, and `--jsonl -` writes to
+/// standard output the records the file would hold, one a line, with their facts.
+#[tokio::test]
+async fn csv_columns_are_the_readmes_and_jsonl_to_stdout_holds_the_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    write_list(
+        &list,
+        &["ok.example.jp", "two.example.jp", "none.example.jp"],
+    );
+    let files = dir.path().join("files");
+    scan_with(CSV_WORLD, &list, &files, TIME, &[]).await;
+    let csv = std::fs::read_to_string(files.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().next(), Some(README_CSV_HEADER));
+
+    let dns = DnsFixture::start(Zone::parse(CSV_WORLD)).await;
+    let output = run(
+        dir.path(),
+        [
+            "scan",
+            &list.display().to_string(),
+            "--out",
+            &dir.path().join("piped").display().to_string(),
+            "--resolver",
+            &dns.resolver_arg(),
+            "--quiet",
+            "--no-starttls",
+            "--scan-time",
+            TIME,
+            "--jsonl",
+            "-",
+        ]
+        .map(String::from)
+        .to_vec(),
+    )
+    .await;
+    dns.stop().await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.ends_with('\n'), "{stdout}");
+    let mut piped = std::collections::BTreeMap::new();
+    for line in stdout.lines() {
+        let mut record: serde_json::Value = serde_json::from_str(line).unwrap();
+        let object = record.as_object_mut().unwrap();
+        object.remove("elapsed_ms");
+        let domain = object["domain"].as_str().unwrap().to_owned();
+        assert!(piped.insert(domain, record).is_none(), "{line}");
+    }
+    let facts: Vec<(&str, &str, &str, &str)> = piped
+        .iter()
+        .map(|(domain, r)| {
+            (
+                domain.as_str(),
+                r["scanned_at"].as_str().unwrap(),
+                r["spf"]["status"].as_str().unwrap(),
+                r["dmarc"]["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            ("none.example.jp", TIME, "none", "none"),
+            ("ok.example.jp", TIME, "ok", "ok"),
+            ("two.example.jp", TIME, "permerror", "none"),
+        ]
+    );
+    assert_eq!(piped["ok.example.jp"]["spf"]["all"], "-all");
+    assert_eq!(piped, records(&files));
+}
+
+/// A cell of the `diff` CSV that a spreadsheet would run as a formula is made text: a
+/// new dangling include named `-x.example.jp` (a name DNS allows) reads `'-x.example.jp`.
+/// In `trend.csv`, a list whose name starts with `=` gives the group `'=…`.
+#[tokio::test]
+async fn diff_and_trend_csvs_guard_formula_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let list = root.join("=1+2.txt");
+    write_list(&list, &["f.example.jp"]);
+    let old = "f.example.jp. IN TXT \"v=spf1 -all\"\n";
+    let new = "f.example.jp. IN TXT \"v=spf1 include:-x.example.jp -all\"\n";
+    let scans = root.join("scans");
+    let (a, b) = (scans.join("a"), scans.join("b"));
+    scan_with(old, &list, &a, "2024-01-01T00:00:00Z", &[]).await;
+    scan_with(new, &list, &b, "2024-02-01T00:00:00Z", &[]).await;
+    let spf = &records(&b)["f.example.jp"]["spf"];
+    assert_eq!(spf["dangling_includes"][0], "-x.example.jp", "{spf:#}");
+
+    let (status, stderr) = run_in(
+        root,
+        &[
+            "diff",
+            &a.display().to_string(),
+            &b.display().to_string(),
+            "--out",
+            "diff.csv",
+        ],
+    )
+    .await;
+    assert!(status.success(), "{stderr}");
+    let diff = std::fs::read_to_string(root.join("diff.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(diff.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = header
+        .iter()
+        .position(|h| h == "new_dangling_includes")
+        .unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1, "{diff}");
+    assert_eq!(&rows[0][col], "'-x.example.jp", "{diff}");
+
+    let (status, stderr) = run_in(
+        root,
+        &["trend", &scans.display().to_string(), "--out", "trend.csv"],
+    )
+    .await;
+    assert!(status.success(), "{stderr}");
+    let trend = std::fs::read_to_string(root.join("trend.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(trend.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let group = header.iter().position(|h| h == "group").unwrap();
+    let groups: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[group].to_owned())
+        .collect();
+    assert_eq!(groups, ["'=1+2", "'=1+2"], "{trend}");
+}
+
+/// `--qps N` on the command line reaches the rate limiter, over either transport: the
+/// responder notes when each question arrives, and no one-second window holds more
+/// than the burst of N and N more (plus N of slack for the responder's own delays).
+/// Without the cap, every question of the scan would arrive within one window. A
+/// property of counts, which a slow machine can only make smaller.
+#[tokio::test]
+async fn qps_flag_caps_every_one_second_window() {
+    const QPS: usize = 20;
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..24).map(|i| format!("q{i}.example.jp")).collect();
+    let list = dir.path().join("list.txt");
+    write_list(&list, &names.iter().map(String::as_str).collect::<Vec<_>>());
+    for transport in ["bulk", "standard"] {
+        let server = RawDns::start(Behaviour::Correct, vec![SPF.as_bytes().to_vec()]).await;
+        let out = dir.path().join(transport);
+        let (status, stderr) = run_in(
+            dir.path(),
+            &[
+                "scan",
+                &list.display().to_string(),
+                "--out",
+                &out.display().to_string(),
+                "--resolver",
+                &server.addr.to_string(),
+                "--quiet",
+                "--no-starttls",
+                "--transport",
+                transport,
+                "--qps",
+                &QPS.to_string(),
+            ],
+        )
+        .await;
+        let arrivals = server.counts.udp_arrivals.lock().unwrap().clone();
+        server.stop().await;
+        assert!(status.success(), "{transport}: {stderr}");
+        assert_eq!(records(&out).len(), names.len());
+        let limit = 3 * QPS;
+        assert!(
+            arrivals.len() > limit,
+            "{transport}: {} questions are too few to tell",
+            arrivals.len()
+        );
+        let busiest = arrivals
+            .iter()
+            .map(|start| {
+                arrivals
+                    .iter()
+                    .filter(|t| **t >= *start && t.duration_since(*start) < Duration::from_secs(1))
+                    .count()
+            })
+            .max()
+            .unwrap();
+        assert!(
+            busiest <= limit,
+            "{transport}: {busiest} of {} questions in one second",
+            arrivals.len()
+        );
+    }
+}

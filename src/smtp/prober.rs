@@ -9,7 +9,7 @@ use crate::cache::Shared;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
-use super::{ProbeSettings, Starttls, StarttlsStatus, probe};
+use super::{Phase, ProbeSettings, Starttls, StarttlsStatus, probe};
 use crate::mx::{MxHost, MxReport};
 use crate::net::{Cleared, Guard, NotPublic};
 
@@ -179,18 +179,21 @@ fn probe_address(host: &MxHost, guard: Guard) -> Option<Result<Cleared, NotPubli
     Some(checks.find(Result::is_ok).unwrap_or(first))
 }
 
-/// `all` / `some` / `none` over the hosts whose probe got as far as an EHLO answer;
-/// unreachable hosts say nothing about STARTTLS.
+/// `all` / `some` / `none` over the hosts that answered the probe's EHLO, the
+/// criterion `starttls_all` is stated in: `all` when each of them completed a TLS
+/// handshake. A host that answered EHLO and then gave no TLS counts against `all`,
+/// whatever stopped it: STARTTLS not offered, declined with a 4xx/5xx reply (`refused`
+/// in phase `starttls`), a malformed reply or no reply to STARTTLS (`protocol_error`
+/// or `timeout` in phase `starttls`), or a handshake that failed or ran out of time
+/// (phase `handshake`). A host that stopped at or before EHLO (refused, silent or
+/// malformed at connect, greeting or EHLO; a 4xx/5xx to EHLO declines the session as a
+/// 554 greeting does) or was not probed (`skipped`) says nothing about STARTTLS and is
+/// left out.
 pub fn rollup(hosts: &[MxHost]) -> Rollup {
     let answered: Vec<bool> = hosts
         .iter()
         .filter_map(|h| h.starttls.as_ref())
-        .filter(|s| {
-            matches!(
-                s.result.status,
-                StarttlsStatus::Ok | StarttlsStatus::NotOffered | StarttlsStatus::HandshakeFailed
-            )
-        })
+        .filter(|s| answered_ehlo(&s.result))
         .map(|s| s.result.status == StarttlsStatus::Ok)
         .collect();
     match (answered.iter().any(|ok| *ok), answered.iter().all(|ok| *ok)) {
@@ -201,19 +204,50 @@ pub fn rollup(hosts: &[MxHost]) -> Rollup {
     }
 }
 
+/// Whether the probe got the server's answer to EHLO: it completed (`ok`,
+/// `not_offered`), or it stopped in a phase after EHLO.
+fn answered_ehlo(probe: &Starttls) -> bool {
+    match probe.status {
+        StarttlsStatus::Ok | StarttlsStatus::NotOffered => true,
+        StarttlsStatus::Skipped => false,
+        StarttlsStatus::HandshakeFailed
+        | StarttlsStatus::Refused
+        | StarttlsStatus::Timeout
+        | StarttlsStatus::ProtocolError => {
+            matches!(probe.phase, Some(Phase::Starttls | Phase::Handshake))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn host(status: Option<StarttlsStatus>) -> MxHost {
+        // The phase each failing status stops in when the host was unreachable or
+        // declined before EHLO; `HandshakeFailed` happens only in the handshake.
+        host_at(status.map(|s| {
+            let phase = match s {
+                StarttlsStatus::Ok | StarttlsStatus::NotOffered | StarttlsStatus::Skipped => None,
+                StarttlsStatus::HandshakeFailed => Some(Phase::Handshake),
+                _ => Some(Phase::Connect),
+            };
+            (s, phase)
+        }))
+    }
+
+    fn host_at(probe: Option<(StarttlsStatus, Option<Phase>)>) -> MxHost {
         MxHost {
             name: "mx.example.test".into(),
             preference: 10,
             addresses: vec!["192.0.2.1".into()],
             errors: Vec::new(),
-            starttls: status.map(|status| HostStarttls {
+            starttls: probe.map(|(status, phase)| HostStarttls {
                 address: "192.0.2.1".into(),
-                result: Arc::new(Starttls::with_status(status)),
+                result: Arc::new(Starttls {
+                    phase,
+                    ..Starttls::with_status(status)
+                }),
             }),
         }
     }
@@ -241,6 +275,35 @@ mod tests {
         ] {
             let hosts: Vec<MxHost> = statuses.iter().map(|s| host(*s)).collect();
             assert_eq!(rollup(&hosts), want, "{statuses:?}");
+        }
+    }
+
+    /// A host stopped after its EHLO answer gave no TLS and counts against `all`; one
+    /// stopped before it says nothing.
+    #[test]
+    fn rollup_counts_a_failure_after_ehlo_against_all() {
+        use StarttlsStatus::*;
+        let ok = (Ok, None);
+        for (failure, want) in [
+            ((Refused, Some(Phase::Starttls)), Rollup::Some),
+            ((ProtocolError, Some(Phase::Starttls)), Rollup::Some),
+            ((Timeout, Some(Phase::Starttls)), Rollup::Some),
+            ((Timeout, Some(Phase::Handshake)), Rollup::Some),
+            ((HandshakeFailed, Some(Phase::Handshake)), Rollup::Some),
+            ((Refused, Some(Phase::Connect)), Rollup::All),
+            ((Refused, Some(Phase::Greeting)), Rollup::All),
+            ((Refused, Some(Phase::Ehlo)), Rollup::All),
+            ((Timeout, Some(Phase::Ehlo)), Rollup::All),
+            ((ProtocolError, Some(Phase::Ehlo)), Rollup::All),
+        ] {
+            let hosts = [host_at(Some(ok)), host_at(Some(failure))];
+            assert_eq!(rollup(&hosts), want, "ok and {failure:?}");
+            let alone = if want == Rollup::Some {
+                Rollup::None
+            } else {
+                Rollup::NotApplicable
+            };
+            assert_eq!(rollup(&hosts[1..]), alone, "{failure:?} alone");
         }
     }
 

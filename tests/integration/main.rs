@@ -7,6 +7,8 @@ mod support;
 /// DNS-facing ones again over the other.
 const TRANSPORT: mailposture::dns::Transport = mailposture::dns::Transport::Bulk;
 
+/// Documented behaviour no other test held: DNS edge cases, signals, refusals, CSV, `--qps`.
+mod audit;
 /// The bulk DNS transport's own behaviour: cache, single-flight, dropped datagrams, 0x20.
 mod bulk;
 /// The built binary end to end: scan a list, check a domain, read the output files.

@@ -11,7 +11,7 @@ use mailposture::scan::{ScanOptions, Scanner};
 use mailposture::smtp::ProbeSettings;
 use mailposture::smtp::prober::{MxSelection, Rollup, StarttlsOptions};
 
-use crate::support::{DnsFixture, SmtpConfig, SmtpServer, TestPki, Zone, plain};
+use crate::support::{Behaviour, DnsFixture, SmtpConfig, SmtpServer, TestPki, Zone, plain};
 
 fn ip(last: u8) -> Ipv4Addr {
     Ipv4Addr::new(127, 25, 1, last)
@@ -179,6 +179,54 @@ async fn unreachable_mx_is_not_applicable_and_check_shows_each_probe() {
                 && l.contains("certificate valid")),
         "{text}"
     );
+}
+
+/// A host that answers EHLO and then declines STARTTLS (454) gives no TLS: beside a host
+/// that completes the handshake the domain is `some`, alone it is `none`, never `all`.
+#[tokio::test]
+async fn a_host_declining_starttls_after_ehlo_counts_against_all() {
+    let pki = TestPki::new();
+    let tls = server(&pki, 10, 0, "mx1.declines.test", true).await;
+    let declining = SmtpServer::start_at(
+        SocketAddr::from((ip(11), tls.port())),
+        SmtpConfig::behaving(Behaviour::RefuseStarttls),
+    )
+    .await;
+    let mut zone = Zone::new();
+    zone.a("mx1.declines.test", ip(10))
+        .a("mx2.declines.test", ip(11));
+    zone.mx("declines.test", 10, "mx1.declines.test")
+        .mx("declines.test", 10, "mx2.declines.test");
+    zone.mx("only-declines.test", 10, "mx2.declines.test");
+    let domains = ["declines.test".to_owned(), "only-declines.test".to_owned()];
+    let reports = scan_all(
+        zone,
+        options(&pki, tls.port(), MxSelection::Primary),
+        &domains,
+    )
+    .await;
+    let commands = declining.commands();
+    tls.stop().await;
+    declining.stop().await;
+    // The declining host was asked for STARTTLS, after EHLO, and said no.
+    assert!(commands.iter().any(|c| c == "STARTTLS"), "{commands:?}");
+    let declined = reports[0]
+        .mx
+        .hosts
+        .iter()
+        .find(|h| h.name == "mx2.declines.test")
+        .and_then(|h| h.starttls.as_ref())
+        .expect("probed");
+    assert_eq!(
+        (
+            declined.result.status.as_str(),
+            declined.result.phase.map(|p| p.as_str()),
+            declined.result.advertised,
+        ),
+        ("refused", Some("starttls"), Some(true))
+    );
+    assert_eq!(reports[0].mx.starttls, Some(Rollup::Some));
+    assert_eq!(reports[1].mx.starttls, Some(Rollup::None));
 }
 
 /// The binary end to end: the CSV columns and the summary figure of STARTTLS.

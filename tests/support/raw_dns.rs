@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::TXT;
-use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use mailposture::dns::{Dns, ResolverSettings};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, UdpSocket};
@@ -46,6 +46,11 @@ pub enum Behaviour {
     /// The correct answer, but with the question name in lower case (a resolver that
     /// does not preserve the case of the query, which 0x20 randomisation rejects).
     LowerCase,
+    /// The correct answer, but to a question of class CH (name and type right).
+    WrongClass,
+    /// FORMERR to a query that carries an OPT record (a server that does not know
+    /// EDNS), the correct answer to one without.
+    FormErrOnEdns,
 }
 
 /// Queries seen, by transport, and where the UDP ones came from.
@@ -54,6 +59,10 @@ pub struct Counts {
     pub udp: AtomicU64,
     pub tcp: AtomicU64,
     pub udp_sources: std::sync::Mutex<Vec<SocketAddr>>,
+    /// Whether each UDP query carried an OPT record (EDNS), in arrival order.
+    pub udp_edns: std::sync::Mutex<Vec<bool>>,
+    /// When each UDP query arrived, in order.
+    pub udp_arrivals: std::sync::Mutex<Vec<std::time::Instant>>,
 }
 
 impl Counts {
@@ -143,9 +152,16 @@ async fn serve_udp(socket: UdpSocket, other: UdpSocket, shared: Arc<Shared>) {
         let Ok((len, peer)) = socket.recv_from(&mut buf).await else {
             return;
         };
+        let arrived = std::time::Instant::now();
         let Ok(query) = Message::from_vec(&buf[..len]) else {
             continue;
         };
+        shared
+            .counts
+            .udp_arrivals
+            .lock()
+            .expect("arrivals")
+            .push(arrived);
         let seen = shared.counts.udp.fetch_add(1, Ordering::Relaxed) + 1;
         shared
             .counts
@@ -153,6 +169,12 @@ async fn serve_udp(socket: UdpSocket, other: UdpSocket, shared: Arc<Shared>) {
             .lock()
             .expect("sources")
             .push(peer);
+        shared
+            .counts
+            .udp_edns
+            .lock()
+            .expect("edns")
+            .push(query.edns.is_some());
         match shared.behaviour {
             Behaviour::Silent => continue,
             Behaviour::DropEveryThird if seen.is_multiple_of(3) => continue,
@@ -263,6 +285,14 @@ impl Shared {
             Behaviour::LowerCase => {
                 asked = Query::query(question.name().to_lowercase(), question.query_type());
             }
+            Behaviour::WrongClass => {
+                asked.set_query_class(DNSClass::CH);
+            }
+            Behaviour::FormErrOnEdns if query.edns.is_some() => {
+                reply.metadata.response_code = ResponseCode::FormErr;
+                reply.add_query(question);
+                return reply;
+            }
             _ => {}
         }
         reply.add_query(asked.clone());
@@ -270,11 +300,13 @@ impl Shared {
         // accepted the reply would see a TXT answer.
         if question.query_type() == RecordType::TXT {
             let strings: Vec<&[u8]> = self.txt.iter().map(Vec::as_slice).collect();
-            reply.add_answer(Record::from_rdata(
+            let mut record = Record::from_rdata(
                 asked.name().clone(),
                 300,
                 RData::TXT(TXT::from_bytes(strings)),
-            ));
+            );
+            record.dns_class = asked.query_class();
+            reply.add_answer(record);
         }
         reply
     }

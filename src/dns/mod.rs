@@ -124,6 +124,10 @@ pub struct Aliased<T> {
 pub struct DnsStats {
     /// Questions the analysers asked (answered from a cache or not).
     pub lookups: AtomicU64,
+    /// Questions of `lookups` that ended without an answer (neither records, NXDOMAIN
+    /// nor NODATA): timeouts, error responses and transport failures, each waiter on a
+    /// shared query counted as its own question, and questions still unanswered when
+    /// their domain's deadline passed.
     pub temp_failures: AtomicU64,
     /// Queries the bulk transport put on the wire, retries included.
     pub queries_sent: AtomicU64,
@@ -189,6 +193,8 @@ pub struct DnsFigures {
     /// The resolvers asked, `ADDR:PORT`: those given, else the system's.
     pub resolvers: Vec<String>,
     pub lookups: u64,
+    /// Questions of `lookups` that ended without an answer, those cut by the per-domain
+    /// deadline included (see [`DnsStats::temp_failures`]).
     pub temp_failures: u64,
     /// The most frequent causes of `temp_failures`, most frequent first.
     pub failure_causes: Vec<FailureCause>,
@@ -391,6 +397,10 @@ impl Dns {
             return Outcome::NxDomain;
         };
         self.stats.lookups.fetch_add(1, Ordering::Relaxed);
+        let asking = Asking {
+            stats: &self.stats,
+            ended: false,
+        };
         // Both lookups are large state machines; boxed, they take heap only while a
         // question is in flight instead of enlarging every future that asks one (a
         // domain's scan future measured 31 KB unboxed, moved and zeroed per domain).
@@ -412,10 +422,36 @@ impl Dns {
                 Err(failure) => Outcome::TempFail(failure),
             },
         };
-        if let Outcome::TempFail(failure) = &outcome {
+        asking.end(&outcome);
+        outcome
+    }
+}
+
+/// A question being asked, so that one given up before its answer (its domain's deadline
+/// passed, or the scan stopped) is counted as a temporary failure like any other
+/// question that ended without an answer.
+struct Asking<'a> {
+    stats: &'a DnsStats,
+    ended: bool,
+}
+
+impl Asking<'_> {
+    fn end<T>(mut self, outcome: &Outcome<T>) {
+        self.ended = true;
+        if let Outcome::TempFail(failure) = outcome {
             self.stats.count_failure(failure);
         }
-        outcome
+    }
+}
+
+impl Drop for Asking<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.stats.count_failure(&TempFail {
+                kind: TempFailKind::Timeout,
+                detail: "no answer before the per-domain deadline".into(),
+            });
+        }
     }
 }
 

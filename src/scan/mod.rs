@@ -101,18 +101,21 @@ impl Scanner {
     /// Everything about one domain (lower-case, no trailing dot).
     pub async fn scan(&self, domain: &str) -> DomainReport {
         let start = Instant::now();
-        let deadline = self.options.domain_timeout;
+        let limit = self.options.domain_timeout;
+        // One instant for the three parts: they start together, and at the deadline all
+        // three end in the same turn, none freeing DNS places for another's questions.
+        let deadline = tokio::time::Instant::now() + limit;
         let (spf, dmarc, mut mx) = tokio::join!(
             within(
                 deadline,
                 async { analyse(self.expander.expand(domain).await) },
-                || { spf_timed_out(domain, deadline) }
+                || { spf_timed_out(domain, limit) }
             ),
             within(deadline, self.dmarc.fetch(domain), || {
-                dmarc_timed_out(domain, deadline)
+                dmarc_timed_out(domain, limit)
             }),
             within(deadline, self.mx.fetch(domain), || mx_timed_out(
-                domain, deadline
+                domain, limit
             )),
         );
         mx::check_null_mx_spf(&mut mx, spf.record.as_deref());
@@ -134,10 +137,21 @@ impl Scanner {
     }
 }
 
-async fn within<T>(limit: Duration, work: impl Future<Output = T>, late: impl FnOnce() -> T) -> T {
-    tokio::time::timeout(limit, work)
-        .await
-        .unwrap_or_else(|_| late())
+/// `work`, or `late()` once `deadline` has passed. The deadline is looked at before the
+/// work is polled again: `tokio::time::timeout` polls the work first, so a part woken
+/// after its deadline (by a DNS place another ended part just freed) would still send
+/// its next question, only to drop it, and free the place for the next ended part: a
+/// burst of questions nobody waits for, past `--dns-in-flight`.
+async fn within<T>(
+    deadline: tokio::time::Instant,
+    work: impl Future<Output = T>,
+    late: impl FnOnce() -> T,
+) -> T {
+    tokio::select! {
+        biased;
+        () = tokio::time::sleep_until(deadline) => late(),
+        done = work => done,
+    }
 }
 
 fn deadline_detail(what: &str, domain: &str, limit: Duration) -> String {

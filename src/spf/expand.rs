@@ -401,14 +401,29 @@ impl Expander {
         };
         match mechanism {
             Mechanism::Mx(..) => match self.dns.mx(&name).await {
-                Outcome::Answer(mxs) => {
+                Outcome::Answer(mut mxs) => {
                     // A null MX (RFC 7505) names no host; it simply matches nothing.
                     let names = mxs.iter().filter(|m| !m.exchange.is_empty()).count();
+                    // Resolvers rotate RRsets; in preference order, the host a failure
+                    // names is the same from scan to scan. A host named twice is looked
+                    // up once.
+                    mxs.sort_by(|a, b| {
+                        (a.preference, &a.exchange).cmp(&(b.preference, &b.exchange))
+                    });
+                    let mut hosts: Vec<&str> = Vec::with_capacity(names);
+                    for host in mxs.iter().map(|m| m.exchange.as_str()) {
+                        if !host.is_empty() && !hosts.contains(&host) {
+                            hosts.push(host);
+                        }
+                    }
                     if names > MAX_MX_NAMES {
+                        // The evaluation stops here with a permerror: no address lookups.
                         leaf.error = Some(Finding::new(
                             FindingKind::TooManyMxNames,
                             format!("{term}: {name} has {names} MX names, limit {MAX_MX_NAMES}"),
                         ));
+                    } else {
+                        self.mx_hosts(term, &name, &hosts, &mut leaf).await;
                     }
                 }
                 Outcome::TempFail(t) => leaf.error = failure("MX", &t),
@@ -422,15 +437,61 @@ impl Expander {
             _ => {
                 // An IPv4 client asks A, an IPv6 client AAAA: the term is void only when
                 // both are, and it counts at most one void either way (RFC 7208 §4.6.4).
-                let (v4, v6) = futures::join!(self.dns.a(&name), self.dns.aaaa(&name));
-                match (v4, v6) {
-                    (Outcome::TempFail(t), _) => leaf.error = failure("A", &t),
-                    (_, Outcome::TempFail(t)) => leaf.error = failure("AAAA", &t),
-                    (v4, v6) => leaf.void = v4.is_void() && v6.is_void(),
+                match self.addresses(&name).await {
+                    Ok(void) => leaf.void = void,
+                    Err((what, t)) => leaf.error = failure(what, &t),
                 }
             }
         }
         leaf
+    }
+
+    /// The address lookups of an `mx` term: "check_host() first performs an MX lookup
+    /// on the <target-name>. Then it performs an address lookup on each MX name
+    /// returned" (RFC 7208 §5.4), for every host, as a client matching none of them
+    /// makes a receiver do. A failed lookup is a temperror naming the host (§4.4, §5).
+    ///
+    /// Void lookups: §4.6.4 limits "the number of "terms" for which DNS queries return
+    /// either a positive answer (RCODE 0) with an answer count of 0, or a "Name Error"
+    /// (RCODE 3) answer", and the hosts' address lookups are DNS queries of the `mx`
+    /// term, so a host with no address (neither A nor AAAA, as for `a`) makes the term
+    /// void, once however many of its hosts have none. pyspf counts these lookups too
+    /// (its `dns_mx` asks each host through the lookup that counts voids), one per
+    /// host; per term matches the RFC's word "terms" and this walk's rule for `a`.
+    /// The lookups add nothing to the 10-term count: §4.6.4 counts the `mx` term once
+    /// and bounds its hosts by the separate limit of 10 MX names.
+    async fn mx_hosts(&self, term: &str, name: &str, hosts: &[&str], leaf: &mut Leaf) {
+        let found = join_all(hosts.iter().map(|host| async move {
+            if dns::is_ip_literal(host) || dns::check_name(host).is_err() {
+                // Such a name cannot exist: its address lookup would find nothing.
+                return Ok(true);
+            }
+            self.addresses(host).await
+        }))
+        .await;
+        for (host, found) in hosts.iter().zip(found) {
+            match found {
+                Ok(void) => leaf.void |= void,
+                Err((what, t)) => {
+                    leaf.error = Some(Finding::new(
+                        FindingKind::Temperror,
+                        format!("{term}: {what} lookup for MX host {host} of {name} failed: {t}"),
+                    ));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The A and AAAA lookups of `name`: whether both found nothing (void), or the
+    /// first that failed.
+    async fn addresses(&self, name: &str) -> Result<bool, (&'static str, dns::TempFail)> {
+        let (v4, v6) = futures::join!(self.dns.a(name), self.dns.aaaa(name));
+        match (v4, v6) {
+            (Outcome::TempFail(t), _) => Err(("A", t)),
+            (_, Outcome::TempFail(t)) => Err(("AAAA", t)),
+            (v4, v6) => Ok(v4.is_void() && v6.is_void()),
+        }
     }
 }
 

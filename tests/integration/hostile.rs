@@ -534,3 +534,95 @@ async fn a_million_junk_lines_are_reported_and_skipped() {
     assert_eq!(summary["input"]["duplicates"], 1);
     assert_eq!(summary["domains"], 10);
 }
+
+/// Regression (scan integrity §6): at a domain's per-part deadline, its questions still
+/// waiting for an in-flight place were sent anyway, each freeing its place for the next
+/// one of an ended domain. With one place and one domain at a time, against a server
+/// that never answers (and a per-query timeout far past the deadline), each domain may
+/// put exactly one question on the wire: the one holding the place when the deadline
+/// fires. Every question asked ended without an answer, so each is a temporary failure.
+#[tokio::test]
+async fn questions_of_an_ended_domain_are_not_sent() {
+    use mailposture::scan::{ScanOptions, Scanner};
+
+    const DOMAINS: u64 = 12;
+    let server = RawDns::start(Behaviour::Silent, strings(SPF)).await;
+    let mut settings = server.settings(Duration::from_secs(30), 1);
+    settings.max_in_flight = 1;
+    let dns = mailposture::dns::Dns::from_settings(&settings).expect("resolver");
+    let options = ScanOptions {
+        concurrency: std::num::NonZeroUsize::MIN,
+        domain_timeout: Duration::from_millis(200),
+        ..ScanOptions::default()
+    };
+    let scanner = Scanner::new(dns.clone(), options);
+    let mut temperrors = 0;
+    // One domain at a time, as `--concurrency 1` runs them.
+    for i in 0..DOMAINS {
+        let report = scanner.scan(&format!("d{i}.silent.test")).await;
+        temperrors += u64::from(report.temperror());
+    }
+    let udp = server.counts.udp();
+    let figures = dns.figures();
+    server.stop().await;
+    eprintln!("hostile: {DOMAINS} domains at their deadline: {udp} queries, {figures:?}");
+    assert_eq!(temperrors, DOMAINS);
+    assert!(
+        udp <= DOMAINS,
+        "{udp} queries for {DOMAINS} domains with one in-flight place"
+    );
+    // SPF, DMARC and MX each asked their first question; none was answered.
+    assert_eq!(figures.lookups, 3 * DOMAINS, "{figures:?}");
+    assert_eq!(figures.temp_failures, figures.lookups, "{figures:?}");
+}
+
+/// `scan.json`'s `dns.temp_failures` counts every question that ended without an answer,
+/// those cut by the per-domain deadline included: a scan whose every question went
+/// unanswered says so.
+#[tokio::test]
+async fn scan_json_counts_questions_cut_by_the_deadline_as_failures() {
+    let server = RawDns::start(Behaviour::Silent, strings(SPF)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    let domains: Vec<String> = (0..6).map(|i| format!("d{i}.silent.test")).collect();
+    std::fs::write(&list, domains.join("\n") + "\n").unwrap();
+    let out = dir.path().join("scan");
+    let args = [
+        "scan",
+        &list.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+        "--resolver",
+        &server.addr.to_string(),
+        "--timeout",
+        "30",
+        "--attempts",
+        "1",
+        "--domain-timeout",
+        "0.2",
+        "--dns-in-flight",
+        "2",
+        "--quiet",
+        "--no-starttls",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let output = crate::support::cmd::run(dir.path(), args).await;
+    let udp = server.counts.udp();
+    server.stop().await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let scan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("scan.json")).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("scan.json ({e}); stderr: {stderr}"));
+    let dns = &scan["dns"];
+    eprintln!("hostile: every question cut by the deadline: {udp} queries, {dns}");
+    let lookups = dns["lookups"].as_u64().unwrap();
+    assert_eq!(lookups, 3 * domains.len() as u64, "{dns}");
+    assert_eq!(dns["temp_failures"].as_u64(), Some(lookups), "{dns}");
+    assert!(
+        dns["failure_causes"][0]["cause"]
+            .as_str()
+            .is_some_and(|c| c.contains("deadline")),
+        "{dns}"
+    );
+}

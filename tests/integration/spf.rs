@@ -509,3 +509,78 @@ o3.provider.test. IN A 192.0.2.3
     // With it: the domains' own TXT, and the provider tree once.
     assert_eq!(lookups[1], 100 + 7);
 }
+
+/// Regression (scan integrity §6): `mx` evaluates the addresses of each MX host (RFC 7208
+/// §5.4), so a host whose address query goes unanswered makes the record a temperror
+/// naming the host (§4.4: a DNS error "other than RCODE 3"), for `mx` and `mx:` alike;
+/// the host's address lookups add nothing to the 10-term count (§4.6.4).
+#[tokio::test]
+async fn an_mx_host_whose_address_query_times_out_is_a_temperror_naming_it() {
+    for (record, owner) in [
+        ("v=spf1 mx -all", "example.test"),
+        ("v=spf1 mx:mail.provider.test -all", "mail.provider.test"),
+    ] {
+        let mut zone = Zone::new();
+        zone.txt_text("example.test", record);
+        zone.mx(owner, 10, "good.example.test");
+        zone.mx(owner, 20, "slow.example.test");
+        zone.a("good.example.test", "192.0.2.25".parse().unwrap());
+        zone.silent("slow.example.test");
+        let r = spf_report(zone, "example.test").await;
+        assert_eq!(r.status, SpfStatus::Temperror, "{record}: {:?}", r.errors);
+        assert_eq!(kinds(&r), ["temperror"], "{record}");
+        assert!(
+            r.errors[0].detail.contains("slow.example.test"),
+            "{record}: {}",
+            r.errors[0].detail
+        );
+        assert_eq!(r.lookups, 1, "{record}");
+    }
+}
+
+/// An MX host with neither an A nor an AAAA record makes its `mx` term a void lookup
+/// (RFC 7208 §4.6.4 limits the "terms" whose DNS queries find nothing, and §5.4 makes
+/// the hosts' address lookups queries of the term): one per term however many of its
+/// hosts have no address, as an `a` term counts one for its A and AAAA. A host with only
+/// an AAAA record has an address.
+#[tokio::test]
+async fn an_mx_host_without_an_address_is_a_void_lookup() {
+    let mut zone = Zone::new();
+    zone.txt_text("example.test", "v=spf1 mx -all");
+    zone.mx("example.test", 10, "gone.example.test");
+    zone.mx("example.test", 20, "nodata.example.test");
+    zone.mx("example.test", 30, "good.example.test");
+    zone.txt_text("nodata.example.test", "not an address");
+    zone.a("good.example.test", "192.0.2.25".parse().unwrap());
+    let r = spf_report(zone, "example.test").await;
+    assert_eq!(
+        (r.status, r.void_lookups),
+        (SpfStatus::Ok, 1),
+        "{:?}",
+        r.errors
+    );
+    assert_eq!(r.lookups, 1);
+
+    let mut zone = Zone::new();
+    zone.txt_text("example.test", "v=spf1 mx -all");
+    zone.mx("example.test", 10, "v6.example.test");
+    zone.aaaa("v6.example.test", "2001:db8::25".parse().unwrap());
+    let r = spf_report(zone, "example.test").await;
+    assert_eq!(
+        (r.status, r.void_lookups),
+        (SpfStatus::Ok, 0),
+        "{:?}",
+        r.errors
+    );
+
+    // The third void term is the `mx` whose host has no address.
+    let mut zone = Zone::new();
+    zone.txt_text(
+        "example.test",
+        "v=spf1 a:none1.example.test a:none2.example.test mx -all",
+    );
+    zone.mx("example.test", 10, "gone.example.test");
+    let r = spf_report(zone, "example.test").await;
+    assert_eq!((r.status, r.void_lookups), (SpfStatus::Permerror, 3));
+    assert_eq!(kinds(&r), ["too_many_void_lookups"]);
+}

@@ -242,7 +242,6 @@ impl Bulk {
         let pool = pool.as_ref().expect("a pool for every configured family");
         let mut message = self.message(name, rtype, edns);
         let _permit = self.gate.enter().await;
-        self.stats.queries_sent.fetch_add(1, Ordering::Relaxed);
         let reply = match pool
             .exchange(server, &mut message, self.timeout, socket)
             .await

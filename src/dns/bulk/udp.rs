@@ -136,7 +136,10 @@ impl Pool {
                 Arc::clone(counters),
                 exact_case,
             )));
-            tasks.push(tokio::spawn(send(Arc::clone(&channel))));
+            tasks.push(tokio::spawn(send(
+                Arc::clone(&channel),
+                Arc::clone(counters),
+            )));
             channels.push(channel);
         }
         tasks.push(tokio::spawn(sweep(channels.clone())));
@@ -317,11 +320,18 @@ async fn sweep(channels: Vec<Arc<Channel>>) {
 
 /// The sending loop of one socket: whatever was queued since it last ran leaves together.
 /// Run after the tasks that asked, it finds every question of that moment in the outbox.
-async fn send(channel: Arc<Channel>) {
+async fn send(channel: Arc<Channel>, counters: Arc<DnsStats>) {
     let mut batch = Vec::new();
     loop {
         channel.queued.notified().await;
         std::mem::swap(&mut batch, &mut *channel.outbox.lock().expect("outbox"));
+        // A question given up between the outbox and now (its domain's deadline passed,
+        // its place in flight already handed on) is not sent: nobody would read the
+        // answer, and sending it would put more than `--dns-in-flight` on the wire.
+        {
+            let pending = channel.pending.lock().expect("pending table");
+            batch.retain(|o| pending.get(&o.id).is_some_and(|p| p.token == o.token));
+        }
         let mut rest = &batch[..];
         while let Some(first) = rest.first() {
             // Waits while the socket's send buffer is full.
@@ -332,7 +342,11 @@ async fn send(channel: Arc<Channel>) {
                 })
                 .await;
             match sent {
-                Ok(n) => rest = &rest[n.max(1)..],
+                Ok(n) => {
+                    let n = n.max(1);
+                    counters.queries_sent.fetch_add(n as u64, Ordering::Relaxed);
+                    rest = &rest[n..];
+                }
                 // A signal arrived before anything was sent: nothing failed.
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
                 // Only the first datagram failed (the kernel reports a later one's error

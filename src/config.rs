@@ -14,7 +14,7 @@ use crate::exit::usage;
 use crate::input::{self, DomainLists};
 use crate::net::Guard;
 use crate::output::OutputSpec;
-use crate::output::resume::{self, Done, RESUME_JSON, ResumeFile};
+use crate::output::resume::{self, Done, ListIdentity, RESUME_JSON, ResumeFile};
 use crate::progress::Progress;
 use crate::psl::SuffixList;
 use crate::scan::ScanOptions;
@@ -100,13 +100,25 @@ impl ScanConfig {
             *psl = std::fs::canonicalize(&*psl)
                 .with_context(|| format!("cannot read the suffix list {}", psl.display()))?;
         }
-        let resume_file = (args.jsonl.is_none()).then(|| ResumeFile {
-            tool: env!("CARGO_PKG_NAME").into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            started_at: started_at.clone(),
-            resumes: 0,
-            args: saved,
-        });
+        let resume_file = match args.jsonl {
+            Some(_) => None,
+            None => {
+                // Reads each list once more before the scan: 0.13 s for a list of 10⁶
+                // names (19 MB), against 8 s for the scan's own pass over it without DNS.
+                let mut lists = Vec::with_capacity(saved.lists.len());
+                for list in saved.lists.iter().filter(|l| l.as_os_str() != "-") {
+                    lists.extend(ListIdentity::of(list)?);
+                }
+                Some(ResumeFile {
+                    tool: env!("CARGO_PKG_NAME").into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                    started_at: started_at.clone(),
+                    resumes: 0,
+                    args: saved,
+                    lists: Some(lists),
+                })
+            }
+        };
         Self::build(args, started_at, resume_file, None)
     }
 
@@ -127,6 +139,10 @@ impl ScanConfig {
             )));
         }
         let mut file = ResumeFile::read(dir)?;
+        // Before `prepare`, which may cut `results.jsonl`: a refused resume changes nothing.
+        for warning in file.check_lists(dir)? {
+            eprintln!("mailposture: warning: {}", Escaped(&warning));
+        }
         let done = resume::prepare(dir)?;
         file.resumes += 1;
         let mut args = file.args.clone();

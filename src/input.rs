@@ -220,8 +220,7 @@ impl DomainLists {
                 // thread.
                 sources.push((Arc::from("-"), Box::new(BufReader::new(io::stdin()))));
             } else {
-                let file = File::open(path)
-                    .with_context(|| format!("opening the domain list {}", path.display()))?;
+                let file = open_file(path)?;
                 sources.push((
                     Arc::from(path.display().to_string()),
                     Box::new(BufReader::new(file)),
@@ -398,6 +397,23 @@ fn lossy_start(bytes: &[u8]) -> String {
 
 fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
+}
+
+/// Opens a list file. A directory is refused here: it opens on Unix, and only reading it
+/// fails, which would end the scan as a complete scan of nothing.
+pub fn open_file(path: &Path) -> anyhow::Result<File> {
+    let file =
+        File::open(path).with_context(|| format!("opening the domain list {}", path.display()))?;
+    let metadata = file
+        .metadata()
+        .with_context(|| format!("reading the domain list {}", path.display()))?;
+    if metadata.is_dir() {
+        bail!(
+            "the domain list {} is a directory: give the list files in it instead",
+            path.display()
+        );
+    }
+    Ok(file)
 }
 
 /// Count of candidate lines (neither blank nor comments) in the lists, for a progress bar's
@@ -1003,6 +1019,13 @@ mod tests {
                 .to_string()
                 .contains(&missing.display().to_string())
         );
+    }
+
+    #[test]
+    fn a_directory_is_not_a_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = DomainLists::open(&[dir.path().to_path_buf()]).expect_err("a directory");
+        assert!(format!("{err:#}").contains("is a directory"), "{err:#}");
     }
 
     #[test]

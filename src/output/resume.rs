@@ -1,12 +1,13 @@
 //! Resuming an interrupted scan. `resume.json` records what a scan was started with;
 //! `scan --resume DIR` cuts `results.jsonl` back to its last complete line, skips the
 //! domains already in it, appends the rest, and at the end makes `results.csv` and the
-//! figures again from `results.jsonl`, so that the three always agree.
+//! figures again from `results.jsonl`, so that the three always agree. The lists' size and
+//! SHA-256, recorded as the scan starts, make sure it resumes over the same input.
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead as _, BufReader, BufWriter};
-use std::path::Path;
+use std::io::{BufRead as _, BufReader, BufWriter, Read as _};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,93 @@ pub struct ResumeFile {
     pub resumes: u32,
     /// The scan's options, its lists as absolute paths.
     pub args: ScanArgs,
+    /// What each list file held when the scan started. `None` in a file written by a
+    /// version that did not record it; standard input, and lists that are not regular
+    /// files (a pipe), have no entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lists: Option<Vec<ListIdentity>>,
+}
+
+/// A list file as it was: resuming over another list would mix two lists' records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListIdentity {
+    /// Absolute, as in `args.lists`.
+    pub path: PathBuf,
+    /// Bytes.
+    pub size: u64,
+    /// The modification time (RFC 3339), for a person reading the file: a list touched
+    /// but not changed resumes all the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
+    /// SHA-256 of the contents, lower-case hex.
+    pub sha256: String,
+}
+
+impl ListIdentity {
+    /// The identity of the list at `path`, read in chunks (lists can be gigabytes), or
+    /// `None` when it is not a regular file and so cannot be read twice.
+    pub fn of(path: &Path) -> anyhow::Result<Option<Self>> {
+        let mut file = input::open_file(path)?;
+        let reading = || format!("reading the domain list {}", path.display());
+        let metadata = file.metadata().with_context(reading)?;
+        if !metadata.is_file() {
+            return Ok(None);
+        }
+        let modified = metadata.modified().ok().and_then(|at| {
+            time::OffsetDateTime::from(at)
+                .format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        });
+        let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+        let (mut buf, mut size) = (vec![0; 1 << 16], 0u64);
+        loop {
+            let read = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e).with_context(reading),
+            };
+            digest.update(&buf[..read]);
+            size += read as u64;
+        }
+        let sha256 =
+            digest
+                .finish()
+                .as_ref()
+                .iter()
+                .fold(String::with_capacity(64), |mut hex, byte| {
+                    hex.push_str(&format!("{byte:02x}"));
+                    hex
+                });
+        Ok(Some(Self {
+            path: path.to_path_buf(),
+            size,
+            modified,
+            sha256,
+        }))
+    }
+
+    /// Whether the list is still what it was: an error naming what changed, if not.
+    fn check(&self) -> anyhow::Result<()> {
+        let now = Self::of(&self.path)?.with_context(|| {
+            format!(
+                "the domain list {} is no longer a regular file: resuming cannot check it is the list the scan started with; start a new scan",
+                self.path.display()
+            )
+        })?;
+        if now.size == self.size && now.sha256 == self.sha256 {
+            return Ok(());
+        }
+        let size = if now.size == self.size {
+            format!("same size, {} bytes", self.size)
+        } else {
+            format!("size {} → {} bytes", self.size, now.size)
+        };
+        bail!(
+            "{} changed since the scan started ({size}, SHA-256 differs): resuming would mix two lists; start a new scan",
+            self.path.display()
+        )
+    }
 }
 
 impl ResumeFile {
@@ -75,6 +163,29 @@ impl ResumeFile {
             );
         }
         Ok(file)
+    }
+
+    /// Checks that the lists are those the scan started with; refuses any that changed.
+    /// Returns warnings for lists that cannot be checked.
+    pub fn check_lists(&self, dir: &Path) -> anyhow::Result<Vec<String>> {
+        let Some(identities) = &self.lists else {
+            return Ok(vec![format!(
+                "{} records no size or SHA-256 of the lists (it was written by an older version): they cannot be checked to be the ones the scan started with",
+                dir.join(RESUME_JSON).display()
+            )]);
+        };
+        let mut warnings = Vec::new();
+        for list in &self.args.lists {
+            match identities.iter().find(|i| &i.path == list) {
+                Some(identity) => identity.check()?,
+                // Standard input was refused when the file was read.
+                None => warnings.push(format!(
+                    "{} was not a regular file when the scan started: it cannot be checked to be the list the scan started with",
+                    list.display()
+                )),
+            }
+        }
+        Ok(warnings)
     }
 }
 

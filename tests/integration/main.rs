@@ -32,6 +32,8 @@ mod postfix;
 mod report;
 /// Interrupted scans (kill -9, SIGINT) resumed to the end.
 mod resume;
+/// `--resume` over the lists the scan started with: changed lists refused, directories too.
+mod resume_identity;
 /// The RFC 7208 conformance suite, scenario by scenario, over real DNS.
 mod rfc7208_suite;
 /// `scan --shard` and `merge`.

@@ -17,6 +17,7 @@ use crate::progress::Progress;
 use crate::report;
 use crate::scan::report::SCHEMA;
 use crate::scan::{self, ScanOptions, Scanner, Selection};
+use crate::scandir;
 use crate::stats::facts::Facts;
 use crate::stats::fail_on::{self, FailOn};
 use crate::stats::health::{self, Notice};
@@ -161,7 +162,8 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<Exit> {
     .await;
     progress.finish();
     // Whatever happened to the input, the records already scanned are kept.
-    let tally = writer.finish()?;
+    // The lock stays held until scan.json, the last file, is written.
+    let (tally, _lock) = writer.finish()?;
     let run = run?;
     let dir = &config.output.dir;
     if let Some(signal) = run.interrupted {
@@ -178,7 +180,8 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<Exit> {
     // A resumed scan's records came from several runs: its CSV and figures are made
     // from the whole of results.jsonl.
     let tally = if config.output.resume {
-        output::resume::rebuild(dir, config.output.csv_bom)?
+        output::resume::rebuild(dir, config.output.csv_bom)
+            .map_err(|e| scandir::resumable(e, dir))?
     } else {
         tally
     };
@@ -213,9 +216,6 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<Exit> {
         resumes: config.resume_file.as_ref().map_or(0, |f| f.resumes),
         dns: dns.figures(),
     };
-    let path = config.output.dir.join(SCAN_JSON);
-    std::fs::write(&path, serde_json::to_vec_pretty(&summary)?)
-        .with_context(|| format!("writing {}", path.display()))?;
     let figures = tally.summary();
     let notices = health::notices(&figures, Some(&summary.dns));
     let file = SummaryFile {
@@ -228,9 +228,17 @@ async fn run_scan(config: ScanConfig) -> anyhow::Result<Exit> {
         notices: &notices,
         summary: &figures,
     };
-    let path = config.output.dir.join(SUMMARY_JSON);
-    std::fs::write(&path, serde_json::to_vec_pretty(&file)?)
-        .with_context(|| format!("writing {}", path.display()))?;
+    // scan.json last: it marks the scan finished, so a failure before it (a full disk)
+    // leaves a scan that `--resume` completes.
+    for (name, bytes) in [
+        (SUMMARY_JSON, serde_json::to_vec_pretty(&file)?),
+        (SCAN_JSON, serde_json::to_vec_pretty(&summary)?),
+    ] {
+        let path = dir.join(name);
+        scandir::write_atomic(&path, &bytes)
+            .with_context(|| format!("writing {}", path.display()))
+            .map_err(|e| scandir::resumable(e, dir))?;
+    }
     anstream::eprintln!(
         "{}",
         text::summary(&summary, &figures, &notices, &config.output.dir)

@@ -18,6 +18,7 @@ pub mod progress;
 pub mod psl;
 pub mod report;
 pub mod scan;
+pub mod scandir;
 pub mod smtp;
 pub mod spf;
 pub mod stats;

@@ -2,17 +2,17 @@
 //! (`scan --shard I/N`) into one scan directory, as if one machine had scanned the list.
 
 use std::collections::HashSet;
-use std::fs::File;
-use std::io::{BufRead as _, BufWriter, Write as _};
+use std::io::{BufRead as _, BufWriter};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use serde_json::Value;
 
 use super::summary::SummaryFile;
-use super::{RESULTS_JSONL, SCAN_JSON, SUMMARY_JSON, resume};
+use super::{RESULTS_CSV, RESULTS_JSONL, SCAN_JSON, SUMMARY_JSON, resume};
 use crate::input;
 use crate::scan::shard::Shard;
+use crate::scandir::{self, Lock};
 use crate::stats::records;
 
 /// What a merge produced.
@@ -30,32 +30,90 @@ struct Part {
 }
 
 /// Checks that `dirs` are the finished shards, all of them, of one scan of the same
-/// lists with the same options, and writes their union into `out`.
+/// lists with the same options, and writes their union into `out`. The merged scan is
+/// built in a temporary directory beside `out` and renamed into place at the end, so a
+/// failed merge leaves nothing behind.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<Merged> {
     let parts = dirs
         .iter()
         .map(|d| part(d))
         .collect::<anyhow::Result<Vec<_>>>()?;
     check(&parts)?;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    // An existing `out` is locked for the whole merge, so that no scan starts in it
+    // meanwhile, and must not hold a scan.
+    let lock = if out.is_dir() {
+        let lock = Lock::acquire(out)?;
+        refuse_scan(out)?;
+        Some(lock)
+    } else {
+        None
+    };
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let name = out.file_name().unwrap_or(out.as_os_str()).to_string_lossy();
+    let building = tempfile::Builder::new()
+        .prefix(&format!(".{name}.merge-"))
+        // As `create_dir` would make it (the umask applies), not tempfile's 0700.
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o777))
+        .tempdir_in(parent)
+        .with_context(|| format!("creating a temporary directory in {}", parent.display()))?;
+    let merged = build(&parts, building.path())?;
+    if lock.is_some() {
+        // File by file into the locked `out`; scan.json, which marks a scan finished, last.
+        for file in [RESULTS_JSONL, RESULTS_CSV, SUMMARY_JSON, SCAN_JSON] {
+            std::fs::rename(building.path().join(file), out.join(file))
+                .with_context(|| format!("moving {file} into {}", out.display()))?;
+        }
+        scandir::sync_dir(out).with_context(|| format!("syncing {}", out.display()))?;
+    } else {
+        std::fs::rename(building.path(), out).with_context(|| {
+            format!(
+                "moving the merged scan to {} (created by another process meanwhile?)",
+                out.display()
+            )
+        })?;
+        // Renamed away: nothing is left to remove.
+        let _ = building.keep();
+    }
+    scandir::sync_dir(parent).with_context(|| format!("syncing {}", parent.display()))?;
+    Ok(merged)
+}
+
+/// Refuses an `out` that holds a scan already.
+fn refuse_scan(out: &Path) -> anyhow::Result<()> {
+    for file in [RESULTS_JSONL, SCAN_JSON] {
+        if out.join(file).symlink_metadata().is_ok() {
+            bail!(
+                "{} already holds a scan ({} exists): give another directory with --out",
+                out.display(),
+                out.join(file).display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes the merged scan into the new, empty directory `out`.
+fn build(parts: &[Part], out: &Path) -> anyhow::Result<Merged> {
     let path = out.join(RESULTS_JSONL);
-    let file = File::options()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+    let file =
+        scandir::create_new(&path).with_context(|| format!("creating {}", path.display()))?;
     let mut jsonl = BufWriter::new(file);
     let mut seen = HashSet::new();
-    for part in &parts {
+    for part in parts {
         copy_records(part, &mut jsonl, &mut seen)?;
     }
     jsonl
-        .flush()
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|file| file.sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
     let csv_bom = parts[0].scan["options"]["csv_bom"] == Value::Bool(true);
     let summary = resume::rebuild(out, csv_bom)?.summary();
-    let scan = merged_scan_json(&parts, summary.domains);
-    write_json(&out.join(SCAN_JSON), &scan)?;
+    let scan = merged_scan_json(parts, summary.domains);
     let file = SummaryFile {
         tool: env!("CARGO_PKG_NAME"),
         version: env!("CARGO_PKG_VERSION"),
@@ -67,6 +125,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<Merged> {
         summary: &summary,
     };
     write_json(&out.join(SUMMARY_JSON), &serde_json::to_value(&file)?)?;
+    write_json(&out.join(SCAN_JSON), &scan)?;
     Ok(Merged {
         shards: parts.len(),
         domains: summary.domains,
@@ -284,6 +343,6 @@ fn merged_scan_json(parts: &[Part], domains: u64) -> Value {
 }
 
 fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
-    std::fs::write(path, serde_json::to_vec_pretty(value)?)
+    scandir::write_atomic(path, &serde_json::to_vec_pretty(value)?)
         .with_context(|| format!("writing {}", path.display()))
 }

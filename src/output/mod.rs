@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 
 use self::csv::CsvSink;
 use crate::scan::report::DomainReport;
+use crate::scandir::{self, Lock};
 use crate::stats::Tally;
 use crate::stats::facts::Facts;
 
@@ -61,36 +62,60 @@ pub struct OutputSpec {
 pub struct Writer {
     tx: mpsc::Sender<DomainReport>,
     thread: std::thread::JoinHandle<io::Result<Tally>>,
+    dir: PathBuf,
+    lock: Lock,
 }
 
 impl Writer {
-    /// Creates the scan directory and its files. An existing `results.jsonl` is never
-    /// overwritten, only appended to when resuming.
+    /// Creates the scan directory, takes its lock, and creates its files. An existing
+    /// `results.jsonl` is never overwritten, only appended to when resuming; a refused
+    /// start leaves no file of its own behind but the lock file.
     pub fn start(spec: &OutputSpec) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&spec.dir)
             .with_context(|| format!("creating the scan directory {}", spec.dir.display()))?;
+        let lock = Lock::acquire(&spec.dir)?;
+        let jsonl_path = spec.dir.join(RESULTS_JSONL);
         let jsonl: Box<dyn Write + Send> = if spec.jsonl_stdout {
             Box::new(io::stdout())
         } else if spec.resume {
-            Box::new(resume::append(&spec.dir)?)
+            Box::new(scandir::open_append(&jsonl_path).with_context(|| {
+                format!(
+                    "opening {} to append (a symbolic link is refused)",
+                    jsonl_path.display()
+                )
+            })?)
         } else {
-            Box::new(create_new(&spec.dir.join(RESULTS_JSONL))?)
+            Box::new(create_new(&jsonl_path)?)
         };
         let csv = if spec.resume {
             None
         } else {
-            let file = create_new(&spec.dir.join(RESULTS_CSV))?;
+            let file = create_new(&spec.dir.join(RESULTS_CSV)).inspect_err(|_| {
+                if !spec.jsonl_stdout {
+                    // Ours, and empty: left, it would refuse the next scan here.
+                    let _ = std::fs::remove_file(&jsonl_path);
+                }
+            })?;
             Some(CsvSink::new(
                 BufWriter::with_capacity(OUTPUT_BUFFER, file),
                 spec.csv_bom,
             )?)
         };
+        if !spec.resume {
+            scandir::sync_dir(&spec.dir)
+                .with_context(|| format!("syncing {}", spec.dir.display()))?;
+        }
         let (tx, rx) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("writer".into())
             .spawn(move || write_all(rx, BufWriter::with_capacity(OUTPUT_BUFFER, jsonl), csv))
             .context("starting the writer thread")?;
-        Ok(Self { tx, thread })
+        Ok(Self {
+            tx,
+            thread,
+            dir: spec.dir.clone(),
+            lock,
+        })
     }
 
     pub async fn send(&self, report: DomainReport) -> anyhow::Result<()> {
@@ -100,34 +125,33 @@ impl Writer {
             .map_err(|_| anyhow::anyhow!("the writer stopped early (see the error below)"))
     }
 
-    /// Waits for every record to be written and returns the counts.
-    pub fn finish(self) -> anyhow::Result<Tally> {
+    /// Waits for every record to be written and returns the counts, and the directory's
+    /// lock, to be held until the last file of the scan is written.
+    pub fn finish(self) -> anyhow::Result<(Tally, Lock)> {
         drop(self.tx);
         let tally = self
             .thread
             .join()
             .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
-            .context("writing results")?;
-        Ok(tally)
+            .context("writing results")
+            .map_err(|e| scandir::resumable(e, &self.dir))?;
+        Ok((tally, self.lock))
     }
 }
 
+/// Creates a streamed output file, which must not exist (see [`scandir::create_new`]).
 fn create_new(path: &Path) -> anyhow::Result<File> {
-    File::options()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::AlreadyExists => {
-                let dir = path.parent().unwrap_or(path).display();
-                anyhow::anyhow!(
-                    "{dir} already holds a scan ({} exists): give another directory with \
-                     --out DIR, or continue that scan with `mailposture scan --resume {dir}`",
-                    path.display()
-                )
-            }
-            _ => anyhow::Error::new(e).context(format!("creating {}", path.display())),
-        })
+    scandir::create_new(path).map_err(|e| match e.kind() {
+        io::ErrorKind::AlreadyExists => {
+            let dir = path.parent().unwrap_or(path).display();
+            anyhow::anyhow!(
+                "{dir} already holds a scan ({} exists): give another directory with \
+                 --out DIR, or continue that scan with `mailposture scan --resume {dir}`",
+                path.display()
+            )
+        }
+        _ => anyhow::Error::new(e).context(format!("creating {}", path.display())),
+    })
 }
 
 fn write_all(

@@ -22,15 +22,16 @@ const LEADING: [&str; 8] = [
     "starttls_probed",
 ];
 
-/// Writes `trend` as CSV to `path` (`-`: standard output), replacing what was there: it is derived from the
-/// scans and can always be made again.
+/// Writes `trend` as CSV to `path` (`-`: standard output), replacing what was there whole
+/// (never through a symbolic link): it is derived from the scans and can always be made
+/// again.
 pub fn write_csv(trend: &Trend, path: &Path) -> anyhow::Result<()> {
     if super::is_stdout(path) {
         return write(trend, std::io::stdout().lock()).context("writing to standard output");
     }
-    let file =
-        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    write(trend, std::io::BufWriter::new(file))
+    let mut bytes = Vec::new();
+    write(trend, &mut bytes).context("formatting the trend as CSV")?;
+    crate::scandir::write_atomic(path, &bytes)
         .with_context(|| format!("writing {}", path.display()))
 }
 

@@ -66,7 +66,7 @@ struct GroupCharts {
 }
 
 /// Writes report.html and the charts as standalone .svg files into `dir` (created if
-/// missing); returns the paths written.
+/// missing), each whole or not at all; returns the paths written.
 pub fn write_report(trend: &Trend, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let periods = periods(trend);
@@ -91,7 +91,8 @@ pub fn write_report(trend: &Trend, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         let stem = unique_stem(group, &mut names);
         for (kind, svg) in [("adoption", &adoption), ("policies", &policies)] {
             let path = dir.join(format!("{kind}-{stem}.svg"));
-            std::fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+            crate::scandir::write_atomic(&path, svg.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
             written.push(path);
         }
         charts.push(GroupCharts {
@@ -106,7 +107,8 @@ pub fn write_report(trend: &Trend, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 
     let page = html::page(trend, &periods, &charts, &left_out);
     let path = dir.join("report.html");
-    std::fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?;
+    crate::scandir::write_atomic(&path, page.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
     written.push(path);
     Ok(written)
 }

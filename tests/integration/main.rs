@@ -36,6 +36,8 @@ mod resume;
 mod resume_identity;
 /// The RFC 7208 conformance suite, scenario by scenario, over real DNS.
 mod rfc7208_suite;
+/// The scan directory: its lock, outputs whole or absent, no output through a link.
+mod scandir;
 /// `scan --shard` and `merge`.
 mod shard;
 /// The STARTTLS probe against an in-process SMTP server, hostile ones included.

@@ -135,13 +135,13 @@ fn run_diff(args: &DiffArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-async fn run_scan(config: ScanConfig) -> anyhow::Result<Exit> {
+async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
     let start = Instant::now();
     let interrupted = interruption()?;
     let options = options_json(&config);
     let dns = Dns::from_settings(&config.resolver)?;
     let scanner = Arc::new(Scanner::new(dns.clone(), config.options.clone()));
-    let writer = Writer::start(&config.output)?;
+    let writer = Writer::start(&config.output, config.lock.take())?;
     if let Some(file) = &config.resume_file {
         file.write(&config.output.dir)?;
     }

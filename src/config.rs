@@ -19,6 +19,7 @@ use crate::progress::Progress;
 use crate::psl::SuffixList;
 use crate::scan::ScanOptions;
 use crate::scan::shard::Shard;
+use crate::scandir::Lock;
 use crate::smtp::ProbeSettings;
 use crate::smtp::prober::StarttlsOptions;
 use crate::stats::fail_on::FailOn;
@@ -56,6 +57,9 @@ impl TrendConfig {
 }
 
 pub struct ScanConfig {
+    /// The scan directory's lock, taken before a resume reads the directory; a new scan
+    /// takes it when it creates the directory.
+    pub lock: Option<Lock>,
     pub lists: DomainLists,
     pub list_names: Vec<String>,
     /// Candidate lines in the lists, when all are files and a progress bar is shown.
@@ -138,6 +142,8 @@ impl ScanConfig {
                 dir.join(RESUME_JSON).display()
             )));
         }
+        // One writer at a time: nothing of the directory is read or cut before this.
+        let lock = Lock::acquire(dir)?;
         let mut file = ResumeFile::read(dir)?;
         // Before `prepare`, which may cut `results.jsonl`: a refused resume changes nothing.
         for warning in file.check_lists(dir)? {
@@ -149,7 +155,9 @@ impl ScanConfig {
         args.out = Some(dir.to_path_buf());
         args.quiet = given.quiet;
         let started_at = file.started_at.clone();
-        Self::build(args, started_at, Some(file), Some(done))
+        let mut config = Self::build(args, started_at, Some(file), Some(done))?;
+        config.lock = Some(lock);
+        Ok(config)
     }
 
     fn build(
@@ -191,6 +199,7 @@ impl ScanConfig {
             None => default_scan_dir(&args.lists, options.scan_time.as_deref(), args.shard),
         };
         Ok(Self {
+            lock: None,
             lists,
             list_names: args.lists.iter().map(|p| p.display().to_string()).collect(),
             total,

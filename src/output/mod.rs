@@ -70,10 +70,15 @@ impl Writer {
     /// Creates the scan directory, takes its lock, and creates its files. An existing
     /// `results.jsonl` is never overwritten, only appended to when resuming; a refused
     /// start leaves no file of its own behind but the lock file.
-    pub fn start(spec: &OutputSpec) -> anyhow::Result<Self> {
+    /// `lock` is the directory's lock when the caller already holds it (a resume takes
+    /// it before reading and cutting `results.jsonl`).
+    pub fn start(spec: &OutputSpec, lock: Option<Lock>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&spec.dir)
             .with_context(|| format!("creating the scan directory {}", spec.dir.display()))?;
-        let lock = Lock::acquire(&spec.dir)?;
+        let lock = match lock {
+            Some(lock) => lock,
+            None => Lock::acquire(&spec.dir)?,
+        };
         let jsonl_path = spec.dir.join(RESULTS_JSONL);
         let jsonl: Box<dyn Write + Send> = if spec.jsonl_stdout {
             Box::new(io::stdout())

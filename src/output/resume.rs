@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead as _, BufReader, BufWriter, Read as _};
+use std::io::{self, BufRead as _, BufReader, BufWriter, Read as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
@@ -17,6 +17,7 @@ use super::{RESULTS_CSV, RESULTS_JSONL, SCAN_JSON};
 use crate::cli::ScanArgs;
 use crate::input;
 use crate::scan::report::DomainReport;
+use crate::scandir;
 use crate::stats::Tally;
 use crate::stats::facts::Facts;
 use crate::stats::records;
@@ -77,7 +78,7 @@ impl ListIdentity {
             let read = match file.read(&mut buf) {
                 Ok(0) => break,
                 Ok(read) => read,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e).with_context(reading),
             };
             digest.update(&buf[..read]);
@@ -127,9 +128,7 @@ impl ResumeFile {
     /// Writes the file whole or not at all (a temporary file renamed over it).
     pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
         let path = dir.join(RESUME_JSON);
-        let temporary = dir.join(format!("{RESUME_JSON}.tmp"));
-        std::fs::write(&temporary, serde_json::to_vec_pretty(self)?)
-            .and_then(|()| std::fs::rename(&temporary, &path))
+        scandir::write_atomic(&path, &serde_json::to_vec_pretty(self)?)
             .with_context(|| format!("writing {}", path.display()))
     }
 
@@ -240,31 +239,29 @@ pub fn prepare(dir: &Path) -> anyhow::Result<Done> {
 /// interruption leaves the old one) and counts the figures of every record.
 pub fn rebuild(dir: &Path, csv_bom: bool) -> anyhow::Result<Tally> {
     let path = dir.join(RESULTS_CSV);
-    let temporary = dir.join(format!("{RESULTS_CSV}.tmp"));
-    let file =
-        File::create(&temporary).with_context(|| format!("creating {}", temporary.display()))?;
-    let mut csv = CsvSink::new(BufWriter::new(file), csv_bom)?;
-    let (mut tally, mut failed) = (Tally::default(), None);
-    records::read_records(dir, |report: DomainReport| {
-        if failed.is_none() {
-            failed = csv.write(&report).err();
+    let mut read = None;
+    let tally = scandir::write_atomic_with(&path, |file| {
+        let mut csv = CsvSink::new(BufWriter::new(file), csv_bom).map_err(io::Error::other)?;
+        let (mut tally, mut failed) = (Tally::default(), None);
+        let result = records::read_records(dir, |report: DomainReport| {
+            if failed.is_none() {
+                failed = csv.write(&report).err();
+            }
+            tally.add(&Facts::from(&report));
+        });
+        if let Err(error) = result {
+            // Not a write failure: kept whole for the caller, and the old file stays.
+            read = Some(error);
+            return Err(io::Error::other("reading results.jsonl failed"));
         }
-        tally.add(&Facts::from(&report));
-    })?;
-    if let Some(error) = failed {
-        return Err(error).with_context(|| format!("writing {}", temporary.display()));
+        if let Some(error) = failed {
+            return Err(io::Error::other(error));
+        }
+        csv.flush()?;
+        Ok(tally)
+    });
+    if let Some(error) = read {
+        return Err(error);
     }
-    csv.flush()
-        .and_then(|()| std::fs::rename(&temporary, &path))
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(tally)
-}
-
-/// Opens `results.jsonl` for appending the domains still to scan.
-pub fn append(dir: &Path) -> anyhow::Result<File> {
-    let path = dir.join(RESULTS_JSONL);
-    OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .with_context(|| format!("opening {} to append", path.display()))
+    tally.with_context(|| format!("writing {}", path.display()))
 }

@@ -12,6 +12,16 @@ use rustix::fs::OFlags;
 
 /// Replaces `path` with `bytes`: readers see the old file or the new one, never a part.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+/// Replaces `path` with what `fill` writes (a stream too large to hold in memory, such
+/// as a rebuilt `results.csv`), as [`write_atomic`] does; an error of `fill` leaves
+/// `path` as it was.
+pub fn write_atomic_with<T>(
+    path: &Path,
+    fill: impl FnOnce(&mut File) -> io::Result<T>,
+) -> io::Result<T> {
     let dir = parent(path);
     let name = path
         .file_name()
@@ -23,11 +33,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         // As `File::create` would make it (the umask applies), not tempfile's 0600.
         .permissions(Permissions::from_mode(0o666))
         .tempfile_in(dir)?;
-    file.write_all(bytes)?;
+    let value = fill(file.as_file_mut())?;
     file.as_file().sync_all()?;
     // Dropped on failure, the temporary file is removed.
     file.persist(path).map_err(|e| e.error)?;
-    sync_dir(dir)
+    sync_dir(dir)?;
+    Ok(value)
 }
 
 /// Makes the entries of `dir` (a file created or renamed in it) survive a crash.

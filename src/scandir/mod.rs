@@ -4,7 +4,7 @@
 mod atomic;
 mod lock;
 
-pub use atomic::{create_new, open_append, sync_dir, write_atomic};
+pub use atomic::{create_new, open_append, sync_dir, write_atomic, write_atomic_with};
 pub use lock::{LOCK_FILE, Lock};
 
 use std::io;

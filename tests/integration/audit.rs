@@ -14,7 +14,7 @@ use mailposture::dns::{Dns, Outcome, ResolverSettings, TempFailKind, Transport};
 use crate::support::cmd::{command, run, wait_bounded};
 use crate::support::history::{records, scan_with, write_list};
 use crate::support::raw_dns::{Behaviour, RawDns};
-use crate::support::{DnsFixture, Zone};
+use crate::support::{DnsFixture, Zone, slow_world};
 
 const SPF: &str = "v=spf1 ip4:192.0.2.0/24 -all";
 const TIMEOUT: Duration = Duration::from_millis(300);
@@ -78,18 +78,7 @@ async fn run_in(dir: &Path, args: &[&str]) -> (std::process::ExitStatus, String)
 /// still running when the signal comes, whatever the machine's speed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_ends_a_scan_with_143_and_says_how_to_resume() {
-    let mut zone = Zone::new();
-    let mut names = Vec::new();
-    for i in 0..10 {
-        let name = format!("t{i}.example.jp");
-        zone.txt_text(&name, "v=spf1 -all");
-        names.push(name);
-    }
-    for i in 0..20 {
-        let name = format!("silent{i}.example.jp");
-        zone.silent(&name);
-        names.push(name);
-    }
+    let (zone, names) = slow_world();
     let dns = DnsFixture::start(zone).await;
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("list.txt");

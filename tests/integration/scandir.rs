@@ -8,25 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::cmd::{command, run, wait_bounded};
 use crate::support::history::{records, write_list};
-use crate::support::{DnsFixture, Zone};
-
-/// Ten answered names, then twenty never answered: a scan of them is still running
-/// when the test looks, whatever the machine's speed.
-fn slow_world() -> (Zone, Vec<String>) {
-    let mut zone = Zone::new();
-    let mut names = Vec::new();
-    for i in 0..10 {
-        let name = format!("t{i}.example.jp");
-        zone.txt_text(&name, "v=spf1 -all");
-        names.push(name);
-    }
-    for i in 0..20 {
-        let name = format!("silent{i}.example.jp");
-        zone.silent(&name);
-        names.push(name);
-    }
-    (zone, names)
-}
+use crate::support::{DnsFixture, Zone, slow_world};
 
 fn scan_args(list: &Path, out: &Path, dns: &DnsFixture) -> Vec<String> {
     let mut args: Vec<String> = vec!["scan".into(), list.display().to_string()];

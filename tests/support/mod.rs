@@ -39,6 +39,24 @@ pub async fn spf_report(zone: Zone, domain: &str) -> SpfReport {
     plain
 }
 
+/// Ten answered names, then twenty never answered: a scan of them is still running
+/// when the test looks, whatever the machine's speed.
+pub fn slow_world() -> (Zone, Vec<String>) {
+    let mut zone = Zone::new();
+    let mut names = Vec::new();
+    for i in 0..10 {
+        let name = format!("t{i}.example.jp");
+        zone.txt_text(&name, "v=spf1 -all");
+        names.push(name);
+    }
+    for i in 0..20 {
+        let name = format!("silent{i}.example.jp");
+        zone.silent(&name);
+        names.push(name);
+    }
+    (zone, names)
+}
+
 /// Human-readable text without its colour codes, as a pipe or `NO_COLOR` gets it.
 pub fn plain(text: &str) -> String {
     anstream::adapter::strip_str(text).to_string()

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod cache;
+pub mod causes;
 pub mod cli;
 pub mod config;
 pub mod dmarc;

@@ -7,7 +7,6 @@ mod resolver;
 
 pub use resolver::{ResolverSettings, Transport, build_resolver};
 
-use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,8 +19,10 @@ use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::rdata::CNAME;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
+
+use crate::causes::Causes;
 
 /// The outcome of one DNS question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,52 +139,48 @@ pub struct DnsStats {
     pub spoofed_or_stray: AtomicU64,
     /// Temporary failures by their cause (`kind: detail`), so that a scan whose
     /// questions all failed can say why in words.
-    failure_causes: Mutex<HashMap<String, u64>>,
+    failure_causes: Mutex<Causes>,
 }
 
 impl DnsStats {
-    /// Distinct causes kept: details name servers and response codes, not the names
-    /// asked, so a few suffice; past this, new causes are counted as "other causes".
-    const MAX_CAUSES: usize = 64;
     /// The most frequent causes `scan.json` lists.
-    const TOP_CAUSES: usize = 5;
+    pub const TOP_CAUSES: usize = 5;
 
     fn count_failure(&self, failure: &TempFail) {
         self.temp_failures.fetch_add(1, Ordering::Relaxed);
-        let Ok(mut causes) = self.failure_causes.lock() else {
-            return;
-        };
-        let cause = failure.to_string();
-        if causes.len() >= Self::MAX_CAUSES && !causes.contains_key(&cause) {
-            *causes.entry("other causes".to_owned()).or_default() += 1;
-        } else {
-            *causes.entry(cause).or_default() += 1;
+        if let Ok(mut causes) = self.failure_causes.lock() {
+            causes.add(&failure.to_string(), 1);
         }
     }
 
     /// The most frequent causes of temporary failures, most frequent first.
     fn top_causes(&self) -> Vec<FailureCause> {
-        let Ok(causes) = self.failure_causes.lock() else {
-            return Vec::new();
-        };
-        let mut top: Vec<FailureCause> = causes
-            .iter()
-            .map(|(cause, questions)| FailureCause {
-                cause: cause.clone(),
-                questions: *questions,
-            })
-            .collect();
-        top.sort_by(|a, b| b.questions.cmp(&a.questions).then(a.cause.cmp(&b.cause)));
-        top.truncate(Self::TOP_CAUSES);
-        top
+        self.failure_causes
+            .lock()
+            .map(|causes| FailureCause::from_top(&causes))
+            .unwrap_or_default()
     }
 }
 
 /// A cause of temporary DNS failures and how many questions it ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailureCause {
     pub cause: String,
     pub questions: u64,
+}
+
+impl FailureCause {
+    /// The most frequent of `causes`, as `scan.json` lists them.
+    pub fn from_top(causes: &Causes) -> Vec<Self> {
+        causes
+            .top(DnsStats::TOP_CAUSES)
+            .into_iter()
+            .map(|c| Self {
+                cause: c.cause,
+                questions: c.count,
+            })
+            .collect()
+    }
 }
 
 /// The DNS figures of a scan, for `scan.json`.

@@ -10,6 +10,8 @@ use serde_json::Value;
 
 use super::summary::SummaryFile;
 use super::{RESULTS_CSV, RESULTS_JSONL, SCAN_JSON, SUMMARY_JSON, resume};
+use crate::causes::Causes;
+use crate::dns::FailureCause;
 use crate::input;
 use crate::scan::shard::Shard;
 use crate::scandir::{self, Lock};
@@ -298,18 +300,13 @@ fn merged_scan_json(parts: &[Part], domains: u64) -> Value {
         }
     }
     // The shards' causes of DNS failures, added up, most frequent first.
-    let mut causes: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut causes = Causes::default();
     let mut resolvers: Vec<Value> = Vec::new();
     for part in parts {
-        for cause in part.scan["dns"]["failure_causes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            if let Some(text) = cause["cause"].as_str() {
-                *causes.entry(text.to_owned()).or_default() +=
-                    cause["questions"].as_u64().unwrap_or(0);
-            }
+        let listed: Vec<FailureCause> =
+            serde_json::from_value(part.scan["dns"]["failure_causes"].clone()).unwrap_or_default();
+        for c in listed {
+            causes.add(&c.cause, c.questions);
         }
         for resolver in part.scan["dns"]["resolvers"]
             .as_array()
@@ -321,13 +318,8 @@ fn merged_scan_json(parts: &[Part], domains: u64) -> Value {
             }
         }
     }
-    let mut causes: Vec<(String, u64)> = causes.into_iter().collect();
-    causes.sort_by_key(|c| std::cmp::Reverse(c.1));
-    causes.truncate(5);
-    scan["dns"]["failure_causes"] = causes
-        .into_iter()
-        .map(|(cause, questions)| serde_json::json!({"cause": cause, "questions": questions}))
-        .collect();
+    scan["dns"]["failure_causes"] =
+        serde_json::to_value(FailureCause::from_top(&causes)).unwrap_or_default();
     scan["dns"]["resolvers"] = resolvers.into();
     // Every shard read the whole list: its line counts are the list's; the domains were
     // divided between them.

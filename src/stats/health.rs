@@ -71,7 +71,7 @@ pub fn notices(summary: &Summary, dns: Option<&DnsFigures>) -> Vec<Notice> {
     if smtp.probes > 0 && smtp.connected == 0 {
         let cause = smtp
             .main_failure()
-            .map(|(cause, n)| format!(" (most often: {cause}, {n} of {})", smtp.probes))
+            .map(|c| format!(" (most often: {}, {} of {})", c.cause, c.count, smtp.probes))
             .unwrap_or_default();
         notices.push(Notice {
             kind: NoticeKind::SmtpUnreachable,

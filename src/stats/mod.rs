@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use self::facts::Facts;
+use crate::causes::{Cause, Causes};
 use crate::dmarc::parse::Policy;
 use crate::dmarc::{self, DmarcStatus};
 use crate::mx::MxStatus;
@@ -194,15 +195,12 @@ pub struct SmtpReach {
     pub connected: u64,
     /// Hosts selected but not probed (an address that is not public, say).
     pub skipped: u64,
-    /// The reasons the connections failed, by how often (at most [`SmtpReach::CAUSES`]
-    /// distinct ones; past that, "other").
+    /// The reasons the connections failed, by how often.
     #[serde(skip)]
-    failures: BTreeMap<String, u64>,
+    failures: Causes,
 }
 
 impl SmtpReach {
-    const CAUSES: usize = 32;
-
     fn add(&mut self, probe: &facts::ProbeFacts) {
         if probe.status == crate::smtp::StarttlsStatus::Skipped {
             self.skipped += 1;
@@ -213,33 +211,20 @@ impl SmtpReach {
             self.connected += 1;
             return;
         }
-        let cause = probe
-            .error
-            .clone()
-            .unwrap_or_else(|| probe.status.as_str().to_owned());
-        let cause = if self.failures.len() >= Self::CAUSES && !self.failures.contains_key(&cause) {
-            "other".to_owned()
-        } else {
-            cause
-        };
-        *self.failures.entry(cause).or_default() += 1;
+        let cause = probe.error.as_deref().unwrap_or(probe.status.as_str());
+        self.failures.add(cause, 1);
     }
 
     fn merge(&mut self, other: &Self) {
         self.probes += other.probes;
         self.connected += other.connected;
         self.skipped += other.skipped;
-        for (cause, n) in &other.failures {
-            *self.failures.entry(cause.clone()).or_default() += n;
-        }
+        self.failures.merge(&other.failures);
     }
 
     /// The most frequent reason a connection failed, with its count.
-    pub fn main_failure(&self) -> Option<(&str, u64)> {
-        self.failures
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map(|(cause, n)| (cause.as_str(), *n))
+    pub fn main_failure(&self) -> Option<Cause> {
+        self.failures.top(1).pop()
     }
 }
 

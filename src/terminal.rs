@@ -54,9 +54,13 @@ impl fmt::Display for Escaped<'_> {
 /// or a file, whose lines stay whole for grep and scripts.
 pub fn width() -> Option<usize> {
     use std::io::IsTerminal as _;
-    std::io::stdout()
-        .is_terminal()
-        .then(|| textwrap::termwidth().max(40))
+    // Asked once per run, not once per wrapped line (each asking is two ioctls).
+    static WIDTH: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+    *WIDTH.get_or_init(|| {
+        std::io::stdout()
+            .is_terminal()
+            .then(|| textwrap::termwidth().max(40))
+    })
 }
 
 /// `1,141`: a whole number with thousands separators, as the progress bar shows rates.

@@ -5,10 +5,10 @@
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::support::cmd::wait_bounded;
+use crate::support::cmd::{spawn, wait_stderr};
 use crate::support::history::{records, write_list};
 use crate::support::{DnsFixture, Zone};
 
@@ -76,22 +76,6 @@ fn resume(out: &Path) -> Command {
     command
 }
 
-fn spawn(mut command: Command) -> Child {
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start mailposture")
-}
-
-/// Waits for `child` with a bound; a scan that does not end is a failure, not a hang.
-fn wait(mut child: Child, limit: Duration) -> (std::process::ExitStatus, String) {
-    let status = wait_bounded(&mut child, limit);
-    let output = child.wait_with_output().unwrap();
-    (status, String::from_utf8_lossy(&output.stderr).into_owned())
-}
-
 /// Waits (bounded) until the scan in `dir` has written some records.
 fn wait_for_records(dir: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -125,7 +109,7 @@ async fn kill_9_at_random_moments_then_resume_loses_and_repeats_nothing() {
     let mut moments = Moments(seed);
 
     let (status, stderr) = tokio::task::block_in_place(|| {
-        wait(spawn(scan(&list, &whole, &dns)), Duration::from_secs(120))
+        wait_stderr(spawn(scan(&list, &whole, &dns)), Duration::from_secs(120))
     });
     assert!(status.success(), "{stderr}");
     let expected = records(&whole);
@@ -151,7 +135,7 @@ async fn kill_9_at_random_moments_then_resume_loses_and_repeats_nothing() {
             command = resume(&cut);
         }
         if !cut.join("scan.json").exists() {
-            let (status, stderr) = wait(spawn(resume(&cut)), Duration::from_secs(120));
+            let (status, stderr) = wait_stderr(spawn(resume(&cut)), Duration::from_secs(120));
             assert!(status.success(), "seed {seed}: {stderr}");
         }
     });
@@ -189,7 +173,7 @@ async fn sigint_finishes_the_domains_in_flight_and_says_how_to_resume() {
             .status()
             .unwrap();
         assert!(sent.success());
-        wait(child, Duration::from_secs(30))
+        wait_stderr(child, Duration::from_secs(30))
     });
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(
@@ -204,13 +188,13 @@ async fn sigint_finishes_the_domains_in_flight_and_says_how_to_resume() {
     let (status, stderr) = tokio::task::block_in_place(|| {
         let mut command = resume(&out);
         command.args(["--concurrency", "99"]);
-        wait(spawn(command), Duration::from_secs(30))
+        wait_stderr(spawn(command), Duration::from_secs(30))
     });
     assert!(!status.success());
     assert!(stderr.contains("give no others"), "{stderr}");
 
     let (status, stderr) =
-        tokio::task::block_in_place(|| wait(spawn(resume(&out)), Duration::from_secs(120)));
+        tokio::task::block_in_place(|| wait_stderr(spawn(resume(&out)), Duration::from_secs(120)));
     dns.stop().await;
     assert!(status.success(), "{stderr}");
     assert_eq!(records(&out).len(), DOMAINS);

@@ -5,10 +5,10 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::support::cmd::wait_bounded;
+use crate::support::cmd::{spawn, wait_stderr};
 use crate::support::history::{records, write_list};
 use crate::support::{DnsFixture, Zone};
 
@@ -33,19 +33,9 @@ async fn start() -> (DnsFixture, tempfile::TempDir, PathBuf) {
     (dns, dir, list)
 }
 
-fn spawn(mut command: Command) -> Child {
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start mailposture")
-}
-
-fn wait(mut child: Child) -> (std::process::ExitStatus, String) {
-    let status = wait_bounded(&mut child, Duration::from_secs(60));
-    let output = child.wait_with_output().unwrap();
-    (status, String::from_utf8_lossy(&output.stderr).into_owned())
+/// A scan that does not end is a failure, not a hang.
+fn wait(child: Child) -> (std::process::ExitStatus, String) {
+    wait_stderr(child, Duration::from_secs(60))
 }
 
 fn resume(out: &Path) -> (std::process::ExitStatus, String) {

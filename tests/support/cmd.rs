@@ -1,7 +1,7 @@
 //! Runs the built `mailposture` binary in a temporary directory.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The binary cargo built for this test run.
@@ -55,4 +55,24 @@ pub fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Starts `command` in the background, its standard error kept for [`wait_stderr`].
+pub fn spawn(mut command: Command) -> Child {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mailposture")
+}
+
+/// Waits for `child` at most `limit` (see [`wait_bounded`]); its status and standard
+/// error.
+pub fn wait_stderr(mut child: Child, limit: Duration) -> (ExitStatus, String) {
+    let status = wait_bounded(&mut child, limit);
+    let output = child
+        .wait_with_output()
+        .expect("reading the child's output");
+    (status, String::from_utf8_lossy(&output.stderr).into_owned())
 }

@@ -14,8 +14,8 @@ use crate::exit::{Exit, Signal};
 use crate::output::summary::{ScanSummary, SummaryFile};
 use crate::output::{self, SCAN_JSON, SUMMARY_JSON, Writer, text};
 use crate::progress::Progress;
+use crate::record::SCHEMA;
 use crate::report;
-use crate::scan::report::SCHEMA;
 use crate::scan::{self, ScanOptions, Scanner, Selection};
 use crate::scandir;
 use crate::stats::facts::Facts;
@@ -192,7 +192,7 @@ async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
         version: env!("CARGO_PKG_VERSION"),
         schema: SCHEMA,
         started_at: config.started_at,
-        finished_at: scan::now_rfc3339(),
+        finished_at: crate::record::now_rfc3339(),
         elapsed_seconds: elapsed,
         domains_per_second: if elapsed > 0.0 {
             tally.domains() as f64 / elapsed

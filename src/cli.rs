@@ -169,7 +169,7 @@ pub struct ScanArgs {
     /// Scan only shard I of N (counted from 0): the domains whose SHA-256 falls there,
     /// the same on every machine. `mailposture merge` joins the N scan directories.
     #[arg(long, value_name = "I/N", help_heading = INPUT)]
-    pub shard: Option<crate::scan::shard::Shard>,
+    pub shard: Option<crate::shard::Shard>,
 
     #[command(flatten)]
     pub policy: PolicyArgs,

@@ -18,8 +18,8 @@ use crate::output::resume::{self, Done, ListIdentity, RESUME_JSON, ResumeFile};
 use crate::progress::Progress;
 use crate::psl::SuffixList;
 use crate::scan::ScanOptions;
-use crate::scan::shard::Shard;
 use crate::scandir::Lock;
+use crate::shard::Shard;
 use crate::smtp::ProbeSettings;
 use crate::smtp::prober::StarttlsOptions;
 use crate::stats::fail_on::FailOn;
@@ -90,7 +90,7 @@ impl ScanConfig {
     fn start(args: ScanArgs) -> anyhow::Result<Self> {
         let started_at = match &args.scan_time {
             Some(text) => scan_time(text)?,
-            None => crate::scan::now_rfc3339(),
+            None => crate::record::now_rfc3339(),
         };
         // Files by absolute path, so that the scan resumes from any directory.
         let mut saved = args.clone();
@@ -375,7 +375,7 @@ fn scan_time(text: &str) -> anyhow::Result<String> {
             "--scan-time {text:?} is not an RFC 3339 time, such as 2023-04-01T00:00:00Z"
         ))
     })?;
-    Ok(crate::scan::rfc3339(at))
+    Ok(crate::record::rfc3339(at))
 }
 
 fn default_scan_dir(lists: &[PathBuf], scan_time: Option<&str>, shard: Option<Shard>) -> PathBuf {
@@ -384,7 +384,7 @@ fn default_scan_dir(lists: &[PathBuf], scan_time: Option<&str>, shard: Option<Sh
         .map_or_else(|| "stdin".into(), |p| history::list_name(p));
     // Colons are not allowed in Windows file names.
     let stamp = scan_time
-        .map_or_else(crate::scan::now_rfc3339, str::to_owned)
+        .map_or_else(crate::record::now_rfc3339, str::to_owned)
         .replace(':', "-");
     // Shards of one scan share its time: their directories must still differ.
     let stamp = match shard {

@@ -126,7 +126,7 @@ pub struct ImplicitMx {
 }
 
 /// The `mx` part of a domain's record (see the `# Format` section of
-/// [`crate::scan::report`]).
+/// [`crate::record`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MxReport {
     pub status: MxStatus,

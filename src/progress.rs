@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use crate::scan::report::DomainReport;
+use crate::record::DomainReport;
 use crate::spf::analysis::SpfStatus;
 use crate::terminal::{escape, thousands};
 

@@ -9,7 +9,7 @@ use crate::dmarc::destination::Destination;
 use crate::dmarc::discover::Source;
 use crate::dmarc::parse::Policy;
 use crate::mx::MxReport;
-use crate::scan::report::DomainReport;
+use crate::record::DomainReport;
 use crate::smtp::Starttls;
 use crate::smtp::prober::Rollup;
 

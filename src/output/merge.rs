@@ -13,8 +13,8 @@ use super::{RESULTS_CSV, RESULTS_JSONL, SCAN_JSON, SUMMARY_JSON, resume};
 use crate::causes::Causes;
 use crate::dns::FailureCause;
 use crate::input;
-use crate::scan::shard::Shard;
 use crate::scandir::{self, Lock};
+use crate::shard::Shard;
 use crate::stats::records;
 
 /// What a merge produced.
@@ -119,7 +119,7 @@ fn build(parts: &[Part], out: &Path) -> anyhow::Result<Merged> {
     let file = SummaryFile {
         tool: env!("CARGO_PKG_NAME"),
         version: env!("CARGO_PKG_VERSION"),
-        schema: crate::scan::report::SCHEMA,
+        schema: crate::record::SCHEMA,
         lists: &serde_json::from_value::<Vec<String>>(scan["lists"].clone()).unwrap_or_default(),
         started_at: scan["started_at"].as_str().unwrap_or_default(),
         finished_at: scan["finished_at"].as_str().unwrap_or_default(),

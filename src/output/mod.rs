@@ -18,7 +18,7 @@ use anyhow::Context as _;
 use tokio::sync::mpsc;
 
 use self::csv::CsvSink;
-use crate::scan::report::DomainReport;
+use crate::record::DomainReport;
 use crate::scandir::{self, Lock};
 use crate::stats::Tally;
 use crate::stats::facts::Facts;

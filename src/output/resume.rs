@@ -16,7 +16,7 @@ use super::csv::CsvSink;
 use super::{RESULTS_CSV, RESULTS_JSONL, SCAN_JSON};
 use crate::cli::ScanArgs;
 use crate::input;
-use crate::scan::report::DomainReport;
+use crate::record::DomainReport;
 use crate::scandir;
 use crate::stats::Tally;
 use crate::stats::facts::Facts;

@@ -11,7 +11,7 @@ use crate::dmarc::parse::Policy;
 use crate::dmarc::{DmarcReport, DmarcStatus};
 use crate::mx::{MxFinding, MxStatus};
 use crate::output::summary::ScanSummary;
-use crate::scan::report::DomainReport;
+use crate::record::DomainReport;
 use crate::smtp::prober::HostStarttls;
 use crate::spf::analysis::{LOOKUP_LIMIT, SpfReport, SpfStatus};
 use crate::spf::tree::{Finding, SpfNode};

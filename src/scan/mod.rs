@@ -1,9 +1,6 @@
 //! The scan engine: a stream of domains from the input, through bounded concurrency, to
 //! the single writer. Per domain, SPF, DMARC and MX run at once, each under a deadline.
 
-pub mod report;
-pub mod shard;
-
 use std::collections::HashSet;
 use std::future::Future;
 use std::num::NonZeroUsize;
@@ -13,8 +10,6 @@ use std::time::{Duration, Instant};
 use futures::StreamExt as _;
 use tokio::sync::{mpsc, watch};
 
-use self::report::{DomainReport, SCHEMA};
-use self::shard::Shard;
 use crate::dmarc::{DmarcReport, DmarcResolver};
 use crate::dns::Dns;
 use crate::exit::Signal;
@@ -24,6 +19,8 @@ use crate::output::Writer;
 use crate::output::summary::InputCounts;
 use crate::progress::Progress;
 use crate::psl::SuffixList;
+use crate::record::{DomainReport, SCHEMA, now_rfc3339};
+use crate::shard::Shard;
 use crate::smtp::prober::{Prober, StarttlsOptions};
 use crate::spf::analysis::{SpfReport, analyse};
 use crate::spf::expand::Expander;
@@ -176,21 +173,6 @@ fn dmarc_timed_out(domain: &str, limit: Duration) -> DmarcReport {
 
 fn mx_timed_out(domain: &str, limit: Duration) -> MxReport {
     MxReport::temperror(deadline_detail("MX lookup", domain, limit))
-}
-
-/// The current time as RFC 3339 UTC with seconds, e.g. `2026-11-23T07:05:00Z`.
-pub fn now_rfc3339() -> String {
-    rfc3339(time::OffsetDateTime::now_utc())
-}
-
-/// `at` in UTC, RFC 3339 with whole seconds: precise enough and easier on the eye.
-pub fn rfc3339(at: time::OffsetDateTime) -> String {
-    let at = at
-        .to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .unwrap_or(at);
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// Input events handed from the reading thread to the scan at a time, and batches that
@@ -435,21 +417,4 @@ pub async fn run(
         input: counts,
         interrupted,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_are_utc_with_whole_seconds() {
-        let at = time::OffsetDateTime::parse(
-            "2023-04-01T09:30:15.25+09:00",
-            &time::format_description::well_known::Rfc3339,
-        )
-        .unwrap();
-        assert_eq!(rfc3339(at), "2023-04-01T00:30:15Z");
-        let now = now_rfc3339();
-        assert!(now.ends_with('Z') && !now.contains('.'), "{now}");
-    }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::dmarc::parse::Policy;
 use crate::dmarc::{DmarcReport, DmarcStatus};
 use crate::mx::{MxReport, MxStatus};
-use crate::scan::report::{self, DomainReport};
+use crate::record::{self, DomainReport};
 use crate::smtp::prober::Rollup;
 use crate::smtp::{Phase, StarttlsStatus};
 use crate::spf::analysis::{SpfReport, SpfStatus};
@@ -107,7 +107,7 @@ impl Facts {
 
     /// The domain's own SPF, DMARC or MX lookups could not be finished.
     pub fn temperror(&self) -> bool {
-        report::temperror(self.spf.status, self.dmarc.status, self.mx.status)
+        record::temperror(self.spf.status, self.dmarc.status, self.mx.status)
     }
 }
 

@@ -41,7 +41,7 @@ pub fn read_facts(dir: &Path, each: impl FnMut(Facts)) -> anyhow::Result<ReadCou
 }
 
 /// Calls `each` with every record of the scan in `dir` read as a `T` (the whole
-/// [`DomainReport`](crate::scan::report::DomainReport), or the parts of it `T` names).
+/// [`DomainReport`](crate::record::DomainReport), or the parts of it `T` names).
 pub fn read_records<T: DeserializeOwned>(
     dir: &Path,
     mut each: impl FnMut(T),

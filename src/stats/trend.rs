@@ -164,7 +164,7 @@ fn period_of(started_at: &str, by: By) -> anyhow::Result<String> {
         .with_context(|| format!("{started_at:?} is not an RFC 3339 time"))?
         .to_offset(UtcOffset::UTC);
     Ok(match by {
-        By::Scan => crate::scan::rfc3339(at),
+        By::Scan => crate::record::rfc3339(at),
         By::Day => at.date().to_string(),
         By::Week => {
             let (year, week, _) = at.date().to_iso_week_date();

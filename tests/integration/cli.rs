@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use mailposture::scan::report::DomainReport;
+use mailposture::record::DomainReport;
 use mailposture::stats::Tally;
 use mailposture::stats::records;
 

@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use mailposture::net::Guard;
-use mailposture::scan::report::DomainReport;
+use mailposture::record::DomainReport;
 use mailposture::scan::{ScanOptions, Scanner};
 use mailposture::smtp::ProbeSettings;
 use mailposture::smtp::prober::{MxSelection, Rollup, StarttlsOptions};

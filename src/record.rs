@@ -1,4 +1,5 @@
-//! The per-domain record: one JSON object per line of `results.jsonl`.
+//! The per-domain record, one JSON object per line of `results.jsonl`, and the form of
+//! every time it and `scan.json` hold (RFC 3339 UTC, whole seconds).
 //!
 //! # Format
 //!
@@ -119,4 +120,36 @@ impl DomainReport {
 /// The rule of [`DomainReport::temperror`], for records read back in part.
 pub fn temperror(spf: SpfStatus, dmarc: DmarcStatus, mx: MxStatus) -> bool {
     spf == SpfStatus::Temperror || dmarc == DmarcStatus::Temperror || mx == MxStatus::Temperror
+}
+
+/// The current time as RFC 3339 UTC with seconds, e.g. `2026-11-23T07:05:00Z`.
+pub fn now_rfc3339() -> String {
+    rfc3339(time::OffsetDateTime::now_utc())
+}
+
+/// `at` in UTC, RFC 3339 with whole seconds: precise enough and easier on the eye.
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
+    let at = at
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(at);
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_utc_with_whole_seconds() {
+        let at = time::OffsetDateTime::parse(
+            "2023-04-01T09:30:15.25+09:00",
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        assert_eq!(rfc3339(at), "2023-04-01T00:30:15Z");
+        let now = now_rfc3339();
+        assert!(now.ends_with('Z') && !now.contains('.'), "{now}");
+    }
 }

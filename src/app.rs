@@ -11,17 +11,19 @@ use crate::cli::{Cli, Command, DiffArgs, HistoryArgs, MergeArgs};
 use crate::config::{CheckConfig, DEFAULT_SCANS_DIR, ScanConfig, TrendConfig};
 use crate::dns::Dns;
 use crate::exit::{Exit, Signal};
-use crate::output::summary::{ScanSummary, SummaryFile};
-use crate::output::{self, SCAN_JSON, SUMMARY_JSON, Writer, text};
+use crate::output::summary::SummaryFile;
+use crate::output::{self, Writer, text};
 use crate::progress::Progress;
 use crate::record::SCHEMA;
 use crate::report;
 use crate::scan::{self, ScanOptions, Scanner, Selection};
-use crate::scandir;
+use crate::scandir::history;
+use crate::scandir::scan_json::{ScanJsonOptions, StarttlsJson};
+use crate::scandir::{self, ScanJson};
 use crate::stats::facts::Facts;
 use crate::stats::fail_on::{self, FailOn};
 use crate::stats::health::{self, Notice};
-use crate::stats::{Summary, Tally, diff, history, trend};
+use crate::stats::{Summary, Tally, diff, trend};
 
 /// Runs the command line; errors are run-level failures (exit code 1), or usage errors
 /// (2) when they are [`crate::exit::UsageError`]s.
@@ -120,7 +122,10 @@ fn run_diff(args: &DiffArgs) -> anyhow::Result<Exit> {
             args.new.join(format!("diff-{name}.csv"))
         }
     };
-    let summary = diff::run(&args.old, &args.new, &out, args.force)?;
+    output::diff::check_out(&out, args.force)?;
+    let diff = diff::compare_scans(&args.old, &args.new, &out)?;
+    output::diff::write_csv(&diff, &out, args.force)?;
+    let summary = diff.summary;
     let counts = if args.json {
         format!("{}\n", serde_json::to_string_pretty(&summary)?)
     } else {
@@ -138,7 +143,7 @@ fn run_diff(args: &DiffArgs) -> anyhow::Result<Exit> {
 async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
     let start = Instant::now();
     let interrupted = interruption()?;
-    let options = options_json(&config);
+    let options = options_record(&config);
     let dns = Dns::from_settings(&config.resolver)?;
     let scanner = Arc::new(Scanner::new(dns.clone(), config.options.clone()));
     let writer = Writer::start(&config.output, config.lock.take())?;
@@ -180,16 +185,15 @@ async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
     // A resumed scan's records came from several runs: its CSV and figures are made
     // from the whole of results.jsonl.
     let tally = if config.output.resume {
-        output::resume::rebuild(dir, config.output.csv_bom)
-            .map_err(|e| scandir::resumable(e, dir))?
+        output::csv::rebuild(dir, config.output.csv_bom).map_err(|e| scandir::resumable(e, dir))?
     } else {
         tally
     };
     let input = run.input;
     let elapsed = start.elapsed().as_secs_f64();
-    let summary = ScanSummary {
-        tool: env!("CARGO_PKG_NAME"),
-        version: env!("CARGO_PKG_VERSION"),
+    let summary = ScanJson {
+        tool: env!("CARGO_PKG_NAME").into(),
+        version: env!("CARGO_PKG_VERSION").into(),
         schema: SCHEMA,
         started_at: config.started_at,
         finished_at: crate::record::now_rfc3339(),
@@ -214,31 +218,16 @@ async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
         input,
         domains: tally.domains(),
         resumes: config.resume_file.as_ref().map_or(0, |f| f.resumes),
-        dns: dns.figures(),
+        dns: Some(dns.figures()),
+        merged_from: None,
     };
     let figures = tally.summary();
-    let notices = health::notices(&figures, Some(&summary.dns));
-    let file = SummaryFile {
-        tool: summary.tool,
-        version: summary.version,
-        schema: summary.schema,
-        lists: &summary.lists,
-        started_at: &summary.started_at,
-        finished_at: &summary.finished_at,
-        notices: &notices,
-        summary: &figures,
-    };
-    // scan.json last: it marks the scan finished, so a failure before it (a full disk)
-    // leaves a scan that `--resume` completes.
-    for (name, bytes) in [
-        (SUMMARY_JSON, serde_json::to_vec_pretty(&file)?),
-        (SCAN_JSON, serde_json::to_vec_pretty(&summary)?),
-    ] {
-        let path = dir.join(name);
-        scandir::write_atomic(&path, &bytes)
-            .with_context(|| format!("writing {}", path.display()))
-            .map_err(|e| scandir::resumable(e, dir))?;
-    }
+    let notices = health::notices(&figures, summary.dns.as_ref());
+    scandir::finish(
+        dir,
+        &SummaryFile::of(&summary, &notices, &figures),
+        &summary,
+    )?;
     anstream::eprintln!(
         "{}",
         text::summary(&summary, &figures, &notices, &config.output.dir)
@@ -282,7 +271,8 @@ fn interruption() -> anyhow::Result<impl Future<Output = Signal> + Send + 'stati
     })
 }
 
-fn options_json(config: &ScanConfig) -> serde_json::Value {
+/// The settings of the scan that `scan.json` records.
+fn options_record(config: &ScanConfig) -> ScanJsonOptions {
     let ScanOptions {
         concurrency,
         domain_timeout,
@@ -292,29 +282,29 @@ fn options_json(config: &ScanConfig) -> serde_json::Value {
         scan_time,
         retry_temperror,
     } = &config.options;
-    serde_json::json!({
-        "concurrency": concurrency.get(),
-        "domain_timeout_seconds": domain_timeout.as_secs_f64(),
-        "memo_capacity": memo_capacity,
-        "public_suffix_list": suffix_list.origin(),
-        "dns_timeout_seconds": config.resolver.timeout.as_secs_f64(),
-        "dns_attempts": config.resolver.attempts,
-        "dns_cache_size": config.resolver.cache_size,
-        "dns_in_flight": config.resolver.max_in_flight,
-        "dns_qps": config.resolver.max_qps,
-        "csv_bom": config.output.csv_bom,
-        "scan_time": scan_time,
-        "retry_temperror": retry_temperror,
-        "shard": config.shard.map(|s| s.to_string()),
-        "starttls": starttls.as_ref().map(|s| serde_json::json!({
-            "hosts": format!("{:?}", s.hosts).to_lowercase(),
-            "smtp_concurrency": s.concurrency.get(),
-            "smtp_per_address": s.per_address.get(),
-            "helo": s.settings.helo,
-            "port": s.settings.port,
-            "allow_nonpublic": s.guard.allows_nonpublic(),
-        })),
-    })
+    ScanJsonOptions {
+        concurrency: concurrency.get(),
+        domain_timeout_seconds: domain_timeout.as_secs_f64(),
+        memo_capacity: *memo_capacity,
+        public_suffix_list: suffix_list.origin().to_owned(),
+        dns_timeout_seconds: config.resolver.timeout.as_secs_f64(),
+        dns_attempts: config.resolver.attempts,
+        dns_cache_size: config.resolver.cache_size,
+        dns_in_flight: config.resolver.max_in_flight,
+        dns_qps: config.resolver.max_qps.map(|n| n.get()),
+        csv_bom: config.output.csv_bom,
+        scan_time: scan_time.clone(),
+        retry_temperror: *retry_temperror,
+        shard: config.shard,
+        starttls: starttls.as_ref().map(|s| StarttlsJson {
+            hosts: s.hosts,
+            smtp_concurrency: s.concurrency.get(),
+            smtp_per_address: s.per_address.get(),
+            helo: s.settings.helo.clone(),
+            port: s.settings.port,
+            allow_nonpublic: s.guard.allows_nonpublic(),
+        }),
+    }
 }
 
 /// Domains `check` scans at once: enough to hide round trips, few enough to stay polite

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use serde::{Deserialize, Serialize};
 
 use crate::exit::EXIT_CODES;
 use crate::stats::fail_on::FailOn;
@@ -46,6 +45,27 @@ Examples:
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the process's arguments as [`Parser::parse`] does (a usage error ends the
+    /// process with clap's message), noting which flags of `scan` were given.
+    pub fn parse_given() -> Self {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let matches = Self::command().get_matches();
+        let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        if let (Command::Scan(args), Some(("scan", scan))) =
+            (&mut cli.command, matches.subcommand())
+        {
+            args.given = scan
+                .ids()
+                .map(|id| id.as_str())
+                .filter(|id| scan.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+                .map(str::to_owned)
+                .collect();
+        }
+        cli
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,7 +180,7 @@ pub struct HistoryArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+#[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
     /// Domain list files, one domain per line (`#` comments); `-` reads standard input.
     #[arg(required_unless_present = "resume", value_name = "LIST|-")]
@@ -195,19 +215,16 @@ pub struct ScanArgs {
 
     /// Exit with code 3 when any domain has one of these findings (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS", help_heading = OUTPUT)]
-    #[serde(default)]
     pub fail_on: Vec<FailOn>,
 
     /// No progress bar, and no notes about rewritten input lines.
     #[arg(long, short, help_heading = OUTPUT)]
-    #[serde(skip)]
     pub quiet: bool,
 
     /// Continue the interrupted scan in DIR with its own lists and options: the domains
     /// already in its results.jsonl are skipped, the rest appended. No other option but
     /// --quiet may be given.
-    #[arg(long, value_name = "DIR", conflicts_with = "lists", help_heading = CONTROL)]
-    #[serde(skip)]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["lists", "out"], help_heading = CONTROL)]
     pub resume: Option<PathBuf>,
 
     /// Domains scanned at once.
@@ -227,6 +244,11 @@ pub struct ScanArgs {
     /// of the clock's: for rebuilding a history, and for tests.
     #[arg(long, value_name = "TIME", help_heading = CONTROL)]
     pub scan_time: Option<String>,
+
+    /// The flags given on the command line (their clap ids, which are the field names),
+    /// as opposed to left at their defaults: `--resume` compares those with the scan's.
+    #[arg(skip)]
+    pub given: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -254,7 +276,7 @@ pub struct CheckArgs {
     pub fail_on: Vec<FailOn>,
 }
 
-#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = STARTTLS)]
 pub struct SmtpArgs {
     /// Do not connect to MX hosts to probe STARTTLS.
@@ -286,11 +308,10 @@ pub struct SmtpArgs {
     /// documentation...), which are otherwise recorded as skipped: for auditing
     /// internal mail servers, and for tests on loopback.
     #[arg(long)]
-    #[serde(default)]
     pub allow_nonpublic: bool,
 }
 
-#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = INPUT)]
 pub struct PolicyArgs {
     /// Public Suffix List file for RFC 7489 Organizational Domains, e.g. a fresh copy of
@@ -299,7 +320,7 @@ pub struct PolicyArgs {
     pub psl: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = DNS)]
 pub struct DnsArgs {
     /// Recursive resolver ADDR[:PORT] (IPv6 as [ADDR]:PORT), repeatable

@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use mailposture::exit::{self, Exit};
 use mailposture::{app, cli::Cli, terminal};
 
@@ -12,7 +11,7 @@ use mailposture::{app, cli::Cli, terminal};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    match app::run(Cli::parse()) {
+    match app::run(Cli::parse_given()) {
         Ok(exit) => exit.into(),
         Err(err) => {
             let exit = exit::of_error(&err);

@@ -184,16 +184,18 @@ impl FailureCause {
 }
 
 /// The DNS figures of a scan, for `scan.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DnsFigures {
     pub transport: Transport,
     /// The resolvers asked, `ADDR:PORT`: those given, else the system's.
+    #[serde(default)]
     pub resolvers: Vec<String>,
     pub lookups: u64,
     /// Questions of `lookups` that ended without an answer, those cut by the per-domain
     /// deadline included (see [`DnsStats::temp_failures`]).
     pub temp_failures: u64,
     /// The most frequent causes of `temp_failures`, most frequent first.
+    #[serde(default)]
     pub failure_causes: Vec<FailureCause>,
     /// Queries on the wire; hickory's resolver does not say, so `null` for `standard`.
     pub queries_sent: Option<u64>,

@@ -2,7 +2,10 @@
 //! no cell that a spreadsheet would run as a formula.
 
 use std::borrow::Cow;
-use std::io::Write;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use anyhow::Context as _;
 
 use crate::dmarc::DmarcFinding;
 use crate::dmarc::destination::Destination;
@@ -10,8 +13,42 @@ use crate::dmarc::discover::Source;
 use crate::dmarc::parse::Policy;
 use crate::mx::MxReport;
 use crate::record::DomainReport;
+use crate::scandir::{self, records};
 use crate::smtp::Starttls;
 use crate::smtp::prober::Rollup;
+use crate::stats::Tally;
+use crate::stats::facts::Facts;
+
+/// Writes the `results.csv` of the scan in `dir` anew from its records (a resumed or
+/// merged scan's came from several runs), through a temporary file so that an
+/// interruption leaves the old one, and counts the figures of every record.
+pub fn rebuild(dir: &Path, csv_bom: bool) -> anyhow::Result<Tally> {
+    let mut read = None;
+    let tally = scandir::rewrite_results_csv(dir, |file| {
+        let mut csv = CsvSink::new(BufWriter::new(file), csv_bom).map_err(io::Error::other)?;
+        let (mut tally, mut failed) = (Tally::default(), None);
+        let result = records::read_records(dir, |report: DomainReport| {
+            if failed.is_none() {
+                failed = csv.write(&report).err();
+            }
+            tally.add(&Facts::from(&report));
+        });
+        if let Err(error) = result {
+            // Not a write failure: kept whole for the caller, and the old file stays.
+            read = Some(error);
+            return Err(io::Error::other("reading the records failed"));
+        }
+        if let Some(error) = failed {
+            return Err(io::Error::other(error));
+        }
+        csv.flush()?;
+        Ok(tally)
+    });
+    if let Some(error) = read {
+        return Err(error);
+    }
+    tally.with_context(|| format!("writing the CSV of the scan in {}", dir.display()))
+}
 
 /// Column names; a public interface like the JSON field names.
 pub const COLUMNS: &[&str] = &[
@@ -131,7 +168,7 @@ impl<W: Write> CsvSink<W> {
         self.writer.write_record(None::<&[u8]>)
     }
 
-    pub fn flush(&mut self) -> std::io::Result<()> {
+    pub fn flush(&mut self) -> io::Result<()> {
         self.writer.flush()
     }
 }

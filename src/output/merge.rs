@@ -2,20 +2,18 @@
 //! (`scan --shard I/N`) into one scan directory, as if one machine had scanned the list.
 
 use std::collections::HashSet;
-use std::io::{BufRead as _, BufWriter};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use serde_json::Value;
 
 use super::summary::SummaryFile;
-use super::{RESULTS_CSV, RESULTS_JSONL, SCAN_JSON, SUMMARY_JSON, resume};
 use crate::causes::Causes;
 use crate::dns::FailureCause;
 use crate::input;
-use crate::scandir::{self, Lock};
+use crate::scandir::history::{self, Status};
+use crate::scandir::{self, Lock, ScanJson, records};
 use crate::shard::Shard;
-use crate::stats::records;
 
 /// What a merge produced.
 #[derive(Debug)]
@@ -27,7 +25,7 @@ pub struct Merged {
 /// One shard's directory and its `scan.json`.
 struct Part {
     dir: PathBuf,
-    scan: Value,
+    scan: ScanJson,
     shard: Shard,
 }
 
@@ -45,7 +43,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<Merged> {
     // meanwhile, and must not hold a scan.
     let lock = if out.is_dir() {
         let lock = Lock::acquire(out)?;
-        refuse_scan(out)?;
+        scandir::refuse_existing(out)?;
         Some(lock)
     } else {
         None
@@ -64,12 +62,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<Merged> {
         .with_context(|| format!("creating a temporary directory in {}", parent.display()))?;
     let merged = build(&parts, building.path())?;
     if lock.is_some() {
-        // File by file into the locked `out`; scan.json, which marks a scan finished, last.
-        for file in [RESULTS_JSONL, RESULTS_CSV, SUMMARY_JSON, SCAN_JSON] {
-            std::fs::rename(building.path().join(file), out.join(file))
-                .with_context(|| format!("moving {file} into {}", out.display()))?;
-        }
-        scandir::sync_dir(out).with_context(|| format!("syncing {}", out.display()))?;
+        scandir::move_finished(building.path(), out)?;
     } else {
         std::fs::rename(building.path(), out).with_context(|| {
             format!(
@@ -84,23 +77,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<Merged> {
     Ok(merged)
 }
 
-/// Refuses an `out` that holds a scan already.
-fn refuse_scan(out: &Path) -> anyhow::Result<()> {
-    for file in [RESULTS_JSONL, SCAN_JSON] {
-        if out.join(file).symlink_metadata().is_ok() {
-            bail!(
-                "{} already holds a scan ({} exists): give another directory with --out",
-                out.display(),
-                out.join(file).display()
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Writes the merged scan into the new, empty directory `out`.
 fn build(parts: &[Part], out: &Path) -> anyhow::Result<Merged> {
-    let path = out.join(RESULTS_JSONL);
+    let path = scandir::results_jsonl(out);
     let file =
         scandir::create_new(&path).with_context(|| format!("creating {}", path.display()))?;
     let mut jsonl = BufWriter::new(file);
@@ -113,42 +92,37 @@ fn build(parts: &[Part], out: &Path) -> anyhow::Result<Merged> {
         .map_err(|e| e.into_error())
         .and_then(|file| file.sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
-    let csv_bom = parts[0].scan["options"]["csv_bom"] == Value::Bool(true);
-    let summary = resume::rebuild(out, csv_bom)?.summary();
+    let summary = super::csv::rebuild(out, parts[0].scan.options.csv_bom)?.summary();
     let scan = merged_scan_json(parts, summary.domains);
-    let file = SummaryFile {
-        tool: env!("CARGO_PKG_NAME"),
-        version: env!("CARGO_PKG_VERSION"),
-        schema: crate::record::SCHEMA,
-        lists: &serde_json::from_value::<Vec<String>>(scan["lists"].clone()).unwrap_or_default(),
-        started_at: scan["started_at"].as_str().unwrap_or_default(),
-        finished_at: scan["finished_at"].as_str().unwrap_or_default(),
-        notices: &crate::stats::health::notices(&summary, None),
-        summary: &summary,
-    };
-    write_json(&out.join(SUMMARY_JSON), &serde_json::to_value(&file)?)?;
-    write_json(&out.join(SCAN_JSON), &scan)?;
+    let notices = crate::stats::health::notices(&summary, None);
+    scandir::finish(out, &SummaryFile::of(&scan, &notices, &summary), &scan)?;
     Ok(Merged {
         shards: parts.len(),
         domains: summary.domains,
     })
 }
 
+/// A finished, intact shard: its records agree with its `scan.json`.
 fn part(dir: &Path) -> anyhow::Result<Part> {
-    let path = dir.join(SCAN_JSON);
-    let bytes = std::fs::read(&path).with_context(|| {
-        format!(
-            "{} has no {SCAN_JSON}: the shard did not finish (resume it with `scan --resume`)",
+    let entry = history::verify(dir);
+    match entry.status {
+        Status::Complete => {}
+        Status::Interrupted => bail!(
+            "{} did not finish: resume it with `mailposture scan --resume {}`",
+            dir.display(),
             dir.display()
-        )
-    })?;
-    let scan: Value = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{} is not a scan summary", path.display()))?;
-    let shard = scan["options"]["shard"]
-        .as_str()
-        .with_context(|| format!("{} is not a shard (scanned without --shard)", dir.display()))?
-        .parse::<Shard>()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        ),
+        Status::Damaged => bail!(
+            "{} is DAMAGED ({}): merging it would lose its missing records",
+            dir.display(),
+            entry.damage.as_deref().unwrap_or("unknown")
+        ),
+    }
+    let scan = ScanJson::read(dir)?;
+    let shard = scan
+        .options
+        .shard
+        .with_context(|| format!("{} is not a shard (scanned without --shard)", dir.display()))?;
     Ok(Part {
         dir: dir.to_path_buf(),
         scan,
@@ -161,32 +135,28 @@ fn check(parts: &[Part]) -> anyhow::Result<()> {
     let Some(first) = parts.first() else {
         bail!("no shard directories given");
     };
-    let options = |p: &Part| {
-        let mut options = p.scan["options"].clone();
-        if let Some(map) = options.as_object_mut() {
-            map.remove("shard");
-        }
-        options
-    };
     for part in &parts[1..] {
-        for key in ["lists", "schema", "version"] {
-            if part.scan[key] != first.scan[key] {
+        let (a, b) = (&first.scan, &part.scan);
+        for (key, same) in [
+            ("lists", a.lists == b.lists),
+            ("schema", a.schema == b.schema),
+            ("version", a.version == b.version),
+        ] {
+            if !same {
                 bail!(
-                    "{} and {} are not shards of one scan: their {key} differ ({} and {})",
+                    "{} and {} are not shards of one scan: their {key} differ",
                     first.dir.display(),
                     part.dir.display(),
-                    first.scan[key],
-                    part.scan[key]
                 );
             }
         }
-        if options(part) != options(first) {
+        let differ = options_differ(a, b);
+        if !differ.is_empty() {
             bail!(
-                "{} and {} were scanned with different options: {} and {}",
+                "{} and {} were scanned with different options: {}",
                 first.dir.display(),
                 part.dir.display(),
-                options(first),
-                options(part)
+                differ.join("; ")
             );
         }
     }
@@ -218,123 +188,109 @@ fn check(parts: &[Part]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Appends a shard's complete record lines; a domain in two shards means they are not
-/// one split after all.
+/// The options of two shards' scans that differ, but the shard, each as `name: a and b`.
+fn options_differ(a: &ScanJson, b: &ScanJson) -> Vec<String> {
+    let as_map = |scan: &ScanJson| {
+        let mut options = scan.options.clone();
+        options.shard = None;
+        match serde_json::to_value(options) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        }
+    };
+    let (a, b) = (as_map(a), as_map(b));
+    a.iter()
+        .filter(|(key, value)| b.get(*key) != Some(value))
+        .map(|(key, value)| {
+            let other = b.get(key).cloned().unwrap_or_default();
+            format!("{key}: {value} and {other}")
+        })
+        .collect()
+}
+
+/// Appends a shard's record lines (verified whole); a domain in two shards means they
+/// are not one split after all.
 fn copy_records(
     part: &Part,
     out: &mut impl std::io::Write,
     seen: &mut HashSet<u64>,
 ) -> anyhow::Result<()> {
     let path = records::results_file(&part.dir)
-        .with_context(|| format!("{} has no {RESULTS_JSONL}", part.dir.display()))?;
-    let mut reader = records::open(&path)?;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            return Ok(());
-        }
-        let Some(domain) = records::domain_of(&line) else {
+        .with_context(|| format!("{} holds no records", part.dir.display()))?;
+    records::each_line(&path, |_, line| {
+        let Some(domain) = records::domain_of(line) else {
             bail!("{}: a line that is not a record", path.display());
         };
         if !seen.insert(input::name_hash(&domain)) {
             bail!("{domain} is in more than one shard");
         }
-        out.write_all(&line)?;
-        if !line.ends_with(b"\n") {
-            out.write_all(b"\n")?;
-        }
-    }
+        out.write_all(line)?;
+        Ok(())
+    })
 }
 
 /// The first shard's `scan.json` with the shards' times, counts and lookups combined.
-fn merged_scan_json(parts: &[Part], domains: u64) -> Value {
+fn merged_scan_json(parts: &[Part], domains: u64) -> ScanJson {
     let mut scan = parts[0].scan.clone();
-    let text = |p: &Part, key: &str| p.scan[key].as_str().unwrap_or_default().to_owned();
-    let number = |p: &Part, key: &str| p.scan[key].as_f64().unwrap_or(0.0);
-    // A figure at `path` (keys from the top), summed over the shards.
-    let sum = |path: &[&str]| {
-        parts
-            .iter()
-            .map(|p| {
-                path.iter()
-                    .fold(&p.scan, |v, k| &v[*k])
-                    .as_u64()
-                    .unwrap_or(0)
-            })
-            .sum::<u64>()
-    };
-    let started = parts.iter().map(|p| text(p, "started_at")).min();
-    let finished = parts.iter().map(|p| text(p, "finished_at")).max();
-    // The shards ran side by side: the merged scan took as long as the slowest one.
-    let elapsed = parts
+    let sum = |get: &dyn Fn(&ScanJson) -> u64| parts.iter().map(|p| get(&p.scan)).sum::<u64>();
+    scan.started_at = parts
         .iter()
-        .map(|p| number(p, "elapsed_seconds"))
+        .map(|p| p.scan.started_at.clone())
+        .min()
+        .unwrap_or_default();
+    scan.finished_at = parts
+        .iter()
+        .map(|p| p.scan.finished_at.clone())
+        .max()
+        .unwrap_or_default();
+    // The shards ran side by side: the merged scan took as long as the slowest one.
+    scan.elapsed_seconds = parts
+        .iter()
+        .map(|p| p.scan.elapsed_seconds)
         .fold(0.0, f64::max);
-    let input_sum = |key: &str| {
-        parts
-            .iter()
-            .map(|p| p.scan["input"][key].as_u64().unwrap_or(0))
-            .sum::<u64>()
-    };
-    scan["started_at"] = started.unwrap_or_default().into();
-    scan["finished_at"] = finished.unwrap_or_default().into();
-    scan["elapsed_seconds"] = elapsed.into();
-    scan["domains_per_second"] = if elapsed > 0.0 {
-        (domains as f64 / elapsed).into()
+    scan.domains_per_second = if scan.elapsed_seconds > 0.0 {
+        domains as f64 / scan.elapsed_seconds
     } else {
-        0.0.into()
+        0.0
     };
-    scan["domains"] = domains.into();
-    scan["resumes"] = sum(&["resumes"]).into();
-    for key in [
-        "lookups",
-        "temp_failures",
-        "queries_sent",
-        "tcp_fallbacks",
-        "spoofed_or_stray",
-    ] {
-        // `null` (the standard transport does not count it) stays null.
-        if !scan["dns"][key].is_null() {
-            scan["dns"][key] = sum(&["dns", key]).into();
-        }
-    }
-    // The shards' causes of DNS failures, added up, most frequent first.
-    let mut causes = Causes::default();
-    let mut resolvers: Vec<Value> = Vec::new();
-    for part in parts {
-        let listed: Vec<FailureCause> =
-            serde_json::from_value(part.scan["dns"]["failure_causes"].clone()).unwrap_or_default();
-        for c in listed {
-            causes.add(&c.cause, c.questions);
-        }
-        for resolver in part.scan["dns"]["resolvers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            if !resolvers.contains(resolver) {
-                resolvers.push(resolver.clone());
-            }
-        }
-    }
-    scan["dns"]["failure_causes"] =
-        serde_json::to_value(FailureCause::from_top(&causes)).unwrap_or_default();
-    scan["dns"]["resolvers"] = resolvers.into();
+    scan.domains = domains;
+    scan.resumes = parts.iter().map(|p| p.scan.resumes).sum();
     // Every shard read the whole list: its line counts are the list's; the domains were
     // divided between them.
-    scan["input"]["domains"] = input_sum("domains").into();
-    scan["input"]["already_scanned"] = input_sum("already_scanned").into();
-    scan["input"]["other_shards"] = 0.into();
-    scan["options"]["shard"] = Value::Null;
-    scan["merged_from"] = parts
-        .iter()
-        .map(|p| Value::from(p.dir.display().to_string()))
-        .collect();
+    scan.input.domains = sum(&|s| s.input.domains);
+    scan.input.already_scanned = sum(&|s| s.input.already_scanned);
+    scan.input.other_shards = 0;
+    scan.options.shard = None;
+    if let Some(dns) = &mut scan.dns {
+        let figures: Vec<_> = parts.iter().filter_map(|p| p.scan.dns.as_ref()).collect();
+        let total = |get: &dyn Fn(&crate::dns::DnsFigures) -> u64| {
+            figures.iter().map(|f| get(f)).sum::<u64>()
+        };
+        // `None` (the standard transport does not count it) stays none.
+        let optional = |get: &dyn Fn(&crate::dns::DnsFigures) -> Option<u64>| {
+            figures.iter().map(|f| get(f)).sum::<Option<u64>>()
+        };
+        dns.lookups = total(&|f| f.lookups);
+        dns.temp_failures = total(&|f| f.temp_failures);
+        dns.queries_sent = optional(&|f| f.queries_sent);
+        dns.tcp_fallbacks = optional(&|f| f.tcp_fallbacks);
+        dns.spoofed_or_stray = optional(&|f| f.spoofed_or_stray);
+        // The shards' causes of DNS failures, added up, most frequent first.
+        let mut causes = Causes::default();
+        let mut resolvers: Vec<String> = Vec::new();
+        for f in &figures {
+            for c in &f.failure_causes {
+                causes.add(&c.cause, c.questions);
+            }
+            for resolver in &f.resolvers {
+                if !resolvers.contains(resolver) {
+                    resolvers.push(resolver.clone());
+                }
+            }
+        }
+        dns.failure_causes = FailureCause::from_top(&causes);
+        dns.resolvers = resolvers;
+    }
+    scan.merged_from = Some(parts.iter().map(|p| p.dir.display().to_string()).collect());
     scan
-}
-
-fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
-    scandir::write_atomic(path, &serde_json::to_vec_pretty(value)?)
-        .with_context(|| format!("writing {}", path.display()))
 }

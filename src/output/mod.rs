@@ -3,8 +3,8 @@
 //! and file I/O never blocks the scan's runtime.
 
 pub mod csv;
+pub mod diff;
 pub mod merge;
-pub mod resume;
 pub mod summary;
 pub mod text;
 pub mod trend;
@@ -22,11 +22,6 @@ use crate::record::DomainReport;
 use crate::scandir::{self, Lock};
 use crate::stats::Tally;
 use crate::stats::facts::Facts;
-
-pub const RESULTS_JSONL: &str = "results.jsonl";
-pub const RESULTS_CSV: &str = "results.csv";
-pub const SCAN_JSON: &str = "scan.json";
-pub const SUMMARY_JSON: &str = "summary.json";
 
 /// Whether an output path is `-`, standard output, as every output option accepts.
 pub fn is_stdout(path: &Path) -> bool {
@@ -54,7 +49,7 @@ pub struct OutputSpec {
     pub jsonl_stdout: bool,
     pub csv_bom: bool,
     /// Append to the `results.jsonl` of an interrupted scan; `results.csv` is then made
-    /// again from it at the end ([`resume::rebuild`]) instead of written as records come.
+    /// again from it at the end ([`csv::rebuild`]) instead of written as records come.
     pub resume: bool,
 }
 
@@ -73,43 +68,21 @@ impl Writer {
     /// `lock` is the directory's lock when the caller already holds it (a resume takes
     /// it before reading and cutting `results.jsonl`).
     pub fn start(spec: &OutputSpec, lock: Option<Lock>) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&spec.dir)
-            .with_context(|| format!("creating the scan directory {}", spec.dir.display()))?;
         let lock = match lock {
             Some(lock) => lock,
-            None => Lock::acquire(&spec.dir)?,
+            None => scandir::create(&spec.dir)?,
         };
-        let jsonl_path = spec.dir.join(RESULTS_JSONL);
-        let jsonl: Box<dyn Write + Send> = if spec.jsonl_stdout {
-            Box::new(io::stdout())
-        } else if spec.resume {
-            Box::new(scandir::open_append(&jsonl_path).with_context(|| {
-                format!(
-                    "opening {} to append (a symbolic link is refused)",
-                    jsonl_path.display()
-                )
-            })?)
+        let (jsonl, csv): (Box<dyn Write + Send>, _) = if spec.resume {
+            (Box::new(scandir::append_results(&spec.dir)?), None)
         } else {
-            Box::new(create_new(&jsonl_path)?)
+            let (jsonl, csv) = scandir::create_results(&spec.dir, !spec.jsonl_stdout)?;
+            let jsonl: Box<dyn Write + Send> = match jsonl {
+                Some(file) => Box::new(file),
+                None => Box::new(io::stdout()),
+            };
+            let csv = CsvSink::new(BufWriter::with_capacity(OUTPUT_BUFFER, csv), spec.csv_bom)?;
+            (jsonl, Some(csv))
         };
-        let csv = if spec.resume {
-            None
-        } else {
-            let file = create_new(&spec.dir.join(RESULTS_CSV)).inspect_err(|_| {
-                if !spec.jsonl_stdout {
-                    // Ours, and empty: left, it would refuse the next scan here.
-                    let _ = std::fs::remove_file(&jsonl_path);
-                }
-            })?;
-            Some(CsvSink::new(
-                BufWriter::with_capacity(OUTPUT_BUFFER, file),
-                spec.csv_bom,
-            )?)
-        };
-        if !spec.resume {
-            scandir::sync_dir(&spec.dir)
-                .with_context(|| format!("syncing {}", spec.dir.display()))?;
-        }
         let (tx, rx) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("writer".into())
@@ -142,21 +115,6 @@ impl Writer {
             .map_err(|e| scandir::resumable(e, &self.dir))?;
         Ok((tally, self.lock))
     }
-}
-
-/// Creates a streamed output file, which must not exist (see [`scandir::create_new`]).
-fn create_new(path: &Path) -> anyhow::Result<File> {
-    scandir::create_new(path).map_err(|e| match e.kind() {
-        io::ErrorKind::AlreadyExists => {
-            let dir = path.parent().unwrap_or(path).display();
-            anyhow::anyhow!(
-                "{dir} already holds a scan ({} exists): give another directory with \
-                 --out DIR, or continue that scan with `mailposture scan --resume {dir}`",
-                path.display()
-            )
-        }
-        _ => anyhow::Error::new(e).context(format!("creating {}", path.display())),
-    })
 }
 
 fn write_all(

@@ -10,13 +10,13 @@ use crate::dmarc::discover::Source;
 use crate::dmarc::parse::Policy;
 use crate::dmarc::{DmarcReport, DmarcStatus};
 use crate::mx::{MxFinding, MxStatus};
-use crate::output::summary::ScanSummary;
 use crate::record::DomainReport;
+use crate::scandir::ScanJson;
+use crate::scandir::history::ScanEntry;
 use crate::smtp::prober::HostStarttls;
 use crate::spf::analysis::{LOOKUP_LIMIT, SpfReport, SpfStatus};
 use crate::spf::tree::{Finding, SpfNode};
 use crate::stats::health::{Notice, NoticeKind};
-use crate::stats::history::ScanEntry;
 use crate::stats::trend::Trend;
 use crate::stats::{Figure, Summary};
 use crate::terminal::{self, Escaped, escape, style, thousands};
@@ -351,7 +351,8 @@ fn lines(t: &Table) -> String {
     out
 }
 
-/// `history`: one line per scan, oldest first within a list.
+/// `history`: one line per scan, oldest first within a list, then why each damaged
+/// scan is damaged.
 pub fn history(scans: &[ScanEntry]) -> String {
     let mut t = table(
         &[
@@ -375,11 +376,22 @@ pub fn history(scans: &[ScanEntry]) -> String {
                 .map_or_else(|| "-".into(), escape)
                 .into_owned(),
             s.schema.map_or_else(|| "-".to_owned(), |v| v.to_string()),
-            if s.complete { "complete" } else { "INCOMPLETE" }.to_owned(),
+            s.status.name().to_owned(),
             escape(&s.dir.display().to_string()).into_owned(),
         ]);
     }
-    lines(&t)
+    let mut out = lines(&t);
+    for s in scans {
+        if let Some(damage) = &s.damage {
+            let _ = writeln!(
+                out,
+                "DAMAGED {}: {}; not counted by trend",
+                escape(&s.dir.display().to_string()),
+                escape(damage)
+            );
+        }
+    }
+    out
 }
 
 /// `trend`: the main figures of each period and group, in percent of their populations
@@ -422,7 +434,7 @@ pub fn trend(trend: &Trend) -> String {
 
 /// The report printed on standard error at the end of a scan: what went wrong first,
 /// then the figures with their populations.
-pub fn summary(s: &ScanSummary, figures: &Summary, notices: &[Notice], dir: &Path) -> String {
+pub fn summary(s: &ScanJson, figures: &Summary, notices: &[Notice], dir: &Path) -> String {
     let mut out = String::new();
     for n in notices {
         let _ = writeln!(out, "{}", notice(n));

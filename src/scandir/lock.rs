@@ -11,7 +11,7 @@ use anyhow::{Context as _, bail};
 use rustix::fs::{FlockOperation, OFlags, flock};
 
 /// The lock file's name in a scan directory; it holds the holder's PID as text.
-pub const LOCK_FILE: &str = ".lock";
+const LOCK_FILE: &str = ".lock";
 
 /// The exclusive lock on a scan directory, released when dropped (or when the process
 /// ends).

@@ -10,13 +10,12 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde::ser::SerializeMap as _;
 
-use super::facts::Facts;
-use super::records::{self, ReadCounts};
+use super::facts::{Facts, read_facts};
 use crate::dmarc::parse::Policy;
 use crate::dmarc::{self, DmarcStatus};
 use crate::mx::MxStatus;
-use crate::output::SCAN_JSON;
-use crate::output::csv::neutralise;
+use crate::scandir::history::{self, ScanEntry, Status, list_name};
+use crate::scandir::records::ReadCounts;
 use crate::smtp::prober::Rollup;
 use crate::spf::analysis::SpfStatus;
 
@@ -331,7 +330,7 @@ impl From<&Facts> for Side {
 /// A domain with at least one change; rows are kept until the end to be sorted, so
 /// they hold states rather than strings.
 #[derive(Debug)]
-struct Row {
+pub struct Row {
     domain: String,
     changes: Changes,
     old: Option<Side>,
@@ -340,7 +339,8 @@ struct Row {
 }
 
 impl Row {
-    fn cells(&self) -> [String; 13] {
+    /// The row's cells, in [`COLUMNS`] order.
+    pub fn cells(&self) -> [String; 13] {
         let spf = |s: Option<Side>| s.map_or("", |s| s.spf.as_str()).to_owned();
         let dmarc = |s: Option<Side>| s.map_or("", |s| s.dmarc.as_str()).to_owned();
         let policy = |s: Option<Side>| {
@@ -459,30 +459,42 @@ impl DiffSummary {
     }
 }
 
-/// Compares the scan in `old_dir` with the one in `new_dir` and writes the changed
-/// domains to `out` (an existing file only when `force`).
-pub fn run(old_dir: &Path, new_dir: &Path, out: &Path, force: bool) -> anyhow::Result<DiffSummary> {
-    use anyhow::Context as _;
+/// A comparison of two scans: the counts, and the changed domains by name.
+#[derive(Debug)]
+pub struct Diff {
+    pub summary: DiffSummary,
+    pub rows: Vec<Row>,
+}
 
-    let to_stdout = crate::output::is_stdout(out);
-    // Before reading millions of lines, not after.
-    if !to_stdout && !force && out.exists() {
-        anyhow::bail!("{} exists (--force replaces it)", out.display());
-    }
-    for dir in [old_dir, new_dir] {
-        if !dir.join(SCAN_JSON).is_file() {
-            eprintln!(
-                "mailposture: warning: {} has no {SCAN_JSON}: the scan did not finish, and \
-                 the domains it never reached show as added or removed",
-                dir.display()
-            );
-        }
+/// Compares the scan in `old_dir` with the one in `new_dir`; `out` is where the rows
+/// will be written, named in the summary. Both scans are verified first: a damaged one
+/// is refused, as its lost records would show as domains removed from or added to the
+/// list.
+pub fn compare_scans(old_dir: &Path, new_dir: &Path, out: &Path) -> anyhow::Result<Diff> {
+    let old_entry = checked(old_dir)?;
+    let new_entry = checked(new_dir)?;
+    let names = |e: &ScanEntry| {
+        e.lists
+            .iter()
+            .map(|l| list_name(Path::new(l)))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    if old_entry.complete && new_entry.complete && names(&old_entry) != names(&new_entry) {
+        eprintln!(
+            "mailposture: warning: {} is a scan of {} and {} of {}: the domains of only one \
+             list show as added or removed",
+            old_dir.display(),
+            names(&old_entry),
+            new_dir.display(),
+            names(&new_entry)
+        );
     }
 
     // A sorted vector rather than a hash table: 40 bytes a domain and no spare buckets
     // (a table of 1,000,000 entries has 2^21 buckets, and twice that while it grows).
     let mut old: Vec<(Box<str>, OldFacts)> = Vec::new();
-    let old_counts = records::read_facts(old_dir, |f| {
+    let old_counts = read_facts(old_dir, |f| {
         old.push((f.domain.as_str().into(), OldFacts::from(&f)));
     })?;
     old.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -494,7 +506,7 @@ pub fn run(old_dir: &Path, new_dir: &Path, out: &Path, force: bool) -> anyhow::R
     let mut rows = Vec::new();
     let (mut counts, mut unknown) = (Counts::default(), Unknown::default());
     let (mut in_both, mut new_only) = (0u64, 0u64);
-    let new_counts = records::read_facts(new_dir, |f| {
+    let new_counts = read_facts(new_dir, |f| {
         let row = match old.binary_search_by(|o| (*o.0).cmp(&f.domain)) {
             Ok(i) if seen[i] => return,
             Ok(i) => {
@@ -546,43 +558,43 @@ pub fn run(old_dir: &Path, new_dir: &Path, out: &Path, force: bool) -> anyhow::R
     }
     rows.sort_unstable_by(|a, b| a.domain.cmp(&b.domain));
 
-    let sink: Box<dyn std::io::Write> = if to_stdout {
-        Box::new(std::io::stdout().lock())
-    } else {
-        let file = std::fs::File::options()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .create_new(!force)
-            .open(out)
-            .with_context(|| format!("creating {}", out.display()))?;
-        Box::new(file)
-    };
-    let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(sink));
-    let write = |csv: &mut csv::Writer<_>| -> anyhow::Result<()> {
-        csv.write_record(COLUMNS)?;
-        for row in &rows {
-            let cells = row.cells();
-            csv.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
-        }
-        csv.flush()?;
-        Ok(())
-    };
-    write(&mut csv).with_context(|| format!("writing {}", out.display()))?;
-
-    let side = |dir: &Path, domains, counts: ReadCounts| ScanSide {
-        dir: dir.to_path_buf(),
+    let side = |entry: &ScanEntry, domains, counts: ReadCounts| ScanSide {
+        dir: entry.dir.clone(),
         domains,
-        complete: dir.join(SCAN_JSON).is_file(),
+        complete: entry.complete,
         bad_lines: counts.bad_lines,
     };
-    Ok(DiffSummary {
-        old: side(old_dir, old_domains, old_counts),
-        new: side(new_dir, in_both + new_only, new_counts),
+    let summary = DiffSummary {
+        old: side(&old_entry, old_domains, old_counts),
+        new: side(&new_entry, in_both + new_only, new_counts),
         in_both,
         changed: rows.len() as u64,
         changes: counts,
         unknown,
         out: out.to_path_buf(),
-    })
+    };
+    Ok(Diff { summary, rows })
+}
+
+/// The scan in `dir`, verified: refused when damaged, warned of when it did not finish.
+fn checked(dir: &Path) -> anyhow::Result<ScanEntry> {
+    if !dir.is_dir() {
+        anyhow::bail!("{} is not a scan directory", dir.display());
+    }
+    let entry = history::verify(dir);
+    match entry.status {
+        Status::Complete => {}
+        Status::Interrupted => eprintln!(
+            "mailposture: warning: {} did not finish: the domains it never reached show as \
+             added or removed",
+            dir.display()
+        ),
+        Status::Damaged => anyhow::bail!(
+            "{} is DAMAGED ({}): its lost records would show as domains removed or added; \
+             nothing compared",
+            dir.display(),
+            entry.damage.as_deref().unwrap_or("unknown")
+        ),
+    }
+    Ok(entry)
 }

@@ -174,3 +174,11 @@ impl From<&MxReport> for MxFacts {
         }
     }
 }
+
+/// Calls `each` with the facts of every record of the scan in `dir`, in file order.
+pub fn read_facts(
+    dir: &std::path::Path,
+    each: impl FnMut(Facts),
+) -> anyhow::Result<crate::scandir::records::ReadCounts> {
+    crate::scandir::records::read_records(dir, each)
+}

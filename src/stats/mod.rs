@@ -11,8 +11,6 @@ pub mod diff;
 pub mod facts;
 pub mod fail_on;
 pub mod health;
-pub mod history;
-pub mod records;
 pub mod trend;
 
 use std::collections::{BTreeMap, HashMap};

@@ -10,9 +10,10 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
-use super::history::{ScanEntry, list_name};
-use super::{Summary, Tally, records};
+use super::facts::read_facts;
+use super::{Summary, Tally};
 use crate::psl::SuffixList;
+use crate::scandir::history::{ScanEntry, Status, list_name};
 
 /// The time step of a trend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -79,19 +80,27 @@ pub const ALL: &str = "all";
 /// The scans a period is made of: the latest complete one of each list in it.
 type Period = BTreeMap<String, ScanEntry>;
 
-/// Computes the trend of the complete scans in `scans`; incomplete ones are skipped with
-/// a note on stderr.
+/// Computes the trend of the complete scans in `scans`; interrupted and damaged ones are
+/// skipped with a note on stderr.
 pub fn compute(scans: &[ScanEntry], options: &TrendOptions) -> anyhow::Result<Trend> {
     // With --group list every list is a series of its own, so that its periods and its
     // panel do not depend on when the other lists were scanned.
     let mut series: BTreeMap<String, BTreeMap<String, Period>> = BTreeMap::new();
     for scan in scans {
-        if !scan.complete {
-            eprintln!(
-                "skipped {}: the scan did not finish (no scan.json)",
-                scan.dir.display()
-            );
-            continue;
+        match scan.status {
+            Status::Complete => {}
+            Status::Interrupted => {
+                eprintln!("skipped {}: the scan did not finish", scan.dir.display());
+                continue;
+            }
+            Status::Damaged => {
+                eprintln!(
+                    "mailposture: warning: skipped {}: DAMAGED: {}",
+                    scan.dir.display(),
+                    scan.damage.as_deref().unwrap_or("unknown")
+                );
+                continue;
+            }
         }
         let names: Vec<String> = scan.lists.iter().map(|l| list_name(Path::new(l))).collect();
         let list = names.join(",");
@@ -180,7 +189,7 @@ fn panel(periods: &BTreeMap<String, Period>) -> anyhow::Result<HashSet<Box<str>>
     for scans in periods.values() {
         let mut present = HashSet::new();
         for scan in scans.values() {
-            records::read_facts(&scan.dir, |facts| {
+            read_verified(scan, |facts| {
                 if panel
                     .as_ref()
                     .is_none_or(|p| p.contains(facts.domain.as_str()))
@@ -205,7 +214,7 @@ fn tally_period(
     let mut seen: HashSet<Box<str>> = HashSet::new();
     let pooled = scans.len() > 1;
     for scan in scans.values() {
-        records::read_facts(&scan.dir, |facts| {
+        read_verified(scan, |facts| {
             if panel.is_some_and(|p| !p.contains(facts.domain.as_str())) {
                 return;
             }
@@ -223,4 +232,21 @@ fn tally_period(
         })?;
     }
     Ok(groups)
+}
+
+/// Reads the facts of a scan `history` found complete, and fails should they no longer
+/// be what it verified (the scan changed meanwhile, or a line that names a domain is not
+/// a whole record): a figure is never made from part of a scan.
+fn read_verified(scan: &ScanEntry, each: impl FnMut(super::facts::Facts)) -> anyhow::Result<()> {
+    let counts = read_facts(&scan.dir, each)?;
+    if counts.bad_lines > 0 || counts.records != scan.domains {
+        anyhow::bail!(
+            "{} held {} records when it was verified, and {} records and {} unreadable lines when it was read: no trend is made from part of a scan",
+            scan.dir.display(),
+            scan.domains,
+            counts.records,
+            counts.bad_lines
+        );
+    }
+    Ok(())
 }

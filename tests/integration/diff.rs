@@ -249,7 +249,7 @@ async fn diff_of_two_scans_names_each_change() {
     let stderr = String::from_utf8_lossy(&forced.stderr);
     assert!(forced.status.success(), "{stderr}");
     // An interrupted scan is diffed, with a warning.
-    assert!(stderr.contains("has no scan.json"), "{stderr}");
+    assert!(stderr.contains("did not finish"), "{stderr}");
     let summary: serde_json::Value = serde_json::from_slice(&forced.stdout).unwrap();
     assert_eq!(summary["old"]["domains"], 13);
     assert_eq!(summary["old"]["complete"], false);

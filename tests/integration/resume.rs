@@ -191,7 +191,10 @@ async fn sigint_finishes_the_domains_in_flight_and_says_how_to_resume() {
         wait_stderr(spawn(command), Duration::from_secs(30))
     });
     assert!(!status.success());
-    assert!(stderr.contains("give no others"), "{stderr}");
+    assert!(
+        stderr.contains("these differ: --concurrency 99 (the scan's: "),
+        "{stderr}"
+    );
 
     let (status, stderr) =
         tokio::task::block_in_place(|| wait_stderr(spawn(resume(&out)), Duration::from_secs(120)));

@@ -200,18 +200,22 @@ async fn a_failed_merge_leaves_nothing() {
         let shard = dir.path().join(format!("shard{index}"));
         std::fs::create_dir(&shard).unwrap();
         let scan = serde_json::json!({
+            "tool": "mailposture",
             "lists": ["list.txt"],
             "schema": 1,
             "version": "0.1.0",
+            "started_at": "2026-12-01T00:00:00Z",
+            "domains": 1,
             "options": {"shard": format!("{index}/2")},
         });
         std::fs::write(shard.join("scan.json"), scan.to_string()).unwrap();
-        let records = if index == 0 {
-            "{\"domain\":\"a.example.jp\"}\n"
-        } else {
-            "not a record\n"
-        };
-        std::fs::write(shard.join("results.jsonl"), records).unwrap();
+        // Each shard intact on its own; together they are not one split, which the
+        // merge finds only while it copies the records.
+        std::fs::write(
+            shard.join("results.jsonl"),
+            "{\"domain\":\"a.example.jp\"}\n",
+        )
+        .unwrap();
         shards.push(shard.display().to_string());
     }
     let out = dir.path().join("merged");
@@ -221,7 +225,10 @@ async fn a_failed_merge_leaves_nothing() {
     let output = run(dir.path(), args).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
-    assert!(stderr.contains("a line that is not a record"), "{stderr}");
+    assert!(
+        stderr.contains("a.example.jp is in more than one shard"),
+        "{stderr}"
+    );
     assert!(!out.exists());
     let mut left: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

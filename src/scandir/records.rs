@@ -3,17 +3,13 @@
 //! archived with `zstd --rm results.jsonl`.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use serde::de::DeserializeOwned;
 
-use super::facts::Facts;
-use crate::output::RESULTS_JSONL;
-
-/// An archived scan's records, compressed with zstd.
-pub const RESULTS_JSONL_ZST: &str = "results.jsonl.zst";
+use super::{RESULTS_JSONL, RESULTS_JSONL_ZST};
 
 /// How many unreadable lines of one file are reported one by one before only counting.
 const REPORTED_BAD_LINES: u64 = 5;
@@ -35,42 +31,21 @@ pub struct ReadCounts {
     pub bad_lines: u64,
 }
 
-/// Calls `each` with the facts of every record of the scan in `dir`, in file order.
-pub fn read_facts(dir: &Path, each: impl FnMut(Facts)) -> anyhow::Result<ReadCounts> {
-    read_records(dir, each)
-}
-
 /// Calls `each` with every record of the scan in `dir` read as a `T` (the whole
-/// [`DomainReport`](crate::record::DomainReport), or the parts of it `T` names).
+/// [`DomainReport`](crate::record::DomainReport), or the parts of it `T` names), in
+/// file order.
 pub fn read_records<T: DeserializeOwned>(
     dir: &Path,
     mut each: impl FnMut(T),
 ) -> anyhow::Result<ReadCounts> {
     let path =
         results_file(dir).with_context(|| format!("{} has no {RESULTS_JSONL}", dir.display()))?;
-    let mut reader = open(&path)?;
     let mut counts = ReadCounts::default();
-    let (mut line, mut number) = (Vec::new(), 0u64);
-    loop {
-        line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| read_error(e, &path, number + 1))?;
-        if read == 0 {
-            if counts.bad_lines > REPORTED_BAD_LINES {
-                eprintln!(
-                    "{}: {} more lines skipped",
-                    path.display(),
-                    counts.bad_lines - REPORTED_BAD_LINES
-                );
-            }
-            return Ok(counts);
-        }
-        number += 1;
-        match serde_json::from_slice::<T>(&line) {
-            Ok(facts) => {
+    each_line(&path, |number, line| {
+        match serde_json::from_slice::<T>(line) {
+            Ok(record) => {
                 counts.records += 1;
-                each(facts);
+                each(record);
             }
             Err(error) => {
                 counts.bad_lines += 1;
@@ -82,6 +57,41 @@ pub fn read_records<T: DeserializeOwned>(
                 }
             }
         }
+        Ok(())
+    })?;
+    if counts.bad_lines > REPORTED_BAD_LINES {
+        eprintln!(
+            "{}: {} more lines skipped",
+            path.display(),
+            counts.bad_lines - REPORTED_BAD_LINES
+        );
+    }
+    Ok(counts)
+}
+
+/// Calls `each` with the number (from 1) and bytes of every line of the records file at
+/// `path`, its newline included: a last line without one was torn by an interrupted
+/// writer. An error of `each` ends the pass.
+pub fn each_line(
+    path: &Path,
+    mut each: impl FnMut(u64, &[u8]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut reader = open(path)?;
+    let (mut line, mut number) = (Vec::new(), 0u64);
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line).map_err(|e| {
+            anyhow::Error::new(e).context(format!(
+                "reading {} at line {}",
+                path.display(),
+                number + 1
+            ))
+        })?;
+        if read == 0 {
+            return Ok(());
+        }
+        number += 1;
+        each(number, &line)?;
     }
 }
 
@@ -98,7 +108,7 @@ pub fn domain_of(line: &[u8]) -> Option<String> {
 }
 
 /// The records file at `path`, decompressed when its name ends in `.zst`.
-pub fn open(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
+fn open(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     Ok(if path.extension().is_some_and(|e| e == "zst") {
         let decoder = zstd::Decoder::new(file)
@@ -109,6 +119,24 @@ pub fn open(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
     })
 }
 
-fn read_error(error: io::Error, path: &Path, line: u64) -> anyhow::Error {
-    anyhow::Error::new(error).context(format!("reading {} at line {line}", path.display()))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_keep_their_newline_so_a_torn_last_line_shows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(RESULTS_JSONL);
+        std::fs::write(&path, b"{\"domain\":\"a.example\"}\n{\"domain\":\"b.ex").unwrap();
+        let mut seen = Vec::new();
+        each_line(&path, |n, line| {
+            seen.push((n, line.ends_with(b"\n"), domain_of(line)));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            [(1, true, Some("a.example".into())), (2, false, None)]
+        );
+    }
 }

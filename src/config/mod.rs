@@ -1,6 +1,8 @@
 //! Validated settings built from the raw flags: resolver addresses parsed, durations
 //! checked, lists opened, the scan directory chosen.
 
+pub mod flags;
+
 use std::net::{IpAddr, SocketAddr};
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::{Path, PathBuf};
@@ -8,25 +10,24 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::cli::{CheckArgs, Cli, Command, DnsArgs, PolicyArgs, ScanArgs, SmtpArgs, TrendArgs};
+use self::flags::{DnsFlags, PolicyFlags, ScanFlags, SmtpFlags};
+use crate::cli::{CheckArgs, ScanArgs, TrendArgs};
 use crate::dns::{ResolverSettings, Transport};
 use crate::exit::usage;
 use crate::input::{self, DomainLists};
 use crate::net::Guard;
 use crate::output::OutputSpec;
-use crate::output::resume::{self, Done, ListIdentity, RESUME_JSON, ResumeFile};
 use crate::progress::Progress;
 use crate::psl::SuffixList;
 use crate::scan::ScanOptions;
-use crate::scandir::Lock;
+use crate::scandir::history::list_name;
+use crate::scandir::{self, Done, ListIdentity, Lock, ResumeFile};
 use crate::shard::Shard;
 use crate::smtp::ProbeSettings;
 use crate::smtp::prober::StarttlsOptions;
 use crate::stats::fail_on::FailOn;
-use crate::stats::history;
 use crate::stats::trend::TrendOptions;
 use crate::terminal::Escaped;
-use clap::Parser as _;
 
 /// Where scans go when `--out` is not given.
 pub const DEFAULT_SCANS_DIR: &str = "reports/scans";
@@ -43,14 +44,14 @@ impl TrendConfig {
     pub fn from_cli(args: TrendArgs) -> anyhow::Result<Self> {
         let dir = args.dir.unwrap_or_else(|| DEFAULT_SCANS_DIR.into());
         Ok(Self {
-            out: args.out.unwrap_or_else(|| dir.join("trend.csv")),
+            out: args.out.unwrap_or_else(|| scandir::trend_csv(&dir)),
             report: args.report,
             dir,
             options: TrendOptions {
                 by: args.by,
                 grouping: args.group,
                 same_domains: args.same_domains,
-                suffix_list: suffix_list(&args.policy)?,
+                suffix_list: suffix_list(&(&args.policy).into())?,
             },
         })
     }
@@ -71,7 +72,7 @@ pub struct ScanConfig {
     /// The scan's start, kept across resumptions.
     pub started_at: String,
     /// Written into the scan directory as it starts; None for `--jsonl -`.
-    pub resume_file: Option<ResumeFile>,
+    pub resume_file: Option<ResumeFile<ScanFlags>>,
     /// When resuming: what the interrupted scan already wrote.
     pub done: Option<Done>,
     pub shard: Option<Shard>,
@@ -92,25 +93,14 @@ impl ScanConfig {
             Some(text) => scan_time(text)?,
             None => crate::record::now_rfc3339(),
         };
-        // Files by absolute path, so that the scan resumes from any directory.
-        let mut saved = args.clone();
-        for list in &mut saved.lists {
-            if list.as_os_str() != "-" {
-                *list = std::fs::canonicalize(&*list)
-                    .with_context(|| format!("cannot open the list {}", list.display()))?;
-            }
-        }
-        if let Some(psl) = &mut saved.policy.psl {
-            *psl = std::fs::canonicalize(&*psl)
-                .with_context(|| format!("cannot read the suffix list {}", psl.display()))?;
-        }
+        let flags = ScanFlags::of(&args)?;
         let resume_file = match args.jsonl {
             Some(_) => None,
             None => {
                 // Reads each list once more before the scan: 0.13 s for a list of 10⁶
                 // names (19 MB), against 8 s for the scan's own pass over it without DNS.
-                let mut lists = Vec::with_capacity(saved.lists.len());
-                for list in saved.lists.iter().filter(|l| l.as_os_str() != "-") {
+                let mut lists = Vec::with_capacity(flags.lists.len());
+                for list in flags.lists.iter().filter(|l| l.as_os_str() != "-") {
                     lists.extend(ListIdentity::of(list)?);
                 }
                 Some(ResumeFile {
@@ -118,67 +108,57 @@ impl ScanConfig {
                     version: env!("CARGO_PKG_VERSION").into(),
                     started_at: started_at.clone(),
                     resumes: 0,
-                    args: saved,
+                    args: flags.clone(),
                     lists: Some(lists),
                 })
             }
         };
-        Self::build(args, started_at, resume_file, None)
+        // The lists as given, not made absolute: they name the scan in scan.json.
+        let mut flags = flags;
+        flags.lists.clone_from(&args.lists);
+        Self::build(flags, args.quiet, started_at, resume_file, None)
     }
 
     /// The rest of the interrupted scan in `dir`, with the options it was started with.
     fn resume(dir: &Path, given: ScanArgs) -> anyhow::Result<Self> {
-        let bare = Cli::try_parse_from(["mailposture", "scan", "--resume", "DIR"])
-            .ok()
-            .and_then(|cli| match cli.command {
-                Command::Scan(args) => Some(args),
-                _ => None,
-            })
-            .context("the default scan options")?;
-        // `resume` and `quiet` are not serialised: everything else must be left alone.
-        if serde_json::to_value(&given)? != serde_json::to_value(&bare)? {
-            return Err(usage(format!(
-                "--resume takes the lists and options of the interrupted scan from {}; give no others but --quiet",
-                dir.join(RESUME_JSON).display()
-            )));
-        }
         // One writer at a time: nothing of the directory is read or cut before this.
         let lock = Lock::acquire(dir)?;
-        let mut file = ResumeFile::read(dir)?;
+        let mut file: ResumeFile<ScanFlags> = ResumeFile::read(dir)?;
+        file.args.check_same(&given)?;
         // Before `prepare`, which may cut `results.jsonl`: a refused resume changes nothing.
-        for warning in file.check_lists(dir)? {
+        for warning in file.check_lists(dir, &file.args.lists)? {
             eprintln!("mailposture: warning: {}", Escaped(&warning));
         }
-        let done = resume::prepare(dir)?;
+        let done = scandir::resume::prepare(dir)?;
         file.resumes += 1;
-        let mut args = file.args.clone();
-        args.out = Some(dir.to_path_buf());
-        args.quiet = given.quiet;
+        let mut flags = file.args.clone();
+        flags.out = Some(dir.to_path_buf());
         let started_at = file.started_at.clone();
-        let mut config = Self::build(args, started_at, Some(file), Some(done))?;
+        let mut config = Self::build(flags, given.quiet, started_at, Some(file), Some(done))?;
         config.lock = Some(lock);
         Ok(config)
     }
 
     fn build(
-        args: ScanArgs,
+        flags: ScanFlags,
+        quiet: bool,
         started_at: String,
-        resume_file: Option<ResumeFile>,
+        resume_file: Option<ResumeFile<ScanFlags>>,
         done: Option<Done>,
     ) -> anyhow::Result<Self> {
-        let resolver = resolver_settings(&args.dns, Transport::Bulk)?;
-        let concurrency = NonZeroUsize::new(args.concurrency)
+        let resolver = resolver_settings(&flags.dns, Transport::Bulk)?;
+        let concurrency = NonZeroUsize::new(flags.concurrency)
             .ok_or_else(|| usage("--concurrency must be at least 1"))?;
         let options = ScanOptions {
             concurrency,
-            domain_timeout: seconds("--domain-timeout", args.domain_timeout)?,
-            suffix_list: suffix_list(&args.policy)?,
-            starttls: starttls(&args.smtp)?,
-            scan_time: args.scan_time.as_deref().map(scan_time).transpose()?,
-            retry_temperror: args.retry_temperror,
+            domain_timeout: seconds("--domain-timeout", flags.domain_timeout)?,
+            suffix_list: suffix_list(&flags.policy)?,
+            starttls: starttls(&flags.smtp)?,
+            scan_time: flags.scan_time.as_deref().map(scan_time).transpose()?,
+            retry_temperror: flags.retry_temperror,
             ..ScanOptions::default()
         };
-        let jsonl_stdout = match args.jsonl.as_deref() {
+        let jsonl_stdout = match flags.jsonl.as_deref() {
             None => false,
             Some("-") => true,
             Some(other) => {
@@ -187,36 +167,40 @@ impl ScanConfig {
                 )));
             }
         };
-        let lists = DomainLists::open(&args.lists)?;
+        let lists = DomainLists::open(&flags.lists)?;
         // Counting reads every list once more: only worth it for a bar someone sees.
-        let total = if Progress::shown(args.quiet) {
-            input::count_candidates(&args.lists).context("reading the lists")?
+        let total = if Progress::shown(quiet) {
+            input::count_candidates(&flags.lists).context("reading the lists")?
         } else {
             None
         };
-        let dir = match args.out {
+        let dir = match flags.out {
             Some(dir) => dir,
-            None => default_scan_dir(&args.lists, options.scan_time.as_deref(), args.shard),
+            None => default_scan_dir(&flags.lists, options.scan_time.as_deref(), flags.shard),
         };
         Ok(Self {
             lock: None,
             lists,
-            list_names: args.lists.iter().map(|p| p.display().to_string()).collect(),
+            list_names: flags
+                .lists
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
             total,
             resolver,
             options,
             output: OutputSpec {
                 dir,
                 jsonl_stdout,
-                csv_bom: args.csv_bom,
+                csv_bom: flags.csv_bom,
                 resume: done.is_some(),
             },
-            quiet: args.quiet,
+            quiet,
             started_at,
             resume_file,
             done,
-            shard: args.shard,
-            fail_on: args.fail_on,
+            shard: flags.shard,
+            fail_on: flags.fail_on,
         })
     }
 }
@@ -252,17 +236,17 @@ impl CheckConfig {
             domains,
             json: args.json,
             fail_on: args.fail_on,
-            resolver: resolver_settings(&args.dns, Transport::Standard)?,
+            resolver: resolver_settings(&(&args.dns).into(), Transport::Standard)?,
             options: ScanOptions {
-                suffix_list: suffix_list(&args.policy)?,
-                starttls: starttls(&args.smtp)?,
+                suffix_list: suffix_list(&(&args.policy).into())?,
+                starttls: starttls(&(&args.smtp).into())?,
                 ..ScanOptions::default()
             },
         })
     }
 }
 
-fn starttls(args: &SmtpArgs) -> anyhow::Result<Option<StarttlsOptions>> {
+fn starttls(args: &SmtpFlags) -> anyhow::Result<Option<StarttlsOptions>> {
     if args.no_starttls {
         return Ok(None);
     }
@@ -300,7 +284,7 @@ fn host_name() -> Option<String> {
         .filter(|name| !name.is_empty())
 }
 
-fn suffix_list(args: &PolicyArgs) -> anyhow::Result<SuffixList> {
+fn suffix_list(args: &PolicyFlags) -> anyhow::Result<SuffixList> {
     match &args.psl {
         Some(path) => SuffixList::from_file(path),
         None => Ok(SuffixList::bundled()),
@@ -309,7 +293,7 @@ fn suffix_list(args: &PolicyArgs) -> anyhow::Result<SuffixList> {
 
 /// The resolver settings of a command whose transport is `default` unless `--transport`
 /// says otherwise.
-fn resolver_settings(args: &DnsArgs, default: Transport) -> anyhow::Result<ResolverSettings> {
+fn resolver_settings(args: &DnsFlags, default: Transport) -> anyhow::Result<ResolverSettings> {
     for (flag, value) in [
         ("--udp-sockets", args.udp_sockets),
         ("--attempts", args.attempts),
@@ -381,7 +365,7 @@ fn scan_time(text: &str) -> anyhow::Result<String> {
 fn default_scan_dir(lists: &[PathBuf], scan_time: Option<&str>, shard: Option<Shard>) -> PathBuf {
     let name = lists
         .first()
-        .map_or_else(|| "stdin".into(), |p| history::list_name(p));
+        .map_or_else(|| "stdin".into(), |p| list_name(p));
     // Colons are not allowed in Windows file names.
     let stamp = scan_time
         .map_or_else(crate::record::now_rfc3339, str::to_owned)

@@ -1,40 +1,33 @@
-//! Resuming an interrupted scan. `resume.json` records what a scan was started with;
-//! `scan --resume DIR` cuts `results.jsonl` back to its last complete line, skips the
-//! domains already in it, appends the rest, and at the end makes `results.csv` and the
-//! figures again from `results.jsonl`, so that the three always agree. The lists' size and
-//! SHA-256, recorded as the scan starts, make sure it resumes over the same input.
+//! `resume.json`, what a scan was started with, and the state of an interrupted scan's
+//! `results.jsonl`: `scan --resume DIR` cuts it back to its last complete line, skips the
+//! domains already in it and appends the rest. The lists' size and SHA-256, recorded as
+//! the scan starts, make sure it resumes over the same input.
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead as _, BufReader, BufWriter, Read as _};
+use std::io::{self, BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::csv::CsvSink;
-use super::{RESULTS_CSV, RESULTS_JSONL, SCAN_JSON};
-use crate::cli::ScanArgs;
+use super::records;
+use super::{RESULTS_JSONL, RESUME_JSON, SCAN_JSON};
 use crate::input;
-use crate::record::DomainReport;
-use crate::scandir;
-use crate::stats::Tally;
-use crate::stats::facts::Facts;
-use crate::stats::records;
 
-pub const RESUME_JSON: &str = "resume.json";
-
-/// The whole of `resume.json`.
+/// The whole of `resume.json`; `A` is the scan's settings, lists as absolute paths, in
+/// the form the caller keeps them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ResumeFile {
+pub struct ResumeFile<A> {
     pub tool: String,
     pub version: String,
     /// When the scan first started: a resumed scan keeps its place in the history.
     pub started_at: String,
     /// How many times the scan was resumed.
     pub resumes: u32,
-    /// The scan's options, its lists as absolute paths.
-    pub args: ScanArgs,
+    /// The scan's lists and options.
+    pub args: A,
     /// What each list file held when the scan started. `None` in a file written by a
     /// version that did not record it; standard input, and lists that are not regular
     /// files (a pipe), have no entry.
@@ -45,7 +38,7 @@ pub struct ResumeFile {
 /// A list file as it was: resuming over another list would mix two lists' records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListIdentity {
-    /// Absolute, as in `args.lists`.
+    /// Absolute, as the scan's settings hold it.
     pub path: PathBuf,
     /// Bytes.
     pub size: u64,
@@ -124,11 +117,11 @@ impl ListIdentity {
     }
 }
 
-impl ResumeFile {
+impl<A: Serialize + DeserializeOwned> ResumeFile<A> {
     /// Writes the file whole or not at all (a temporary file renamed over it).
     pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
         let path = dir.join(RESUME_JSON);
-        scandir::write_atomic(&path, &serde_json::to_vec_pretty(self)?)
+        super::write_atomic(&path, &serde_json::to_vec_pretty(self)?)
             .with_context(|| format!("writing {}", path.display()))
     }
 
@@ -155,18 +148,18 @@ impl ResumeFile {
         })?;
         let file: Self = serde_json::from_slice(&bytes)
             .with_context(|| format!("{} is not a resume file", path.display()))?;
-        if file.args.lists.iter().any(|l| l.as_os_str() == "-") {
+        Ok(file)
+    }
+
+    /// Checks that `lists`, the scan's, are those it started with; refuses standard input
+    /// and any list that changed. Returns warnings for lists that cannot be checked.
+    pub fn check_lists(&self, dir: &Path, lists: &[PathBuf]) -> anyhow::Result<Vec<String>> {
+        if lists.iter().any(|l| l.as_os_str() == "-") {
             bail!(
                 "the scan in {} read standard input, which cannot be read again: scan the rest as a new scan",
                 dir.display()
             );
         }
-        Ok(file)
-    }
-
-    /// Checks that the lists are those the scan started with; refuses any that changed.
-    /// Returns warnings for lists that cannot be checked.
-    pub fn check_lists(&self, dir: &Path) -> anyhow::Result<Vec<String>> {
         let Some(identities) = &self.lists else {
             return Ok(vec![format!(
                 "{} records no size or SHA-256 of the lists (it was written by an older version): they cannot be checked to be the ones the scan started with",
@@ -174,7 +167,7 @@ impl ResumeFile {
             )]);
         };
         let mut warnings = Vec::new();
-        for list in &self.args.lists {
+        for list in lists {
             match identities.iter().find(|i| &i.path == list) {
                 Some(identity) => identity.check()?,
                 // Standard input was refused when the file was read.
@@ -233,35 +226,4 @@ pub fn prepare(dir: &Path) -> anyhow::Result<Done> {
             .with_context(|| format!("cutting the torn last line of {}", path.display()))?;
     }
     Ok(done)
-}
-
-/// Writes `results.csv` anew from `results.jsonl` (through a temporary file, so an
-/// interruption leaves the old one) and counts the figures of every record.
-pub fn rebuild(dir: &Path, csv_bom: bool) -> anyhow::Result<Tally> {
-    let path = dir.join(RESULTS_CSV);
-    let mut read = None;
-    let tally = scandir::write_atomic_with(&path, |file| {
-        let mut csv = CsvSink::new(BufWriter::new(file), csv_bom).map_err(io::Error::other)?;
-        let (mut tally, mut failed) = (Tally::default(), None);
-        let result = records::read_records(dir, |report: DomainReport| {
-            if failed.is_none() {
-                failed = csv.write(&report).err();
-            }
-            tally.add(&Facts::from(&report));
-        });
-        if let Err(error) = result {
-            // Not a write failure: kept whole for the caller, and the old file stays.
-            read = Some(error);
-            return Err(io::Error::other("reading results.jsonl failed"));
-        }
-        if let Some(error) = failed {
-            return Err(io::Error::other(error));
-        }
-        csv.flush()?;
-        Ok(tally)
-    });
-    if let Some(error) = read {
-        return Err(error);
-    }
-    tally.with_context(|| format!("writing {}", path.display()))
 }

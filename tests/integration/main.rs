@@ -48,3 +48,6 @@ mod spf;
 mod starttls;
 /// `trend` over a scan history built from changing zones.
 mod trend;
+/// Reads that verify: damaged scans named in `history`, skipped by `trend`, refused by
+/// `diff` and `merge`; `--resume` comparing the flags given again.
+mod verified_reads;

@@ -1,9 +1,11 @@
-//! Crash points of a scan directory: scans killed with SIGKILL at different moments, and
-//! the states a crash leaves between the last steps built on purpose. From every one,
-//! `scan --resume` must finish the scan with each domain of the list recorded once, and
-//! the CSV, `scan.json` and `history` agreeing with the records.
+//! Crash points of a scan directory: scans killed with SIGKILL at different moments, the
+//! states a crash leaves between the last steps built on purpose, and a disk that fills
+//! at each step. From every one, `scan --resume` must finish the scan with each domain of
+//! the list recorded once, and the CSV, `scan.json` and `history` agreeing with the
+//! records.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::MetadataExt as _;
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
@@ -75,6 +77,15 @@ fn lines(dir: &Path) -> usize {
 fn read_json(path: &Path) -> serde_json::Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Files in `dir` left under a temporary name (`.NAME.XXXX.tmp`).
+fn temporaries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect()
 }
 
 /// Asserts that the scan in `out` finished whole: one record for each domain of `list`
@@ -439,4 +450,247 @@ async fn killed_before_resume_json_resumes() {
     scan.cut("results.csv", 0);
     let finished = scan.resume().await;
     assert_eq!(finished["input"]["already_scanned"], 0, "{finished}");
+}
+
+/// A tmpfs mounted over a directory for one test, unmounted however the test ends
+/// (lazily, so that nothing left open can keep it mounted).
+struct Tmpfs {
+    path: PathBuf,
+}
+
+impl Tmpfs {
+    /// `None`, after saying why on standard error, where this process may not mount one.
+    fn mount(path: &Path, bytes: u64) -> Option<Self> {
+        // /proc/self belongs to the process's effective user.
+        if std::fs::metadata("/proc/self").map(|m| m.uid()).ok() != Some(0) {
+            eprintln!("skipped: this test needs root to mount a tmpfs");
+            return None;
+        }
+        let output = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(path)
+            .output()
+            .expect("run mount");
+        if !output.status.success() {
+            eprintln!(
+                "skipped: this test needs root allowed to mount a tmpfs; mount said: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+            return None;
+        }
+        Some(Self {
+            path: path.to_owned(),
+        })
+    }
+
+    /// Bytes free, in whole pages: tmpfs gives a file its space a page at a time.
+    fn free(&self) -> u64 {
+        let stat = rustix::fs::statvfs(&self.path).unwrap();
+        stat.f_bavail * stat.f_frsize
+    }
+
+    fn page(&self) -> u64 {
+        rustix::fs::statvfs(&self.path).unwrap().f_frsize
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+/// The step of a scan at which its disk is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// resume.json, the scan's first file after its lock.
+    Start,
+    /// results.jsonl and results.csv, as records stream.
+    Records,
+    SummaryJson,
+    ScanJson,
+    /// The CSV a resume rebuilds from results.jsonl, after a disk full as records
+    /// streamed.
+    ResumeCsv,
+}
+
+/// Bytes of each file of the scan directory `out`, by name.
+fn sizes(out: &Path) -> BTreeMap<String, u64> {
+    std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, e.metadata().unwrap().len())
+        })
+        .collect()
+}
+
+/// A scan on a tmpfs left just the space it needs up to `step`: the same scan is first
+/// run there with space to spare and its files measured, then a filler file takes the
+/// rest. The scan must fail with exit code 1, naming its directory and `--resume`,
+/// without scan.json, an empty file under a final name, or a temporary file; with the
+/// filler deleted, `scan --resume` must finish it.
+async fn full_disk_at(step: Step) {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    // Dropped (unmounted) before `dir`.
+    let Some(tmpfs) = Tmpfs::mount(&disk, 8 << 20) else {
+        return;
+    };
+    let names: Vec<String> = (0..48).map(|i| format!("d{i}.example.jp")).collect();
+    let dns = DnsFixture::start(answered_world(&names)).await;
+    let resolver = dns.resolver_arg();
+    // The list outside the tmpfs, taking none of its space.
+    let list = dir.path().join("list.txt");
+    let out = disk.join("scan");
+    tokio::task::block_in_place(|| {
+        let page = tmpfs.page();
+        let pages = |bytes: u64| bytes.div_ceil(page);
+        let mut measured = None;
+        // Records differ from run to run only in `elapsed_ms`, a few digits each: the
+        // space results.jsonl takes is known only when it does not end near a page
+        // boundary, which another domain in the list moves.
+        for count in 40..names.len() {
+            write_names(&list, &names[..count]);
+            let (status, stderr) = run_to_end(scan_command(&list, &out, &resolver));
+            assert!(status.success(), "{stderr}");
+            let sizes = sizes(&out);
+            // Same place, same path: resume.json, which holds it, keeps its size.
+            std::fs::remove_dir_all(&out).unwrap();
+            let slack = 4 * count as u64 + 64;
+            let tail = sizes["results.jsonl"] % page;
+            if matches!(step, Step::Start | Step::Records) || (slack..page - slack).contains(&tail)
+            {
+                measured = Some(sizes);
+                break;
+            }
+        }
+        let sizes = measured.expect("a list whose records do not end near a page boundary");
+        let lock = pages(sizes[".lock"]);
+        let started = lock + pages(sizes["resume.json"]);
+        let streamed = pages(sizes["results.jsonl"]) + pages(sizes["results.csv"]);
+        assert!(streamed > 2, "{sizes:?}");
+        let wanted = page
+            * match step {
+                Step::Start => lock,
+                Step::Records | Step::ResumeCsv => started + 1,
+                Step::SummaryJson => started + streamed,
+                Step::ScanJson => started + streamed + pages(sizes["summary.json"]),
+            };
+        let filler = disk.join("filler");
+        std::fs::write(&filler, vec![0; (tmpfs.free() - wanted) as usize]).unwrap();
+        assert_eq!(tmpfs.free(), wanted, "{sizes:?}");
+
+        let (status, stderr) = run_to_end(scan_command(&list, &out, &resolver));
+        assert_eq!(status.code(), Some(1), "{step:?}: {stderr}");
+        assert!(
+            stderr.contains(&out.display().to_string()) && stderr.contains("--resume"),
+            "{step:?}: {stderr}"
+        );
+        assert_left_whole(&out, step);
+        let domains = list_domains(&list).len();
+        match step {
+            Step::Start => {}
+            Step::Records | Step::ResumeCsv => {
+                assert!(!out.join("summary.json").exists(), "{step:?}");
+                assert!(lines(&out) < domains, "{step:?}: every record written");
+            }
+            Step::SummaryJson => {
+                assert!(stderr.contains("summary.json"), "{step:?}: {stderr}");
+                assert!(!out.join("summary.json").exists(), "{step:?}");
+                assert_eq!(record_counts(&out).len(), domains, "{step:?}");
+            }
+            Step::ScanJson => {
+                assert!(stderr.contains("scan.json"), "{step:?}: {stderr}");
+                read_json(&out.join("summary.json"));
+                assert_eq!(record_counts(&out).len(), domains, "{step:?}");
+            }
+        }
+
+        if step == Step::ResumeCsv {
+            // Space for the records left (from the end of the last whole one, where the
+            // resume cuts results.jsonl), none for the rebuilt CSV beside the old one.
+            let jsonl = std::fs::read(out.join("results.jsonl")).unwrap();
+            let whole = jsonl
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |at| at + 1);
+            let wanted = page * (pages(sizes["results.jsonl"]) - pages(whole as u64));
+            let filler = std::fs::File::options().write(true).open(&filler).unwrap();
+            let shrunk = filler.metadata().unwrap().len() - (wanted - tmpfs.free());
+            filler.set_len(shrunk).unwrap();
+            assert_eq!(tmpfs.free(), wanted, "{sizes:?}");
+            let csv = std::fs::read(out.join("results.csv")).unwrap();
+            let (status, stderr) = run_to_end(resume_command(&out));
+            assert_eq!(status.code(), Some(1), "{step:?}: {stderr}");
+            assert!(
+                stderr.contains(&out.display().to_string())
+                    && stderr.contains("--resume")
+                    && stderr.contains("results.csv"),
+                "{step:?}: {stderr}"
+            );
+            assert_left_whole(&out, step);
+            assert_eq!(record_counts(&out).len(), domains, "{step:?}");
+            assert_eq!(
+                std::fs::read(out.join("results.csv")).unwrap(),
+                csv,
+                "{step:?}: the old CSV not kept whole"
+            );
+        }
+
+        std::fs::remove_file(&filler).unwrap();
+        let partial = lines(&out);
+        resume_to_end(&out);
+        let scan = assert_finished(&out, &list);
+        let resumes = if step == Step::ResumeCsv { 2 } else { 1 };
+        assert_eq!(scan["resumes"], resumes, "{step:?}: {scan}");
+        assert_eq!(
+            scan["input"]["already_scanned"].as_u64(),
+            Some(partial as u64),
+            "{step:?}: {scan}"
+        );
+    });
+    dns.stop().await;
+}
+
+/// After a failed run on a full disk: no scan.json, no empty file under a final name
+/// (a reader would take it for the file), no temporary file left.
+fn assert_left_whole(out: &Path, step: Step) {
+    assert!(!out.join("scan.json").exists(), "{step:?}");
+    for name in ["scan.json", "summary.json", "resume.json"] {
+        if let Ok(file) = std::fs::symlink_metadata(out.join(name)) {
+            assert!(file.len() > 0, "{step:?}: {name} left empty");
+        }
+    }
+    assert_eq!(temporaries(out), Vec::<String>::new(), "{step:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "resume.json is written after results.jsonl is created (src/app.rs run_scan), and \
+            its write error does not say --resume: a full disk there leaves a directory \
+            refused by --resume and by a new scan"]
+async fn a_disk_full_at_resume_json_leaves_a_resumable_scan() {
+    full_disk_at(Step::Start).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disk_full_while_records_stream_leaves_a_resumable_scan() {
+    full_disk_at(Step::Records).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disk_full_at_summary_json_leaves_a_resumable_scan() {
+    full_disk_at(Step::SummaryJson).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disk_full_at_scan_json_leaves_a_resumable_scan() {
+    full_disk_at(Step::ScanJson).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disk_full_as_a_resume_rebuilds_results_csv_leaves_a_resumable_scan() {
+    full_disk_at(Step::ResumeCsv).await;
 }

@@ -13,6 +13,9 @@ mod audit;
 mod bulk;
 /// The built binary end to end: scan a list, check a domain, read the output files.
 mod cli;
+/// Every crash point of a scan directory resumed: SIGKILL at different moments, the
+/// states left between the last steps, a full disk at each step (root only).
+mod crashpoints;
 /// `diff` of two scans of a changing world, and the per-domain comparison rules.
 mod diff;
 /// DMARC discovery (both methods), validation and report destinations over real DNS.

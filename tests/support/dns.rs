@@ -189,6 +189,12 @@ pub struct DnsFixture {
 
 impl DnsFixture {
     pub async fn start(zone: Zone) -> Self {
+        Self::start_at(zone, SocketAddr::from((next_loopback(), 0))).await
+    }
+
+    /// [`DnsFixture::start`] on `addr`: another world served where a stopped fixture
+    /// was, at the resolver address a scan directory recorded for `--resume`.
+    pub async fn start_at(zone: Zone, addr: SocketAddr) -> Self {
         let Zone {
             records,
             silent,
@@ -210,9 +216,7 @@ impl DnsFixture {
             LowerName::new(&Name::root()),
             vec![Arc::new(handler) as Arc<dyn ZoneHandler>],
         );
-        let udp = tokio::net::UdpSocket::bind((next_loopback(), 0))
-            .await
-            .expect("bind udp");
+        let udp = tokio::net::UdpSocket::bind(addr).await.expect("bind udp");
         let addr = udp.local_addr().expect("udp addr");
         // Same port over TCP, so answers truncated over UDP can be retried.
         let tcp = tokio::net::TcpListener::bind(addr).await.expect("bind tcp");

@@ -146,10 +146,20 @@ async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
     let options = options_record(&config);
     let dns = Dns::from_settings(&config.resolver)?;
     let scanner = Arc::new(Scanner::new(dns.clone(), config.options.clone()));
-    let writer = Writer::start(&config.output, config.lock.take())?;
-    if let Some(file) = &config.resume_file {
-        file.write(&config.output.dir)?;
+    let dir = &config.output.dir;
+    let lock = match config.lock.take() {
+        Some(lock) => lock,
+        None => scandir::create(dir)?,
+    };
+    // resume.json before any record: a scan stopped at any later point can be resumed.
+    // A directory holding a scan is refused first, so that its resume.json stays.
+    if !config.output.resume {
+        scandir::refuse_existing(dir)?;
     }
+    if let Some(file) = &config.resume_file {
+        file.write(dir).map_err(|e| scandir::resumable(e, dir))?;
+    }
+    let writer = Writer::start(&config.output, lock)?;
     let progress = Progress::new(config.total, config.quiet);
     let selection = Selection {
         done: config.done.map(|done| done.domains),
@@ -170,7 +180,6 @@ async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
     // The lock stays held until scan.json, the last file, is written.
     let (tally, _lock) = writer.finish()?;
     let run = run?;
-    let dir = &config.output.dir;
     if let Some(signal) = run.interrupted {
         eprintln!(
             "{}: scan interrupted; the domains finished are in {}",

@@ -5,8 +5,6 @@ use std::borrow::Cow;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use anyhow::Context as _;
-
 use crate::dmarc::DmarcFinding;
 use crate::dmarc::destination::Destination;
 use crate::dmarc::discover::Source;
@@ -47,7 +45,7 @@ pub fn rebuild(dir: &Path, csv_bom: bool) -> anyhow::Result<Tally> {
     if let Some(error) = read {
         return Err(error);
     }
-    tally.with_context(|| format!("writing the CSV of the scan in {}", dir.display()))
+    tally
 }
 
 /// Column names; a public interface like the JSON field names.

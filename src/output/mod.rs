@@ -62,16 +62,10 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Creates the scan directory, takes its lock, and creates its files. An existing
-    /// `results.jsonl` is never overwritten, only appended to when resuming; a refused
-    /// start leaves no file of its own behind but the lock file.
-    /// `lock` is the directory's lock when the caller already holds it (a resume takes
-    /// it before reading and cutting `results.jsonl`).
-    pub fn start(spec: &OutputSpec, lock: Option<Lock>) -> anyhow::Result<Self> {
-        let lock = match lock {
-            Some(lock) => lock,
-            None => scandir::create(&spec.dir)?,
-        };
+    /// Opens the files the records stream into, in the directory whose lock `lock` is:
+    /// `results.jsonl` and `results.csv` created new for a new scan (a directory that
+    /// holds one is refused), `results.jsonl` appended to when resuming.
+    pub fn start(spec: &OutputSpec, lock: Lock) -> anyhow::Result<Self> {
         let (jsonl, csv): (Box<dyn Write + Send>, _) = if spec.resume {
             (Box::new(scandir::append_results(&spec.dir)?), None)
         } else {

@@ -52,10 +52,12 @@ pub fn create_new(path: &Path) -> io::Result<File> {
     File::options().write(true).create_new(true).open(path)
 }
 
-/// Opens the existing `path` for appending, refusing a symbolic link (`O_NOFOLLOW`).
+/// Opens `path` for appending, created if missing, refusing a symbolic link
+/// (`O_NOFOLLOW`).
 pub fn open_append(path: &Path) -> io::Result<File> {
     File::options()
         .append(true)
+        .create(true)
         .custom_flags(OFlags::NOFOLLOW.bits() as i32)
         .open(path)
 }

@@ -101,7 +101,8 @@ pub fn create_results(dir: &Path, jsonl: bool) -> anyhow::Result<(Option<File>, 
     Ok((records, csv))
 }
 
-/// `results.jsonl` of an interrupted scan, opened to append the rest of its records.
+/// `results.jsonl` of an interrupted scan, opened to append the rest of its records;
+/// created when the scan stopped before it had any.
 pub fn append_results(dir: &Path) -> anyhow::Result<File> {
     let path = dir.join(RESULTS_JSONL);
     open_append(&path).with_context(|| {
@@ -117,8 +118,9 @@ pub fn append_results(dir: &Path) -> anyhow::Result<File> {
 pub fn rewrite_results_csv<T>(
     dir: &Path,
     fill: impl FnOnce(&mut File) -> io::Result<T>,
-) -> io::Result<T> {
-    write_atomic_with(&dir.join(RESULTS_CSV), fill)
+) -> anyhow::Result<T> {
+    let path = dir.join(RESULTS_CSV);
+    write_atomic_with(&path, fill).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Marks the scan in `dir` finished: `summary.json`, then `scan.json`, each whole. A
@@ -146,14 +148,20 @@ pub fn move_finished(from: &Path, to: &Path) -> anyhow::Result<()> {
     sync_dir(to).with_context(|| format!("syncing {}", to.display()))
 }
 
-/// Refuses a `dir` that holds a scan (finished or not) already.
+/// Refuses a `dir` that holds a scan (finished or not) already, saying how to go on.
 pub fn refuse_existing(dir: &Path) -> anyhow::Result<()> {
     for file in [RESULTS_JSONL, RESULTS_JSONL_ZST, SCAN_JSON] {
         let path = dir.join(file);
         if path.symlink_metadata().is_ok() {
+            let shown = dir.display();
+            let resume = if !is_finished(dir) && dir.join(RESUME_JSON).is_file() {
+                format!(", or continue that scan with `mailposture scan --resume {shown}`")
+            } else {
+                String::new()
+            };
             anyhow::bail!(
-                "{} already holds a scan ({} exists): give another directory with --out",
-                dir.display(),
+                "{shown} already holds a scan ({} exists): give another directory with \
+                 --out DIR{resume}",
                 path.display()
             );
         }
@@ -162,21 +170,26 @@ pub fn refuse_existing(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// `error` as said to the user of the scan in `dir`: a full disk names the directory and
-/// how to go on, as the records written so far are kept and the scan can be resumed.
+/// how to go on once space is freed: `--resume` where the scan has its `resume.json`
+/// (the records written so far are kept), else the same command again (the scan had not
+/// started: nothing of it is left to block the next).
 pub fn resumable(error: anyhow::Error, dir: &Path) -> anyhow::Error {
     let full = error
         .chain()
         .filter_map(|e| e.downcast_ref::<io::Error>())
         .any(|e| e.kind() == io::ErrorKind::StorageFull);
-    if full {
-        let dir = dir.display();
-        error.context(format!(
-            "no space left on the device of {dir}: once space is freed, \
-             `mailposture scan --resume {dir}` continues the scan"
-        ))
-    } else {
-        error
+    if !full {
+        return error;
     }
+    let shown = dir.display();
+    let next = if dir.join(RESUME_JSON).is_file() {
+        format!("`mailposture scan --resume {shown}` continues the scan")
+    } else {
+        "run the same command again: the scan had not started".to_owned()
+    };
+    error.context(format!(
+        "no space left on the device of {shown}: once space is freed, {next}"
+    ))
 }
 
 /// Creates a streamed output file, which must not exist (see [`create_new`]).

@@ -134,12 +134,6 @@ impl<A: Serialize + DeserializeOwned> ResumeFile<A> {
                 dir.display()
             );
         }
-        if !dir.join(RESULTS_JSONL).is_file() {
-            bail!(
-                "{} has no {RESULTS_JSONL}: nothing to resume",
-                dir.display()
-            );
-        }
         let bytes = std::fs::read(&path).with_context(|| {
             format!(
                 "reading {} (a scan started by an older version, or with --jsonl -, cannot be resumed)",
@@ -191,10 +185,15 @@ pub struct Done {
     pub torn_bytes: u64,
 }
 
-/// Cuts `results.jsonl` back to its last complete line and reads the domains in it.
+/// Cuts `results.jsonl` back to its last complete line and reads the domains in it; a
+/// scan stopped before its first record has none.
 pub fn prepare(dir: &Path) -> anyhow::Result<Done> {
     let path = dir.join(RESULTS_JSONL);
-    let file = File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Done::default()),
+        Err(e) => return Err(e).with_context(|| format!("opening {}", path.display())),
+    };
     let mut reader = BufReader::new(file);
     let (mut done, mut line, mut complete_bytes) = (Done::default(), Vec::new(), 0u64);
     loop {

@@ -336,18 +336,26 @@ async fn scan_refuses_to_overwrite_results() {
     let args = scan_args(&list, &out, &dns, &[]);
     assert!(run(dir.path(), args.clone()).await.status.success());
     let before = std::fs::read(out.join("results.jsonl")).unwrap();
-    let again = run(dir.path(), args).await;
+    let again = run(dir.path(), args.clone()).await;
     dns.stop().await;
     assert_eq!(again.status.code(), Some(1));
     // Says once what is wrong and what to do instead.
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(stderr.contains("already holds a scan"), "{stderr}");
+    // The scan there finished: another directory is the way on, not a resume.
     assert!(
-        stderr.contains("--out DIR") && stderr.contains("scan --resume"),
+        stderr.contains("--out DIR") && !stderr.contains("--resume"),
         "{stderr}"
     );
     assert!(!stderr.contains("os error"), "{stderr}");
     assert_eq!(std::fs::read(out.join("results.jsonl")).unwrap(), before);
+    // Unfinished, it can be continued instead, and the message says how.
+    std::fs::remove_file(out.join("scan.json")).unwrap();
+    let again = run(dir.path(), args).await;
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("scan --resume"), "{stderr}");
+    assert!(out.join("resume.json").is_file());
 }
 
 #[tokio::test]

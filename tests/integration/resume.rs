@@ -120,8 +120,8 @@ async fn kill_9_at_random_moments_then_resume_loses_and_repeats_nothing() {
     tokio::task::block_in_place(|| {
         for _ in 0..4 {
             let mut child = spawn(command);
-            // Let it write something first: a scan killed before its first record has
-            // nothing to resume (and says so).
+            // Let it write something first, so that every kill leaves records to keep
+            // (a scan killed before its first record is resumed in crashpoints).
             wait_for_records(&cut);
             std::thread::sleep(Duration::from_millis(moments.next_ms(400)));
             if child.try_wait().unwrap().is_none() {

@@ -155,6 +155,11 @@ fn assert_finished(out: &Path, list: &Path) -> serde_json::Value {
 }
 
 fn scan_command(list: &Path, out: &Path, resolver: &str) -> Command {
+    scan_command_at(list, out, resolver, "2023-06-01T00:00:00Z")
+}
+
+/// [`scan_command`] recording the scan at `time`.
+fn scan_command_at(list: &Path, out: &Path, resolver: &str, time: &str) -> Command {
     let mut command = command();
     command
         .args(["scan", &list.display().to_string()])
@@ -163,7 +168,7 @@ fn scan_command(list: &Path, out: &Path, resolver: &str) -> Command {
         // Two at a time, and silent names waited for long past any wait of these tests:
         // a scan that reached them is still running when it is killed.
         .args(["--concurrency", "2", "--timeout", "60", "--attempts", "1"])
-        .args(["--scan-time", "2023-06-01T00:00:00Z"]);
+        .args(["--scan-time", time]);
     command
 }
 
@@ -740,4 +745,199 @@ async fn a_disk_full_as_a_resume_rebuilds_results_csv_leaves_a_resumable_scan() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disk_still_full_as_a_resume_starts_says_how_to_go_on() {
     full_disk_at(Step::ResumeStart).await;
+}
+
+/// `history --json` of `root`: each scan directory's status, by the directory's name.
+fn statuses(root: &Path) -> BTreeMap<String, String> {
+    let output = command()
+        .args(["history", &root.display().to_string(), "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let scans: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    scans
+        .iter()
+        .map(|s| {
+            let dir = Path::new(s["dir"].as_str().unwrap());
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            (name, s["status"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+/// `trend --by scan` of `root` as CSV rows (header first), and its standard error.
+fn trend_rows(root: &Path) -> (Vec<Vec<String>>, String) {
+    let output = command()
+        .args([
+            "trend",
+            &root.display().to_string(),
+            "--by",
+            "scan",
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(output.stdout.as_slice());
+    let rows = csv
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (rows, stderr)
+}
+
+/// The round trip of a tree holding one scan of each kind, on a tmpfs: complete, merged
+/// from two shards, interrupted (SIGKILL), damaged (truncated) and stopped by a full
+/// disk. `history` tells them apart and `trend` counts only the whole ones; once the
+/// disk has room, the interrupted and the disk-full scans resume to the end, and every
+/// whole scan of the unchanged world has the same figures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tree_of_every_kind_of_scan_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    let Some(tmpfs) = Tmpfs::mount(&disk, 16 << 20) else {
+        return;
+    };
+    let (slow, names) = slow_world();
+    let list = dir.path().join("fin.txt");
+    write_names(&list, &names);
+    let tree = disk.join("scans");
+    let fin = tree.join("fin");
+    let at = |day: u32| format!("2023-06-{day:02}T00:00:00Z");
+    let scan = |name: &str| fin.join(name);
+
+    let dns = DnsFixture::start(answered_world(&names)).await;
+    let (addr, resolver) = (dns.addr, dns.resolver_arg());
+    tokio::task::block_in_place(|| {
+        for (name, day) in [("complete", 1), ("damaged", 3)] {
+            let (status, stderr) =
+                run_to_end(scan_command_at(&list, &scan(name), &resolver, &at(day)));
+            assert!(status.success(), "{name}: {stderr}");
+        }
+        // Two shards scanned elsewhere, merged into the tree.
+        let shards: Vec<PathBuf> = (0..2)
+            .map(|i| dir.path().join(format!("shard{i}")))
+            .collect();
+        for (i, shard) in shards.iter().enumerate() {
+            let mut command = scan_command_at(&list, shard, &resolver, &at(5));
+            command.args(["--shard", &format!("{i}/2")]);
+            let (status, stderr) = run_to_end(command);
+            assert!(status.success(), "shard {i}: {stderr}");
+        }
+        let mut merge = command();
+        merge
+            .arg("merge")
+            .args(&shards)
+            .arg("--out")
+            .arg(scan("merged"));
+        let (status, stderr) = run_to_end(merge);
+        assert!(status.success(), "merge: {stderr}");
+        // The disk full once the scan's lock and resume.json are written.
+        let filler = disk.join("filler");
+        let room = 2 * tmpfs.page();
+        std::fs::write(&filler, vec![0; (tmpfs.free() - room) as usize]).unwrap();
+        let (status, stderr) = run_to_end(scan_command_at(
+            &list,
+            &scan("disk-full"),
+            &resolver,
+            &at(4),
+        ));
+        assert_eq!(status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("--resume"), "{stderr}");
+        std::fs::remove_file(&filler).unwrap();
+    });
+    dns.stop().await;
+
+    // The silent names keep this one running until it is killed.
+    let dns = DnsFixture::start_at(slow, addr).await;
+    tokio::task::block_in_place(|| {
+        let out = scan("interrupted");
+        let mut child = spawn(scan_command_at(&list, &out, &resolver, &at(2)));
+        wait_for("a first record", || lines(&out) >= 1);
+        kill_9(&mut child);
+    });
+    dns.stop().await;
+    let lines_before = lines(&scan("damaged"));
+    let bytes = std::fs::read(scan("damaged").join("results.jsonl")).unwrap();
+    let half = bytes.len() / 2;
+    let cut = bytes[..half].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+    std::fs::write(scan("damaged").join("results.jsonl"), &bytes[..cut]).unwrap();
+    assert!(lines(&scan("damaged")) < lines_before);
+
+    let expect = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    assert_eq!(
+        statuses(&tree),
+        expect(&[
+            ("complete", "complete"),
+            ("interrupted", "interrupted"),
+            ("damaged", "damaged"),
+            ("disk-full", "interrupted"),
+            ("merged", "complete"),
+        ])
+    );
+    let (rows, stderr) = trend_rows(&tree);
+    let periods: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(periods, [at(1), at(5)], "{stderr}");
+    assert!(
+        stderr.contains(&format!("skipped {}: DAMAGED", scan("damaged").display())),
+        "{stderr}"
+    );
+
+    // The world answered again at the address the scans recorded: both resume.
+    let dns = DnsFixture::start_at(answered_world(&names), addr).await;
+    tokio::task::block_in_place(|| {
+        for name in ["interrupted", "disk-full"] {
+            resume_to_end(&scan(name));
+        }
+    });
+    dns.stop().await;
+    assert_eq!(
+        statuses(&tree),
+        expect(&[
+            ("complete", "complete"),
+            ("interrupted", "complete"),
+            ("damaged", "damaged"),
+            ("disk-full", "complete"),
+            ("merged", "complete"),
+        ])
+    );
+    let (rows, stderr) = trend_rows(&tree);
+    let periods: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(periods, [at(1), at(2), at(4), at(5)], "{stderr}");
+    let header = &rows[0];
+    let domains = header.iter().position(|h| h == "domains").unwrap();
+    // Past `scans`, every cell is a figure of the unchanged world: the same in each row.
+    let figures = |row: &[String]| row[domains..].to_vec();
+    for row in &rows[1..] {
+        assert_eq!(row[domains], names.len().to_string(), "{row:?}");
+        assert_eq!(figures(row), figures(&rows[1]), "{row:?}");
+    }
+    // Nothing changed in the world between the first scan and the resumed one.
+    let output = command()
+        .args(["diff", &scan("complete").display().to_string()])
+        .arg(scan("disk-full"))
+        .arg("--out")
+        .arg(dir.path().join("diff.csv"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["in_both"], names.len(), "{summary}");
+    assert_eq!(summary["changed"], 0, "{summary}");
 }

@@ -6,12 +6,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::MetadataExt as _;
-use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus};
-use std::time::{Duration, Instant};
+use std::process::{Command, ExitStatus};
+use std::time::Duration;
 
-use crate::support::cmd::{command, spawn, wait_bounded, wait_stderr};
+use crate::support::cmd::{command, kill_9, spawn, wait_for, wait_stderr};
 use crate::support::{DnsFixture, Zone, slow_world};
 
 /// Far more than any run of these small lists takes: past it a run is a failure, not a
@@ -187,27 +186,6 @@ fn run_to_end(command: Command) -> (ExitStatus, String) {
 fn resume_to_end(out: &Path) {
     let (status, stderr) = run_to_end(resume_command(out));
     assert!(status.success(), "resuming {}: {stderr}", out.display());
-}
-
-/// Waits (bounded) until `done` holds.
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}: not after 30 s");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// SIGKILL to `child`, which must still be running: the moment is the one waited for.
-fn kill_9(child: &mut Child) {
-    assert_eq!(
-        child.try_wait().unwrap(),
-        None,
-        "the run ended before its kill"
-    );
-    child.kill().unwrap();
-    let status = wait_bounded(child, Duration::from_secs(20));
-    assert_eq!(status.signal(), Some(9), "{status:?}");
 }
 
 /// The resume count `resume.json` in `out` holds, once a run has written it.

@@ -3,10 +3,9 @@
 //! failed run leaving a file that blocks the next one.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Stdio};
 
-use crate::support::cmd::{command, run, wait_bounded};
+use crate::support::cmd::{command, kill_9, run, wait_for};
 use crate::support::history::{records, write_list};
 use crate::support::{DnsFixture, Zone, slow_world};
 
@@ -43,24 +42,6 @@ fn spawn(args: &[String]) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("start mailposture")
-}
-
-/// Waits (bounded) until `done` holds.
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}: not after 30 s");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn kill_9(child: &mut Child) {
-    let sent = Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    wait_bounded(child, Duration::from_secs(20));
 }
 
 fn lock_holder(out: &Path) -> Option<u32> {

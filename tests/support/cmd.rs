@@ -1,5 +1,6 @@
 //! Runs the built `mailposture` binary in a temporary directory.
 
+use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -75,4 +76,25 @@ pub fn wait_stderr(mut child: Child, limit: Duration) -> (ExitStatus, String) {
         .wait_with_output()
         .expect("reading the child's output");
     (status, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// Waits (bounded) until `done` holds.
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not after 30 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// SIGKILL to `child`, which must still be running: the moment is the one waited for.
+pub fn kill_9(child: &mut Child) {
+    assert_eq!(
+        child.try_wait().unwrap(),
+        None,
+        "the run ended before its kill"
+    );
+    child.kill().unwrap();
+    let status = wait_bounded(child, Duration::from_secs(20));
+    assert_eq!(status.signal(), Some(9), "{status:?}");
 }

@@ -273,7 +273,7 @@ impl DomainLists {
         let (domain, rewritten) = match normalise_line(text) {
             Ok(None) => return None,
             Ok(Some(found)) => found,
-            Err(reason) => return invalid(text.trim().to_owned(), reason),
+            Err(reason) => return invalid(text.trim().to_owned(), reason.to_string()),
         };
         if self.seen.insert(name_hash(&domain)) {
             Some(InputEvent::Domain(InputDomain {
@@ -459,10 +459,45 @@ fn content(line: &str) -> &str {
     line.trim_end()
 }
 
+/// Why a line of a list is not a domain.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    #[error("e-mail address without a domain")]
+    EmailWithoutDomain,
+    #[error("spaces inside the name")]
+    Spaces,
+    /// The name, quoted for a terminal.
+    #[error("not a valid internationalised name: \"{0}\"")]
+    Idn(String),
+    #[error("an IP address, not a domain name")]
+    IpAddress,
+    #[error("not a valid URL: {0}")]
+    Url(url::ParseError),
+    #[error("URL host is an IP address, not a domain name")]
+    UrlIpHost,
+    #[error("URL without a host")]
+    UrlWithoutHost,
+    #[error(transparent)]
+    Name(#[from] crate::dns::NameError),
+    #[error("not a domain name: single label")]
+    SingleLabel,
+    #[error("character {0:?} not allowed in a domain name")]
+    Character(char),
+    #[error("label \"{0}\" starts or ends with a hyphen")]
+    Hyphen(String),
+    #[error("all-numeric top-level label")]
+    NumericTld,
+    #[error("invalid punycode label \"{0}\"")]
+    Punycode(String),
+    /// The decoded label quoted for a terminal.
+    #[error("label \"{label}\" (\"{decoded}\") starts or ends with a hyphen")]
+    DecodedHyphen { label: String, decoded: String },
+}
+
 /// Pure: turns one line into a domain name. `Ok(None)` for a blank or comment line; the
 /// name (ASCII, lower-case, A-labels, no trailing dot) and how it was derived if the line
 /// was not a plain domain; or a short reason why the line is not a domain.
-pub fn normalise_line(line: &str) -> Result<Option<(String, Option<Rewrite>)>, String> {
+pub fn normalise_line(line: &str) -> Result<Option<(String, Option<Rewrite>)>, LineError> {
     let line = content(line);
     if line.is_empty() {
         return Ok(None);
@@ -473,14 +508,14 @@ pub fn normalise_line(line: &str) -> Result<Option<(String, Option<Rewrite>)>, S
         // `info@example.jp`, `mailto:info@example.jp?subject=…`, `<info@example.jp>`.
         let domain = domain.split(['?', '>']).next().unwrap_or_default();
         if domain.is_empty() {
-            return Err("e-mail address without a domain".into());
+            return Err(LineError::EmailWithoutDomain);
         }
         (domain.to_owned(), Some(RewriteKind::Email))
     } else {
         (line.to_owned(), None)
     };
     if host.chars().any(char::is_whitespace) {
-        return Err("spaces inside the name".into());
+        return Err(LineError::Spaces);
     }
     let ascii = if host.is_ascii() {
         host.to_ascii_lowercase()
@@ -488,12 +523,11 @@ pub fn normalise_line(line: &str) -> Result<Option<(String, Option<Rewrite>)>, S
         how.get_or_insert(RewriteKind::Idn);
         // UTS 46 also maps full-width letters and ideographic full stops, and keeps
         // underscores (`_dmarc.例え.jp` is scannable).
-        idna::domain_to_ascii(&host)
-            .map_err(|_| format!("not a valid internationalised name: \"{}\"", quote(&host)))?
+        idna::domain_to_ascii(&host).map_err(|_| LineError::Idn(quote(&host)))?
     };
     let name = ascii.strip_suffix('.').unwrap_or(&ascii);
     if crate::dns::is_ip_literal(name) {
-        return Err("an IP address, not a domain name".into());
+        return Err(LineError::IpAddress);
     }
     check_domain(name)?;
     let rewritten = how.map(|how| Rewrite {
@@ -505,14 +539,12 @@ pub fn normalise_line(line: &str) -> Result<Option<(String, Option<Rewrite>)>, S
 
 /// The host of a URL line, through the `url` crate (scheme, user info, port, brackets,
 /// percent-encoding, IDNA for the special schemes).
-fn url_host(line: &str) -> Result<String, String> {
-    let url = url::Url::parse(line).map_err(|e| format!("not a valid URL: {e}"))?;
+fn url_host(line: &str) -> Result<String, LineError> {
+    let url = url::Url::parse(line).map_err(LineError::Url)?;
     match url.host() {
         Some(url::Host::Domain(host)) => Ok(host.to_owned()),
-        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => {
-            Err("URL host is an IP address, not a domain name".into())
-        }
-        None => Err("URL without a host".into()),
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => Err(LineError::UrlIpHost),
+        None => Err(LineError::UrlWithoutHost),
     }
 }
 
@@ -521,20 +553,20 @@ fn url_host(line: &str) -> Result<String, String> {
 /// labels; letters, digits, hyphens and underscores only; no label starting or ending with
 /// a hyphen; a top-level label not all digits (such names are read as IPv4 addresses); and
 /// `xn--` labels that are valid punycode.
-fn check_domain(name: &str) -> Result<(), String> {
+fn check_domain(name: &str) -> Result<(), LineError> {
     crate::dns::check_name(name)?;
     if !name.contains('.') {
-        return Err("not a domain name: single label".into());
+        return Err(LineError::SingleLabel);
     }
     for label in name.split('.') {
         if let Some(c) = label
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
         {
-            return Err(format!("character {c:?} not allowed in a domain name"));
+            return Err(LineError::Character(c));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(format!("label \"{label}\" starts or ends with a hyphen"));
+            return Err(LineError::Hyphen(label.to_owned()));
         }
         check_a_label(label)?;
     }
@@ -543,27 +575,27 @@ fn check_domain(name: &str) -> Result<(), String> {
         .next()
         .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err("all-numeric top-level label".into());
+        return Err(LineError::NumericTld);
     }
     Ok(())
 }
 
 /// An `xn--` label given as such must decode to a valid U-label, and that U-label must not
 /// start or end with a hyphen (UTS 46 as used by `domain_to_ascii` lets `-例` through).
-fn check_a_label(label: &str) -> Result<(), String> {
+fn check_a_label(label: &str) -> Result<(), LineError> {
     let Some(encoded) = label.strip_prefix("xn--") else {
         return Ok(());
     };
-    let bad = || format!("invalid punycode label \"{label}\"");
+    let bad = || LineError::Punycode(label.to_owned());
     let decoded = idna::punycode::decode_to_string(encoded).ok_or_else(bad)?;
     if idna::domain_to_ascii(label).is_err() {
         return Err(bad());
     }
     if decoded.starts_with('-') || decoded.ends_with('-') {
-        return Err(format!(
-            "label \"{label}\" (\"{}\") starts or ends with a hyphen",
-            quote(&decoded)
-        ));
+        return Err(LineError::DecodedHyphen {
+            label: label.to_owned(),
+            decoded: quote(&decoded),
+        });
     }
     Ok(())
 }
@@ -584,7 +616,7 @@ mod tests {
 
     fn err(line: &str) -> String {
         match normalise_line(line) {
-            Err(reason) => reason,
+            Err(reason) => reason.to_string(),
             other => panic!("{line:?} should be invalid: {other:?}"),
         }
     }

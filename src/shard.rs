@@ -27,24 +27,28 @@ impl Shard {
     }
 }
 
-impl FromStr for Shard {
-    type Err = String;
+/// Why a text is not a shard.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShardError {
+    #[error("{0:?} is not I/N (e.g. 0/4)")]
+    NotIOfN(String),
+    #[error("shard {text:?}: I counts from 0 and must be below N (0/{count} … {}/{count})", count.saturating_sub(1))]
+    OutOfRange { text: String, count: u32 },
+}
 
-    fn from_str(text: &str) -> Result<Self, String> {
-        let (index, count) = text
-            .split_once('/')
-            .ok_or_else(|| format!("{text:?} is not I/N (e.g. 0/4)"))?;
-        let number = |part: &str| {
-            part.trim()
-                .parse::<u32>()
-                .map_err(|_| format!("{text:?} is not I/N (e.g. 0/4)"))
-        };
+impl FromStr for Shard {
+    type Err = ShardError;
+
+    fn from_str(text: &str) -> Result<Self, ShardError> {
+        let not = || ShardError::NotIOfN(text.to_owned());
+        let (index, count) = text.split_once('/').ok_or_else(not)?;
+        let number = |part: &str| part.trim().parse::<u32>().map_err(|_| not());
         let (index, count) = (number(index)?, number(count)?);
         if count == 0 || index >= count {
-            return Err(format!(
-                "shard {text:?}: I counts from 0 and must be below N (0/{count} … {}/{count})",
-                count.saturating_sub(1)
-            ));
+            return Err(ShardError::OutOfRange {
+                text: text.to_owned(),
+                count,
+            });
         }
         Ok(Self { index, count })
     }

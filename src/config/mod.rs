@@ -349,8 +349,6 @@ fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
         })
 }
 
-/// `reports/scans/<list name>/<UTC time>/`: the list name is the first list's file stem
-/// (`stdin` for `-`), so repeated scans of one list line up in one directory.
 /// `--scan-time`, checked and written the way the scan writes its own times.
 fn scan_time(text: &str) -> anyhow::Result<String> {
     use time::format_description::well_known::Rfc3339;
@@ -362,6 +360,8 @@ fn scan_time(text: &str) -> anyhow::Result<String> {
     Ok(crate::record::rfc3339(at))
 }
 
+/// `reports/scans/<list name>/<UTC time>/`: the list name is the first list's file stem
+/// (`stdin` for `-`), so repeated scans of one list line up in one directory.
 fn default_scan_dir(lists: &[PathBuf], scan_time: Option<&str>, shard: Option<Shard>) -> PathBuf {
     let name = lists
         .first()

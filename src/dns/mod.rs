@@ -565,25 +565,40 @@ pub fn is_ip_literal(name: &str) -> bool {
     bare.parse::<IpAddr>().is_ok()
 }
 
+/// Why a name cannot be asked about.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("empty name")]
+    Empty,
+    #[error("non-ASCII name \"{0}\"")]
+    NotAscii(String),
+    #[error("name longer than 253 octets ({0})")]
+    TooLong(usize),
+    #[error("empty label")]
+    EmptyLabel,
+    #[error("label longer than 63 octets ({0})")]
+    LabelTooLong(usize),
+}
+
 /// Checks that `name` (no trailing dot) can be asked about at all: ASCII, 1–63 octets per
 /// label, at most 253 octets (RFC 1035 §2.3.4). Other characters are left to the DNS,
 /// which holds names such as `_spf.example.net`.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
-        return Err("empty name".into());
+        return Err(NameError::Empty);
     }
     if !name.is_ascii() {
-        return Err(format!("non-ASCII name \"{name}\""));
+        return Err(NameError::NotAscii(name.to_owned()));
     }
     if name.len() > 253 {
-        return Err(format!("name longer than 253 octets ({})", name.len()));
+        return Err(NameError::TooLong(name.len()));
     }
     for label in name.split('.') {
         if label.is_empty() {
-            return Err("empty label".into());
+            return Err(NameError::EmptyLabel);
         }
         if label.len() > 63 {
-            return Err(format!("label longer than 63 octets ({})", label.len()));
+            return Err(NameError::LabelTooLong(label.len()));
         }
     }
     Ok(())

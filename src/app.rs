@@ -143,31 +143,18 @@ fn run_diff(args: &DiffArgs) -> anyhow::Result<Exit> {
 async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
     let start = Instant::now();
     let interrupted = interruption()?;
-    let options = options_record(&config);
     let dns = Dns::from_settings(&config.resolver)?;
     let scanner = Arc::new(Scanner::new(dns.clone(), config.options.clone()));
-    let dir = &config.output.dir;
-    let lock = match config.lock.take() {
-        Some(lock) => lock,
-        None => scandir::create(dir)?,
-    };
-    // resume.json before any record: a scan stopped at any later point can be resumed.
-    // A directory holding a scan is refused first, so that its resume.json stays.
-    if !config.output.resume {
-        scandir::refuse_existing(dir)?;
-    }
-    if let Some(file) = &config.resume_file {
-        file.write(dir).map_err(|e| scandir::resumable(e, dir))?;
-    }
-    let writer = Writer::start(&config.output, lock)?;
+    let writer = open_scan_dir(&mut config)?;
     let progress = Progress::new(config.total, config.quiet);
     let selection = Selection {
-        done: config.done.map(|done| done.domains),
+        done: config.done.take().map(|done| done.domains),
         shard: config.shard,
     };
+    let lists = config.lists.take().context("the lists were read already")?;
     let run = scan::run(
         scanner,
-        config.lists,
+        lists,
         &writer,
         &progress,
         !config.quiet,
@@ -180,6 +167,7 @@ async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
     // The lock stays held until scan.json, the last file, is written.
     let (tally, _lock) = writer.finish()?;
     let run = run?;
+    let dir = &config.output.dir;
     if let Some(signal) = run.interrupted {
         eprintln!(
             "{}: scan interrupted; the domains finished are in {}",
@@ -198,13 +186,47 @@ async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
     } else {
         tally
     };
-    let input = run.input;
-    let elapsed = start.elapsed().as_secs_f64();
-    let summary = ScanJson {
+    let scan = scan_json(&config, &tally, run.input, dns.figures(), start.elapsed());
+    let figures = tally.summary();
+    let notices = health::notices(&figures, scan.dns.as_ref());
+    scandir::finish(dir, &SummaryFile::of(&scan, &notices, &figures), &scan)?;
+    anstream::eprintln!("{}", text::summary(&scan, &figures, &notices, dir));
+    Ok(verdict(&notices, &figures, &config.fail_on))
+}
+
+/// Takes the scan directory (its lock, held from here to the end) and writes its
+/// `resume.json` before any record, so that a scan stopped at any later point can be
+/// resumed; a directory holding a scan is refused first, so that its own stays.
+fn open_scan_dir(config: &mut ScanConfig) -> anyhow::Result<Writer> {
+    let dir = &config.output.dir;
+    let lock = match config.lock.take() {
+        Some(lock) => lock,
+        None => scandir::create(dir)?,
+    };
+    if !config.output.resume {
+        scandir::refuse_existing(dir)?;
+    }
+    if let Some(file) = &config.resume_file {
+        file.write(dir).map_err(|e| scandir::resumable(e, dir))?;
+    }
+    Writer::start(&config.output, lock)
+}
+
+/// The `scan.json` of the finished scan `config` describes.
+fn scan_json(
+    config: &ScanConfig,
+    tally: &Tally,
+    input: scandir::InputCounts,
+    dns: crate::dns::DnsFigures,
+    elapsed: std::time::Duration,
+) -> ScanJson {
+    let elapsed = elapsed.as_secs_f64();
+    let resolvers = &config.resolver.servers;
+    ScanJson {
         tool: env!("CARGO_PKG_NAME").into(),
         version: env!("CARGO_PKG_VERSION").into(),
         schema: SCHEMA,
-        started_at: config.started_at,
+        started_at: config.started_at.clone(),
         finished_at: crate::record::now_rfc3339(),
         elapsed_seconds: elapsed,
         domains_per_second: if elapsed > 0.0 {
@@ -212,36 +234,19 @@ async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
         } else {
             0.0
         },
-        lists: config.list_names,
-        resolver: if config.resolver.servers.is_empty() {
+        lists: config.list_names.clone(),
+        resolver: if resolvers.is_empty() {
             vec!["system".into()]
         } else {
-            config
-                .resolver
-                .servers
-                .iter()
-                .map(ToString::to_string)
-                .collect()
+            resolvers.iter().map(ToString::to_string).collect()
         },
-        options,
+        options: options_record(config),
         input,
         domains: tally.domains(),
         resumes: config.resume_file.as_ref().map_or(0, |f| f.resumes),
-        dns: Some(dns.figures()),
+        dns: Some(dns),
         merged_from: None,
-    };
-    let figures = tally.summary();
-    let notices = health::notices(&figures, summary.dns.as_ref());
-    scandir::finish(
-        dir,
-        &SummaryFile::of(&summary, &notices, &figures),
-        &summary,
-    )?;
-    anstream::eprintln!(
-        "{}",
-        text::summary(&summary, &figures, &notices, &config.output.dir)
-    );
-    Ok(verdict(&notices, &figures, &config.fail_on))
+    }
 }
 
 /// How a run that produced `figures` ends: a failure when nothing was measured, else

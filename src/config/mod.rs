@@ -61,7 +61,8 @@ pub struct ScanConfig {
     /// The scan directory's lock, taken before a resume reads the directory; a new scan
     /// takes it when it creates the directory.
     pub lock: Option<Lock>,
-    pub lists: DomainLists,
+    /// Taken by the run that reads them.
+    pub lists: Option<DomainLists>,
     pub list_names: Vec<String>,
     /// Candidate lines in the lists, when all are files and a progress bar is shown.
     pub total: Option<u64>,
@@ -180,7 +181,7 @@ impl ScanConfig {
         };
         Ok(Self {
             lock: None,
-            lists,
+            lists: Some(lists),
             list_names: flags
                 .lists
                 .iter()

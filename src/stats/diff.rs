@@ -491,16 +491,7 @@ pub fn compare_scans(old_dir: &Path, new_dir: &Path, out: &Path) -> anyhow::Resu
         );
     }
 
-    // A sorted vector rather than a hash table: 40 bytes a domain and no spare buckets
-    // (a table of 1,000,000 entries has 2^21 buckets, and twice that while it grows).
-    let mut old: Vec<(Box<str>, OldFacts)> = Vec::new();
-    let old_counts = read_facts(old_dir, |f| {
-        old.push((f.domain.as_str().into(), OldFacts::from(&f)));
-    })?;
-    old.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    // A scan holds each domain once; should one not, one of its records is compared.
-    old.dedup_by(|a, b| a.0 == b.0);
-    old.shrink_to_fit();
+    let (old, old_counts) = read_old(old_dir)?;
     let mut seen = vec![false; old.len()];
 
     let mut rows = Vec::new();
@@ -574,6 +565,24 @@ pub fn compare_scans(old_dir: &Path, new_dir: &Path, out: &Path) -> anyhow::Resu
         out: out.to_path_buf(),
     };
     Ok(Diff { summary, rows })
+}
+
+/// The older scan's facts by domain, sorted by domain.
+type OldScan = Vec<(Box<str>, OldFacts)>;
+
+/// The older scan's facts by domain, in a sorted vector rather than a hash table: 40
+/// bytes a domain and no spare buckets (a table of 1,000,000 entries has 2^21 buckets,
+/// and twice that while it grows).
+fn read_old(dir: &Path) -> anyhow::Result<(OldScan, ReadCounts)> {
+    let mut old: OldScan = Vec::new();
+    let counts = read_facts(dir, |f| {
+        old.push((f.domain.as_str().into(), OldFacts::from(&f)));
+    })?;
+    old.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // A scan holds each domain once; should one not, one of its records is compared.
+    old.dedup_by(|a, b| a.0 == b.0);
+    old.shrink_to_fit();
+    Ok((old, counts))
 }
 
 /// The scan in `dir`, verified: refused when damaged, warned of when it did not finish.

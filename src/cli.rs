@@ -6,7 +6,84 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::exit::EXIT_CODES;
-use crate::stats::fail_on::FailOn;
+
+/// A command-line enum (clap's `ValueEnum`, with the help text of each value) and its
+/// mapping onto the type the rest of the program uses, which knows nothing of clap.
+macro_rules! value_enum {
+    ($(#[$meta:meta])* $name:ident => $target:path { $($(#[$doc:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+        pub enum $name {
+            $($(#[$doc])* $variant),+
+        }
+
+        impl From<$name> for $target {
+            fn from(value: $name) -> Self {
+                match value {
+                    $($name::$variant => Self::$variant),+
+                }
+            }
+        }
+    };
+}
+
+value_enum! {
+    /// `--transport`.
+    TransportArg => crate::dns::Transport {
+        /// A pool of long-lived UDP sockets with its own cache: built for scans.
+        Bulk,
+        /// hickory's resolver: a socket per question, the system's resolver options.
+        Standard,
+    }
+}
+
+value_enum! {
+    /// `trend --by`.
+    ByArg => crate::stats::trend::By {
+        /// Every complete scan is a period of its own.
+        Scan,
+        Day,
+        /// ISO 8601 weeks, Monday first: `2023-W14`.
+        Week,
+        Month,
+    }
+}
+
+value_enum! {
+    /// `trend --group`.
+    GroupingArg => crate::stats::trend::Grouping {
+        /// By the list a scan was made of, named by its file name without the extension.
+        List,
+        /// By the domain's public suffix (`co.jp`, `go.jp`, …) from the Public Suffix List.
+        Suffix,
+        /// All domains of a period together.
+        None,
+    }
+}
+
+value_enum! {
+    /// `--fail-on`.
+    FailOnArg => crate::stats::fail_on::FailOn {
+        /// No SPF record.
+        SpfMissing,
+        /// SPF permerror (syntax, several records, a limit passed, a dangling include…).
+        Permerror,
+        /// SPF needs more than 10 DNS-querying terms.
+        TooManyLookups,
+        /// An SPF include whose target publishes no SPF record.
+        DanglingInclude,
+        /// No DMARC record covers the domain.
+        DmarcMissing,
+        /// A DMARC record that is not valid.
+        DmarcInvalid,
+        /// DMARC policy `none`.
+        DmarcNone,
+        /// An MX host that answered EHLO did not complete STARTTLS.
+        StarttlsMissing,
+        /// Any part of a domain's scan ended in temperror.
+        Temperror,
+    }
+}
 
 const INPUT: &str = "Input";
 const DNS: &str = "DNS";
@@ -119,12 +196,12 @@ pub struct TrendArgs {
     pub dir: Option<PathBuf>,
 
     /// One row per scan, or per period with the latest complete scan of each list in it.
-    #[arg(long, value_enum, default_value_t = crate::stats::trend::By::Scan)]
-    pub by: crate::stats::trend::By,
+    #[arg(long, value_enum, default_value_t = ByArg::Scan)]
+    pub by: ByArg,
 
     /// Split each period's domains by list, by public suffix (co.jp, go.jp, …), or not.
-    #[arg(long, value_enum, default_value_t = crate::stats::trend::Grouping::List)]
-    pub group: crate::stats::trend::Grouping,
+    #[arg(long, value_enum, default_value_t = GroupingArg::List)]
+    pub group: GroupingArg,
 
     /// Count in every period only the domains present in all periods (a panel: list
     /// membership changes would otherwise move the figures).
@@ -215,7 +292,7 @@ pub struct ScanArgs {
 
     /// Exit with code 3 when any domain has one of these findings (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS", help_heading = OUTPUT)]
-    pub fail_on: Vec<FailOn>,
+    pub fail_on: Vec<FailOnArg>,
 
     /// No progress bar, and no notes about rewritten input lines.
     #[arg(long, short, help_heading = OUTPUT)]
@@ -273,7 +350,7 @@ pub struct CheckArgs {
 
     /// Exit with code 3 when a domain has one of these findings (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS", help_heading = OUTPUT)]
-    pub fail_on: Vec<FailOn>,
+    pub fail_on: Vec<FailOnArg>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -355,7 +432,7 @@ pub struct DnsArgs {
         value_name = "TRANSPORT",
         env = "MAILPOSTURE_TRANSPORT"
     )]
-    pub transport: Option<crate::dns::Transport>,
+    pub transport: Option<TransportArg>,
 
     /// UDP sockets of the bulk transport.
     #[arg(long, value_name = "N", default_value_t = crate::dns::ResolverSettings::DEFAULT_UDP_SOCKETS)]

@@ -91,7 +91,7 @@ impl From<&DnsArgs> for DnsFlags {
             attempts: *attempts,
             dns_in_flight: *dns_in_flight,
             qps: *qps,
-            transport: *transport,
+            transport: transport.map(Into::into),
             udp_sockets: *udp_sockets,
             randomise_case: *randomise_case,
         }
@@ -153,7 +153,7 @@ impl ScanFlags {
             out: out.clone(),
             jsonl: jsonl.clone(),
             csv_bom: *csv_bom,
-            fail_on: fail_on.clone(),
+            fail_on: fail_on.iter().map(|&kind| kind.into()).collect(),
             concurrency: *concurrency,
             domain_timeout: *domain_timeout,
             retry_temperror: *retry_temperror,

@@ -48,8 +48,8 @@ impl TrendConfig {
             report: args.report,
             dir,
             options: TrendOptions {
-                by: args.by,
-                grouping: args.group,
+                by: args.by.into(),
+                grouping: args.group.into(),
                 same_domains: args.same_domains,
                 suffix_list: suffix_list(&(&args.policy).into())?,
             },
@@ -236,7 +236,7 @@ impl CheckConfig {
         Ok(Self {
             domains,
             json: args.json,
-            fail_on: args.fail_on,
+            fail_on: args.fail_on.iter().map(|&kind| kind.into()).collect(),
             resolver: resolver_settings(&(&args.dns).into(), Transport::Standard)?,
             options: ScanOptions {
                 suffix_list: suffix_list(&(&args.policy).into())?,

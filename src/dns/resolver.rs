@@ -14,7 +14,7 @@ use hickory_resolver::{Resolver, TokioResolver};
 use serde::{Deserialize, Serialize};
 
 /// Which code carries the questions to the resolvers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     /// A pool of long-lived UDP sockets with its own cache: built for scans.

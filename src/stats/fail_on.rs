@@ -6,9 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::Summary;
 
 /// A kind of finding `--fail-on` can name.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailOn {
     /// No SPF record.

@@ -16,7 +16,7 @@ use crate::psl::SuffixList;
 use crate::scandir::history::{ScanEntry, Status, list_name};
 
 /// The time step of a trend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum By {
     /// Every complete scan is a period of its own.
@@ -28,7 +28,7 @@ pub enum By {
 }
 
 /// How the domains of a period are split into rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Grouping {
     /// By the list a scan was made of, named by its file name without the extension.

@@ -14,8 +14,9 @@ use crate::psl::SuffixList;
 const MAX_WALK_LABELS: usize = 7;
 
 /// Where the applied record was published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Source {
     /// At `_dmarc.<domain>` itself.
     Domain,
@@ -25,10 +26,7 @@ pub enum Source {
 
 impl Source {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Domain => "domain",
-            Self::Organizational => "organizational",
-        }
+        self.into()
     }
 }
 

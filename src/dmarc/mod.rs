@@ -11,6 +11,7 @@ pub mod parse;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use strum::IntoStaticStr;
 
 use self::destination::{Check, Destination};
 use self::discover::{Discovery, LookupFailure, PolicyLookups, Published, Records, Source};
@@ -18,8 +19,9 @@ use self::parse::{Alignment, Policy, Psd, Reading, Severity};
 use crate::dns::{Dns, Outcome};
 use crate::psl::SuffixList;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DmarcStatus {
     /// No DMARC record covers the domain.
     #[default]
@@ -39,12 +41,7 @@ impl DmarcStatus {
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Ok => "ok",
-            Self::Invalid => "invalid",
-            Self::Temperror => "temperror",
-        }
+        self.into()
     }
 }
 

@@ -2,6 +2,7 @@
 //! following RFC 9989, makes of the text, and what is wrong or notable in it. No I/O.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::dns::check_name;
 
@@ -23,9 +24,25 @@ use crate::dns::check_name;
 /// ABNF `WSP`: the only white space the grammar allows around "=", ";", "," and ":".
 const WSP: [char; 2] = [' ', '\t'];
 
+// The enumerated tag values are parsed (`FromStr`) and named (`as_str`, serde) from the
+// one declaration: strum and serde derive both from the variant names. Parsing ignores
+// ASCII case, like every quoted string of the ABNF (RFC 5234 §2.3).
+
 /// `dmarc-request = "none" / "quarantine" / "reject"`: the value of p, sp and np.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Policy {
     None,
     Quarantine,
@@ -34,87 +51,70 @@ pub enum Policy {
 
 impl Policy {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Quarantine => "quarantine",
-            Self::Reject => "reject",
-        }
+        self.into()
     }
 }
 
 /// `dmarc-rors = "r" / "s"`: identifier alignment mode of adkim and aspf.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[strum(ascii_case_insensitive)]
 pub enum Alignment {
     #[serde(rename = "r")]
+    #[strum(serialize = "r")]
     Relaxed,
     #[serde(rename = "s")]
+    #[strum(serialize = "s")]
     Strict,
 }
 
 impl Alignment {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Relaxed => "r",
-            Self::Strict => "s",
-        }
+        self.into()
     }
 }
 
 /// `dmarc-psd = "y" / "n" / "u"` (RFC 9989 §4.7): whether the record is a Public Suffix
 /// Domain's (y), an Organizational Domain's (n), or left to the DNS Tree Walk (u).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[strum(ascii_case_insensitive)]
 pub enum Psd {
     #[serde(rename = "y")]
+    #[strum(serialize = "y")]
     Yes,
     #[serde(rename = "n")]
+    #[strum(serialize = "n")]
     No,
     #[serde(rename = "u")]
+    #[strum(serialize = "u")]
     Unknown,
 }
 
 impl Psd {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Yes => "y",
-            Self::No => "n",
-            Self::Unknown => "u",
-        }
+        self.into()
     }
-}
-
-/// The keywords of an enumerated tag value, matched case-insensitively like every ABNF
-/// quoted string.
-trait Keyword: Copy + 'static {
-    const ALL: &'static [Self];
-    fn word(self) -> &'static str;
-}
-
-impl Keyword for Policy {
-    const ALL: &'static [Self] = &[Self::None, Self::Quarantine, Self::Reject];
-    fn word(self) -> &'static str {
-        self.as_str()
-    }
-}
-
-impl Keyword for Alignment {
-    const ALL: &'static [Self] = &[Self::Relaxed, Self::Strict];
-    fn word(self) -> &'static str {
-        self.as_str()
-    }
-}
-
-impl Keyword for Psd {
-    const ALL: &'static [Self] = &[Self::Yes, Self::No, Self::Unknown];
-    fn word(self) -> &'static str {
-        self.as_str()
-    }
-}
-
-fn keyword<K: Keyword>(value: &str) -> Option<K> {
-    K::ALL
-        .iter()
-        .copied()
-        .find(|k| k.word().eq_ignore_ascii_case(value))
 }
 
 /// One element of rua or ruf.
@@ -144,8 +144,9 @@ pub struct ReportUri {
 }
 
 /// What a receiver does with the record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     /// The policy applies and nothing in the record is wrong or notable.
     Valid,
@@ -166,14 +167,7 @@ pub enum Outcome {
 
 impl Outcome {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Valid => "valid",
-            Self::ValidWithWarnings => "valid_with_warnings",
-            Self::PNoneFallback => "p_none_fallback",
-            Self::NoDmarcProcessing => "no_dmarc_processing",
-            Self::NotDmarcRecord => "not_dmarc_record",
-            Self::InvalidDuplicateTag => "invalid_duplicate_tag",
-        }
+        self.into()
     }
 
     /// Whether a policy applies (possibly the p=none fallback).
@@ -250,8 +244,9 @@ pub struct Finding {
 
 /// Error: the record does not conform to the grammar of the specification(s) concerned,
 /// or part of its meaning is lost. Warning: it conforms, but something deserves attention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Severity {
     Error,
     Warning,
@@ -259,16 +254,14 @@ pub enum Severity {
 
 impl Severity {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Error => "error",
-            Self::Warning => "warning",
-        }
+        self.into()
     }
 }
 
 /// Which reading a finding concerns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Spec {
     Both,
     Rfc7489,
@@ -277,11 +270,7 @@ pub enum Spec {
 
 impl Spec {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Both => "both",
-            Self::Rfc7489 => "rfc7489",
-            Self::Rfc9989 => "rfc9989",
-        }
+        self.into()
     }
 
     /// Whether a finding for `self` concerns the reading under `reading`.
@@ -291,8 +280,9 @@ impl Spec {
 }
 
 /// The kinds of [`Finding`]; [`FindingKind::severity`] gives the severity of each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum FindingKind {
     /// The text does not begin with `v=DMARC1` (leading white space, another version).
     NotDmarcRecord,
@@ -326,22 +316,7 @@ pub enum FindingKind {
 
 impl FindingKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NotDmarcRecord => "not_dmarc_record",
-            Self::MalformedTag => "malformed_tag",
-            Self::DuplicateTag => "duplicate_tag",
-            Self::MissingPolicy => "missing_policy",
-            Self::PolicyNotSecond => "policy_not_second",
-            Self::InvalidTagValue => "invalid_tag_value",
-            Self::UnknownTag => "unknown_tag",
-            Self::HistoricTag => "historic_tag",
-            Self::NewTag => "new_tag",
-            Self::InvalidUri => "invalid_uri",
-            Self::NonMailtoUri => "non_mailto_uri",
-            Self::InvalidMailtoAddress => "invalid_mailto_address",
-            Self::ObsoleteSizeLimit => "obsolete_size_limit",
-            Self::FoWithoutRuf => "fo_without_ruf",
-        }
+        self.into()
     }
 
     /// The severity of this kind of finding for the reading(s) `spec`.
@@ -622,9 +597,9 @@ fn validate(known: Known, value: &str, rfc: Rfc) -> Option<Value> {
     }
     Some(match known {
         Known::V => (value == "DMARC1").then_some(Value::Version)?,
-        Known::P | Known::Sp | Known::Np => Value::Policy(keyword(value)?),
-        Known::Adkim | Known::Aspf => Value::Alignment(keyword(value)?),
-        Known::Psd => Value::Psd(keyword(value)?),
+        Known::P | Known::Sp | Known::Np => Value::Policy(value.parse().ok()?),
+        Known::Adkim | Known::Aspf => Value::Alignment(value.parse().ok()?),
+        Known::Psd => Value::Psd(value.parse().ok()?),
         Known::T => Value::Test(match value {
             "y" | "Y" => true,
             "n" | "N" => false,
@@ -1352,6 +1327,7 @@ mod tests {
 
     use serde::Deserialize;
     use serde_json::{Value as Json, json};
+    use strum::VariantArray;
 
     use super::*;
 
@@ -2074,13 +2050,13 @@ mod tests {
         fn same<T: Serialize>(value: T, name: &str) {
             assert_eq!(serde_json::to_value(value).unwrap(), json!(name));
         }
-        for p in Policy::ALL {
+        for &p in Policy::VARIANTS {
             same(p, p.as_str());
         }
-        for a in Alignment::ALL {
+        for &a in Alignment::VARIANTS {
             same(a, a.as_str());
         }
-        for p in Psd::ALL {
+        for &p in Psd::VARIANTS {
             same(p, p.as_str());
         }
         for s in [Both, Rfc7489, Rfc9989] {

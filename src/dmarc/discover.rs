@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::parse::{self, Outcome, Psd, Record};
+use super::parse;
+use super::{Outcome, Psd, Record};
 use crate::cache::Shared;
 use crate::dns::{Dns, Outcome as DnsOutcome, TempFail, check_name};
 use crate::psl::SuffixList;

@@ -6,17 +6,25 @@
 //! receivers of both generations are in service.
 
 pub mod destination;
+mod details;
 pub mod discover;
 pub mod parse;
+mod reading;
+mod record;
+mod uri;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use strum::IntoStaticStr;
 
+pub use self::record::{
+    Alignment, Finding, FindingKind, Outcome, Policy, Psd, Reading, Record, ReportUri, Severity,
+    Spec,
+};
+
 use self::destination::{Check, Destination};
 use self::discover::{Discovery, LookupFailure, PolicyLookups, Published, Records, Source};
-use self::parse::{Alignment, Policy, Psd, Reading, Severity};
-use crate::dns::{Dns, Outcome};
+use crate::dns::{Dns, Outcome as DnsOutcome};
 use crate::psl::SuffixList;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, IntoStaticStr)]
@@ -228,7 +236,7 @@ impl DmarcResolver {
         let inherited = [modern, legacy]
             .iter()
             .any(|d| d.source == Some(Source::Organizational));
-        !inherited || !matches!(self.lookups.dns().txt(domain).await, Outcome::NxDomain)
+        !inherited || !matches!(self.lookups.dns().txt(domain).await, DnsOutcome::NxDomain)
     }
 
     /// The domain publishes its own record(s).
@@ -305,7 +313,7 @@ impl DmarcResolver {
         &self,
         report: &mut DmarcReport,
         policy_domain: &str,
-        uris: &[parse::ReportUri],
+        uris: &[ReportUri],
     ) -> Vec<Destination> {
         let dns = self.lookups.dns();
         let (checked, rest) = uris.split_at(uris.len().min(MAX_CHECKED_DESTINATIONS));
@@ -357,7 +365,7 @@ impl DmarcResolver {
 fn applied_policy(
     found: &Discovery,
     exists: bool,
-    reading: impl Fn(&parse::Record) -> &Reading,
+    reading: impl Fn(&Record) -> &Reading,
 ) -> Option<Policy> {
     let reading = reading(&found.record.as_ref()?.parsed);
     match found.source? {

@@ -8,9 +8,9 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use crate::dmarc::DmarcFinding;
+use crate::dmarc::Policy;
 use crate::dmarc::destination::Destination;
 use crate::dmarc::discover::Source;
-use crate::dmarc::parse::Policy;
 use crate::mx::MxReport;
 use crate::record::DomainReport;
 use crate::scandir::{self, records};

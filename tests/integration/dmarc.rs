@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use mailposture::dmarc::Policy;
 use mailposture::dmarc::discover::Source;
-use mailposture::dmarc::parse::Policy;
 use mailposture::dmarc::{DmarcFinding, DmarcReport, DmarcStatus};
 use serde::Deserialize;
 

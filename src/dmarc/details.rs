@@ -1,10 +1,10 @@
-//! The words of every finding about a DMARC record (its `detail`): what is wrong, what
-//! receivers do about it, and the section saying so. The parser decides which findings
+//! The words of every DMARC finding (its `detail`): what is wrong, what receivers do
+//! about it, and the section saying so. The parser and the report decide which findings
 //! there are; this file says them.
 
 use super::parse::Malformed;
 use super::reading::Known;
-use super::record::{ReportUri, Spec, WSP};
+use super::record::{Policy, ReportUri, Spec, WSP};
 
 /// "RFC 7489 §a, RFC 9989 §b", or the one that `spec` concerns.
 fn cite(spec: Spec, rfc7489: &str, rfc9989: &str) -> String {
@@ -216,4 +216,60 @@ pub(super) fn obsolete_size_limit(tag: &str, raw: &str, uri: &ReportUri) -> Stri
     format!(
         "{tag} element \"{raw}\": the size limit \"{suffix}\" is obsolete and RFC 9989 reporters ignore it (§4.8, Appendix C.4)"
     )
+}
+
+// The domain's policy as published (the report's own findings).
+
+/// `count` records at `_dmarc.{domain}`.
+pub(super) fn multiple_records(count: usize, domain: &str) -> String {
+    format!(
+        "{count} DMARC records at _dmarc.{domain}: RFC 7489 §6.6.3 applies no policy; \
+         RFC 9989 §4.10 discards them all and looks higher up"
+    )
+}
+
+/// More report URIs in one tag than are checked (`checked`).
+pub(super) fn destinations_unchecked(count: usize, checked: usize) -> String {
+    format!(
+        "{count} report URIs; only the first {checked} were checked \
+         (RFC 7489 §6.2 asks receivers to support two)"
+    )
+}
+
+pub(super) fn destination_check_failed(address: &str, query: &str, cause: &str) -> String {
+    format!("could not check {address}: TXT lookup for {query} failed: {cause}")
+}
+
+pub(super) fn unauthorized_destination(address: &str, policy_domain: &str, query: &str) -> String {
+    format!(
+        "{address} is outside {policy_domain}'s organization and {query} \
+         has no v=DMARC1 record: receivers send it no reports (RFC 7489 §7.1)"
+    )
+}
+
+pub(super) fn p_none() -> String {
+    "p=none: monitoring only, receivers take no action on failing mail".into()
+}
+
+pub(super) fn no_rua() -> String {
+    "no rua: the domain receives no aggregate reports, so it cannot see who sends as it".into()
+}
+
+/// `tag` (sp or np) is weaker than p.
+pub(super) fn weaker_than_p(tag: &str, value: Option<Policy>, p: Option<Policy>) -> String {
+    format!(
+        "{tag}={} is weaker than p={}",
+        value.map_or("?", Policy::as_str),
+        p.map_or("?", Policy::as_str)
+    )
+}
+
+pub(super) fn pct_below_100(pct: u8) -> String {
+    format!(
+        "pct={pct}: RFC 7489 receivers apply the policy to {pct}% of failing mail; RFC 9989 dropped pct"
+    )
+}
+
+pub(super) fn test_mode() -> String {
+    "t=y: RFC 9989 receivers apply the policy one level weaker".into()
 }

@@ -301,11 +301,26 @@ impl Spec {
     }
 }
 
-/// The kinds of [`Finding`]; [`FindingKind::severity`] gives the severity of each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
+/// The kinds of DMARC findings, in a [`Finding`] about a record and in the report's
+/// `errors` and `warnings`; the snake_case names are part of the output format.
+/// [`FindingKind::severity`] gives the severity of each.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    strum::Display,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum FindingKind {
+    // About the record's text (the parser's findings).
     /// The text does not begin with `v=DMARC1` (leading white space, another version).
     NotDmarcRecord,
     /// A segment that is not `name=value` with a letters-only name and a non-empty value.
@@ -334,6 +349,30 @@ pub enum FindingKind {
     ObsoleteSizeLimit,
     /// fo without ruf has no effect.
     FoWithoutRuf,
+    // About the domain's policy as published (the report's own findings).
+    /// Several DMARC records at one name: no policy applies.
+    MultipleRecords,
+    /// A lookup could not be finished.
+    Temperror,
+    /// A report destination outside the policy's organization has not agreed to receive
+    /// reports.
+    UnauthorizedDestination,
+    /// A report destination whose consent could not be checked, or was not (too many).
+    DestinationUnchecked,
+    /// p=none: monitoring only.
+    PNone,
+    /// No usable rua: no aggregate reports.
+    NoRua,
+    /// sp weaker than p.
+    SpWeakerThanP,
+    /// np weaker than p.
+    NpWeakerThanP,
+    /// pct below 100: RFC 7489 receivers apply the policy to part of the mail.
+    #[serde(rename = "pct_below_100")]
+    #[strum(serialize = "pct_below_100")]
+    PctBelow100,
+    /// t=y: RFC 9989 receivers apply the policy one level weaker.
+    TestMode,
 }
 
 impl FindingKind {
@@ -354,13 +393,23 @@ impl FindingKind {
             | Self::InvalidTagValue
             | Self::InvalidUri
             // Syntactically a URI, but no report can reach it.
-            | Self::InvalidMailtoAddress => Severity::Error,
+            | Self::InvalidMailtoAddress
+            | Self::MultipleRecords
+            | Self::Temperror => Severity::Error,
             Self::UnknownTag
             | Self::HistoricTag
             | Self::NewTag
             | Self::NonMailtoUri
             | Self::ObsoleteSizeLimit
-            | Self::FoWithoutRuf => Severity::Warning,
+            | Self::FoWithoutRuf
+            | Self::UnauthorizedDestination
+            | Self::DestinationUnchecked
+            | Self::PNone
+            | Self::NoRua
+            | Self::SpWeakerThanP
+            | Self::NpWeakerThanP
+            | Self::PctBelow100
+            | Self::TestMode => Severity::Warning,
         }
     }
 }

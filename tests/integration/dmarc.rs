@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::support::{Zone, dmarc_discoveries, dmarc_report};
 
 fn kinds(list: &[DmarcFinding]) -> Vec<&str> {
-    list.iter().map(|f| &*f.kind).collect()
+    list.iter().map(|f| f.kind.as_str()).collect()
 }
 
 fn methods(r: &DmarcReport) -> (Option<&str>, Option<&str>) {

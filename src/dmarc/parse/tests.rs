@@ -770,3 +770,43 @@ fn serde_names_match_as_str() {
         same(k, k.as_str());
     }
 }
+
+#[test]
+fn finding_kinds_keep_their_output_names() {
+    // The names of the output format (src/record.rs), each kind once.
+    let names = [
+        (NotDmarcRecord, "not_dmarc_record"),
+        (MalformedTag, "malformed_tag"),
+        (DuplicateTag, "duplicate_tag"),
+        (MissingPolicy, "missing_policy"),
+        (PolicyNotSecond, "policy_not_second"),
+        (InvalidTagValue, "invalid_tag_value"),
+        (UnknownTag, "unknown_tag"),
+        (HistoricTag, "historic_tag"),
+        (NewTag, "new_tag"),
+        (InvalidUri, "invalid_uri"),
+        (NonMailtoUri, "non_mailto_uri"),
+        (InvalidMailtoAddress, "invalid_mailto_address"),
+        (ObsoleteSizeLimit, "obsolete_size_limit"),
+        (FoWithoutRuf, "fo_without_ruf"),
+        (MultipleRecords, "multiple_records"),
+        (Temperror, "temperror"),
+        (UnauthorizedDestination, "unauthorized_destination"),
+        (DestinationUnchecked, "destination_unchecked"),
+        (PNone, "p_none"),
+        (NoRua, "no_rua"),
+        (SpWeakerThanP, "sp_weaker_than_p"),
+        (NpWeakerThanP, "np_weaker_than_p"),
+        (PctBelow100, "pct_below_100"),
+        (TestMode, "test_mode"),
+    ];
+    assert_eq!(names.len(), FindingKind::VARIANTS.len());
+    for (kind, name) in names {
+        assert_eq!(serde_json::to_value(kind).unwrap(), json!(name));
+        assert_eq!(
+            serde_json::from_value::<FindingKind>(json!(name)).unwrap(),
+            kind
+        );
+        assert_eq!((kind.as_str(), kind.to_string().as_str()), (name, name));
+    }
+}

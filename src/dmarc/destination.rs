@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::parse::{self, ReportUri};
+use super::ReportUri;
+use super::parse;
 use crate::dns::{Dns, Outcome, check_name};
 use crate::psl::SuffixList;
 

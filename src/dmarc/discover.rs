@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::parse::{self, Outcome, Psd, Record};
+use super::parse;
+use super::{Outcome, Psd, Record};
 use crate::cache::Shared;
 use crate::dns::{Dns, Outcome as DnsOutcome, TempFail, check_name};
 use crate::psl::SuffixList;
@@ -14,8 +15,9 @@ use crate::psl::SuffixList;
 const MAX_WALK_LABELS: usize = 7;
 
 /// Where the applied record was published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Source {
     /// At `_dmarc.<domain>` itself.
     Domain,
@@ -25,10 +27,7 @@ pub enum Source {
 
 impl Source {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Domain => "domain",
-            Self::Organizational => "organizational",
-        }
+        self.into()
     }
 }
 

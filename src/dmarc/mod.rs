@@ -6,20 +6,29 @@
 //! receivers of both generations are in service.
 
 pub mod destination;
+mod details;
 pub mod discover;
 pub mod parse;
+mod reading;
+mod record;
+mod uri;
 
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
+use strum::IntoStaticStr;
+
+pub use self::record::{
+    Alignment, Finding, FindingKind, Outcome, Policy, Psd, Reading, Record, ReportUri, Severity,
+    Spec,
+};
 
 use self::destination::{Check, Destination};
 use self::discover::{Discovery, LookupFailure, PolicyLookups, Published, Records, Source};
-use self::parse::{Alignment, Policy, Psd, Reading, Severity};
-use crate::dns::{Dns, Outcome};
+use crate::dns::{Dns, Outcome as DnsOutcome};
 use crate::psl::SuffixList;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DmarcStatus {
     /// No DMARC record covers the domain.
     #[default]
@@ -39,20 +48,14 @@ impl DmarcStatus {
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Ok => "ok",
-            Self::Invalid => "invalid",
-            Self::Temperror => "temperror",
-        }
+        self.into()
     }
 }
 
 /// A DMARC finding: `{kind, detail}`, with the tag and value it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DmarcFinding {
-    /// Borrowed from the analyser, owned when read back from `results.jsonl`.
-    pub kind: Cow<'static, str>,
+    pub kind: FindingKind,
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
@@ -61,9 +64,9 @@ pub struct DmarcFinding {
 }
 
 impl DmarcFinding {
-    fn new(kind: &'static str, detail: String) -> Self {
+    fn new(kind: FindingKind, detail: String) -> Self {
         Self {
-            kind: Cow::Borrowed(kind),
+            kind,
             detail,
             tag: None,
             value: None,
@@ -141,7 +144,9 @@ impl DmarcReport {
     /// A report for a domain whose lookups could not be finished.
     pub fn temperror(detail: String) -> Self {
         let mut report = Self::empty(DmarcStatus::Temperror);
-        report.errors.push(DmarcFinding::new("temperror", detail));
+        report
+            .errors
+            .push(DmarcFinding::new(FindingKind::Temperror, detail));
         report
     }
 }
@@ -231,7 +236,7 @@ impl DmarcResolver {
         let inherited = [modern, legacy]
             .iter()
             .any(|d| d.source == Some(Source::Organizational));
-        !inherited || !matches!(self.lookups.dns().txt(domain).await, Outcome::NxDomain)
+        !inherited || !matches!(self.lookups.dns().txt(domain).await, DnsOutcome::NxDomain)
     }
 
     /// The domain publishes its own record(s).
@@ -244,12 +249,8 @@ impl DmarcResolver {
             self.describe(&mut report, only, domain).await;
         } else {
             report.errors.push(DmarcFinding::new(
-                "multiple_records",
-                format!(
-                    "{} DMARC records at _dmarc.{domain}: RFC 7489 §6.6.3 applies no policy; \
-                     RFC 9989 §4.10 discards them all and looks higher up",
-                    own.records.len()
-                ),
+                FindingKind::MultipleRecords,
+                details::multiple_records(own.records.len(), domain),
             ));
         }
         report.status = status_of(&report);
@@ -293,7 +294,7 @@ impl DmarcResolver {
                 Severity::Warning => &mut report.warnings,
             };
             list.push(DmarcFinding {
-                kind: Cow::Borrowed(finding.kind.as_str()),
+                kind: finding.kind,
                 detail: finding.detail.clone(),
                 tag: finding.tag.clone(),
                 value: finding.value.clone(),
@@ -308,7 +309,7 @@ impl DmarcResolver {
         &self,
         report: &mut DmarcReport,
         policy_domain: &str,
-        uris: &[parse::ReportUri],
+        uris: &[ReportUri],
     ) -> Vec<Destination> {
         let dns = self.lookups.dns();
         let (checked, rest) = uris.split_at(uris.len().min(MAX_CHECKED_DESTINATIONS));
@@ -320,12 +321,8 @@ impl DmarcResolver {
         .await;
         if !rest.is_empty() {
             report.warnings.push(DmarcFinding::new(
-                "destination_unchecked",
-                format!(
-                    "{} report URIs; only the first {MAX_CHECKED_DESTINATIONS} were checked \
-                     (RFC 7489 §6.2 asks receivers to support two)",
-                    uris.len()
-                ),
+                FindingKind::DestinationUnchecked,
+                details::destinations_unchecked(uris.len(), MAX_CHECKED_DESTINATIONS),
             ));
         }
         let unchecked = rest
@@ -337,15 +334,12 @@ impl DmarcResolver {
             match check {
                 Check::Done => {}
                 Check::Unauthorized { query } => report.warnings.push(DmarcFinding::new(
-                    "unauthorized_destination",
-                    format!(
-                        "{address} is outside {policy_domain}'s organization and {query} \
-                         has no v=DMARC1 record: receivers send it no reports (RFC 7489 §7.1)"
-                    ),
+                    FindingKind::UnauthorizedDestination,
+                    details::unauthorized_destination(&address, policy_domain, &query),
                 )),
                 Check::Failed { query, cause } => report.warnings.push(DmarcFinding::new(
-                    "destination_unchecked",
-                    format!("could not check {address}: TXT lookup for {query} failed: {cause}"),
+                    FindingKind::DestinationUnchecked,
+                    details::destination_check_failed(&address, &query, &cause),
                 )),
             }
             out.push(destination);
@@ -360,7 +354,7 @@ impl DmarcResolver {
 fn applied_policy(
     found: &Discovery,
     exists: bool,
-    reading: impl Fn(&parse::Record) -> &Reading,
+    reading: impl Fn(&Record) -> &Reading,
 ) -> Option<Policy> {
     let reading = reading(&found.record.as_ref()?.parsed);
     match found.source? {
@@ -394,47 +388,24 @@ fn advise(report: &mut DmarcReport, tags: &[(String, String)]) {
     let (p, sp, np, pct, t) = (report.p, report.sp, report.np, report.pct, report.t);
     let mut warn = |kind, detail: String| report.warnings.push(DmarcFinding::new(kind, detail));
     if p == Some(Policy::None) {
-        warn(
-            "p_none",
-            "p=none: monitoring only, receivers take no action on failing mail".into(),
-        );
+        warn(FindingKind::PNone, details::p_none());
     }
     if no_rua {
-        warn(
-            "no_rua",
-            "no rua: the domain receives no aggregate reports, so it cannot see who sends as it"
-                .into(),
-        );
+        warn(FindingKind::NoRua, details::no_rua());
     }
     let rank = |p: Option<Policy>| p.map(strength);
-    for (tag, value) in [("sp", sp), ("np", np)] {
+    for (tag, value, kind) in [
+        ("sp", sp, FindingKind::SpWeakerThanP),
+        ("np", np, FindingKind::NpWeakerThanP),
+    ] {
         if written(tag) && rank(value) < rank(p) {
-            warn(
-                if tag == "sp" {
-                    "sp_weaker_than_p"
-                } else {
-                    "np_weaker_than_p"
-                },
-                format!(
-                    "{tag}={} is weaker than p={}",
-                    value.map_or("?", Policy::as_str),
-                    p.map_or("?", Policy::as_str)
-                ),
-            );
+            warn(kind, details::weaker_than_p(tag, value, p));
         }
     }
     if let Some(pct) = pct.filter(|pct| *pct < 100) {
-        warn(
-            "pct_below_100",
-            format!(
-                "pct={pct}: RFC 7489 receivers apply the policy to {pct}% of failing mail; RFC 9989 dropped pct"
-            ),
-        );
+        warn(FindingKind::PctBelow100, details::pct_below_100(pct));
     }
     if t == Some(true) {
-        warn(
-            "test_mode",
-            "t=y: RFC 9989 receivers apply the policy one level weaker".into(),
-        );
+        warn(FindingKind::TestMode, details::test_mode());
     }
 }

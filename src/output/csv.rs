@@ -6,9 +6,9 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use crate::dmarc::DmarcFinding;
+use crate::dmarc::Policy;
 use crate::dmarc::destination::Destination;
 use crate::dmarc::discover::Source;
-use crate::dmarc::parse::Policy;
 use crate::mx::MxReport;
 use crate::record::DomainReport;
 use crate::scandir::{self, records};

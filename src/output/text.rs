@@ -6,8 +6,8 @@ use std::path::Path;
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
+use crate::dmarc::Policy;
 use crate::dmarc::discover::Source;
-use crate::dmarc::parse::Policy;
 use crate::dmarc::{DmarcReport, DmarcStatus};
 use crate::mx::{MxFinding, MxStatus};
 use crate::record::DomainReport;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap as _;
 
 use super::facts::{Facts, read_facts};
-use crate::dmarc::parse::Policy;
+use crate::dmarc::Policy;
 use crate::dmarc::{self, DmarcStatus};
 use crate::mx::MxStatus;
 use crate::scandir::history::{self, ScanEntry, Status, list_name};

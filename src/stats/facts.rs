@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use crate::dmarc::parse::Policy;
+use crate::dmarc::Policy;
 use crate::dmarc::{DmarcReport, DmarcStatus};
 use crate::mx::{MxReport, MxStatus};
 use crate::record::{self, DomainReport};

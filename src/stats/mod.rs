@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use self::facts::Facts;
 use crate::causes::{Cause, Causes};
-use crate::dmarc::parse::Policy;
+use crate::dmarc::Policy;
 use crate::dmarc::{self, DmarcStatus};
 use crate::mx::MxStatus;
 use crate::smtp::prober::Rollup;

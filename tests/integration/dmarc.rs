@@ -3,15 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use mailposture::dmarc::Policy;
 use mailposture::dmarc::discover::Source;
-use mailposture::dmarc::parse::Policy;
 use mailposture::dmarc::{DmarcFinding, DmarcReport, DmarcStatus};
 use serde::Deserialize;
 
 use crate::support::{Zone, dmarc_discoveries, dmarc_report};
 
 fn kinds(list: &[DmarcFinding]) -> Vec<&str> {
-    list.iter().map(|f| &*f.kind).collect()
+    list.iter().map(|f| f.kind.as_str()).collect()
 }
 
 fn methods(r: &DmarcReport) -> (Option<&str>, Option<&str>) {

@@ -129,6 +129,54 @@ backup.example.test. IN A 198.51.100.7
     assert!(j.errors.is_empty() && j.warnings.is_empty());
 }
 
+/// Addresses are written in numeric order, not text order ("9.0.0.1" before "10.0.0.2"),
+/// IPv4 first, and IPv6 in its shortest form (RFC 5952) however the zone spells it: for
+/// the hosts of an MX and for the implicit MX alike.
+#[tokio::test]
+async fn addresses_are_in_numeric_order_and_ipv6_in_its_shortest_form() {
+    let zone = Zone::parse(
+        r#"
+example.test.    IN MX 10 mx.example.test.
+mx.example.test. IN AAAA 2001:0db8:0000:0000:0000:0000:0000:000a
+mx.example.test. IN A 192.0.2.10
+mx.example.test. IN AAAA 2001:db8::9
+mx.example.test. IN A 10.0.0.2
+mx.example.test. IN AAAA ::ffff:192.0.2.1
+mx.example.test. IN A 192.0.2.9
+mx.example.test. IN A 9.0.0.1
+web.example.test. IN AAAA 2001:db8::10
+web.example.test. IN A 192.0.2.10
+web.example.test. IN AAAA 2001:db8::9
+web.example.test. IN A 192.0.2.9
+"#,
+    );
+    let fixture = DnsFixture::start(zone).await;
+    let resolver = MxResolver::new(fixture.dns(), 100);
+    let with_mx = json(&resolver.fetch("example.test").await);
+    let without = json(&resolver.fetch("web.example.test").await);
+    fixture.stop().await;
+
+    assert_eq!(
+        with_mx.hosts[0].addresses,
+        [
+            "9.0.0.1",
+            "10.0.0.2",
+            "192.0.2.9",
+            "192.0.2.10",
+            "::ffff:192.0.2.1",
+            "2001:db8::9",
+            "2001:db8::a"
+        ]
+    );
+    let implicit = without
+        .implicit_mx
+        .expect("implicit_mx when status is none");
+    assert_eq!(
+        implicit.addresses,
+        ["192.0.2.9", "192.0.2.10", "2001:db8::9", "2001:db8::10"]
+    );
+}
+
 #[tokio::test]
 async fn null_mx_is_reported_and_only_a_reject_all_spf_goes_with_it() {
     let zone = Zone::parse(

@@ -48,10 +48,7 @@ impl HostChecks {
                     // Not kept in the prober's results: refusing costs nothing.
                     Err(refused) => (refused.address, Arc::new(Starttls::skipped(&refused))),
                 };
-                h.starttls = Some(HostStarttls {
-                    address: address.to_string(),
-                    result,
-                });
+                h.starttls = Some(HostStarttls { address, result });
             })
         });
         join_all(probes).await;
@@ -68,8 +65,8 @@ impl HostChecks {
 /// one; when it clears none, why it refused the first of them. Probing every address
 /// of a provider's host would multiply connections for little news. The guard is asked
 /// here and only here, before any socket exists.
-fn probe_address(addresses: &[String], guard: Guard) -> Option<Result<Cleared, NotPublic>> {
-    let mut addresses: Vec<IpAddr> = addresses.iter().filter_map(|a| a.parse().ok()).collect();
+fn probe_address(addresses: &[IpAddr], guard: Guard) -> Option<Result<Cleared, NotPublic>> {
+    let mut addresses = addresses.to_vec();
     // Stable: each family keeps its order in the record.
     addresses.sort_by_key(IpAddr::is_ipv6);
     let mut checks = addresses.into_iter().map(|a| guard.check(a));
@@ -87,7 +84,7 @@ mod tests {
     #[test]
     fn one_address_per_host_ipv4_first_public_before_not() {
         let pick = |addresses: &[&str], guard: Guard| {
-            let addresses: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
+            let addresses: Vec<IpAddr> = addresses.iter().map(|a| a.parse().unwrap()).collect();
             probe_address(&addresses, guard).map(|p| match p {
                 Ok(addr) => addr.ip().to_string(),
                 Err(refused) => format!("refused {}", refused.address),

@@ -54,7 +54,8 @@ impl StarttlsOptions {
 /// One host's probe: the address probed and what was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostStarttls {
-    pub address: String,
+    /// Written as text, the form `to_string` gives.
+    pub address: IpAddr,
     #[serde(flatten)]
     pub result: Arc<Starttls>,
 }

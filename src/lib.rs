@@ -12,6 +12,7 @@ pub mod dmarc;
 pub mod dns;
 pub mod exit;
 pub mod input;
+pub mod mailhost;
 pub mod mx;
 pub mod net;
 pub mod output;

@@ -111,8 +111,9 @@ pub struct MxHost {
     /// The exchange, lower-case, no trailing dot; `""` for a null MX.
     pub name: String,
     pub preference: u16,
-    /// IPv4 then IPv6 addresses, each in ascending order.
-    pub addresses: Vec<String>,
+    /// IPv4 then IPv6 addresses, each in ascending numeric order (the order of
+    /// [`IpAddr`]); written as text, the form `to_string` gives.
+    pub addresses: Vec<IpAddr>,
     pub errors: Vec<MxFinding>,
     /// The STARTTLS probe of one of its addresses; null when not probed.
     pub starttls: Option<HostStarttls>,
@@ -121,8 +122,9 @@ pub struct MxHost {
 /// The domain itself as its mail host, when it has no MX (RFC 5321 §5.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImplicitMx {
-    /// The domain's own A and AAAA addresses; empty when it has none.
-    pub addresses: Vec<String>,
+    /// The domain's own A and AAAA addresses, in the order of [`MxHost::addresses`];
+    /// empty when it has none.
+    pub addresses: Vec<IpAddr>,
 }
 
 /// The `mx` part of a domain's record (see the `# Format` section of
@@ -165,7 +167,7 @@ impl MxReport {
 /// Addresses and errors of one host name: the same for every domain naming it.
 #[derive(Debug)]
 struct HostInfo {
-    addresses: Vec<String>,
+    addresses: Vec<IpAddr>,
     errors: Vec<MxFinding>,
 }
 
@@ -343,12 +345,10 @@ async fn resolve(dns: &Dns, name: &str) -> HostInfo {
         ));
     }
     errors.extend(failures);
+    // IPv4 before IPv6, each ascending: `IpAddr`'s order.
     addresses.sort_unstable();
     addresses.dedup();
-    HostInfo {
-        addresses: addresses.iter().map(IpAddr::to_string).collect(),
-        errors,
-    }
+    HostInfo { addresses, errors }
 }
 
 /// One address type for both families, so A and AAAA outcomes are judged alike.
@@ -440,6 +440,34 @@ mod tests {
         ] {
             assert_eq!(normalise_spf(record), normal, "{record:?}");
         }
+    }
+
+    /// Addresses are text in the record and come back from it unchanged, the probed one
+    /// too (it sits next to the probe's flattened fields).
+    #[test]
+    fn addresses_are_written_as_text_and_read_back() {
+        use crate::smtp::{Starttls, StarttlsStatus};
+        let ip = |a: &str| a.parse::<IpAddr>().unwrap();
+        let host = MxHost {
+            name: "mx.example.test".into(),
+            preference: 10,
+            addresses: vec![ip("9.0.0.1"), ip("10.0.0.2"), ip("2001:db8::a")],
+            errors: Vec::new(),
+            starttls: Some(HostStarttls {
+                address: ip("2001:db8::a"),
+                result: Arc::new(Starttls::with_status(StarttlsStatus::Timeout)),
+            }),
+        };
+        let text = serde_json::to_string(&host).unwrap();
+        assert!(
+            text.contains(r#""addresses":["9.0.0.1","10.0.0.2","2001:db8::a"]"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""starttls":{"address":"2001:db8::a","status":"timeout""#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<MxHost>(&text).unwrap(), host);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! DMARC, MX) and the end-of-scan summary.
 
 use std::fmt::Write as _;
+use std::net::IpAddr;
 use std::path::Path;
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
@@ -45,7 +46,7 @@ pub fn report(r: &DomainReport) -> String {
             "{:>5} {}  {}",
             h.preference,
             Escaped(name),
-            h.addresses.join(", ")
+            joined(&h.addresses)
         );
         line(&mut out, "  ", text.trim_end());
         mx_findings(&mut out, "          error", &h.errors);
@@ -60,7 +61,7 @@ pub fn report(r: &DomainReport) -> String {
     if let Some(implicit) = &mx.implicit_mx {
         let addresses = match implicit.addresses.as_slice() {
             [] => "no address".to_owned(),
-            some => some.join(", "),
+            some => joined(some),
         };
         line(
             &mut out,
@@ -253,6 +254,12 @@ fn findings(out: &mut String, label: &str, list: &[Finding]) {
             &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
         );
     }
+}
+
+/// Addresses in their record order, comma-separated.
+fn joined(addresses: &[IpAddr]) -> String {
+    let text: Vec<String> = addresses.iter().map(IpAddr::to_string).collect();
+    text.join(", ")
 }
 
 fn mx_findings(out: &mut String, label: &str, list: &[MxFinding]) {

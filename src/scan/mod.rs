@@ -1,5 +1,6 @@
 //! The scan engine: a stream of domains from the input, through bounded concurrency, to
-//! the single writer. Per domain, SPF, DMARC and MX run at once, each under a deadline.
+//! the single writer. Per domain, SPF, DMARC and MX run at once, each under a deadline;
+//! then the checks of the MX hosts ([`crate::mailhost`]).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -14,6 +15,7 @@ use crate::dmarc::{DmarcReport, DmarcResolver};
 use crate::dns::Dns;
 use crate::exit::Signal;
 use crate::input::{self, DomainLists, InputEvent};
+use crate::mailhost::HostChecks;
 use crate::mx::{self, MxReport, MxResolver};
 use crate::output::Writer;
 use crate::progress::Progress;
@@ -21,7 +23,7 @@ use crate::psl::SuffixList;
 use crate::record::{DomainReport, SCHEMA, now_rfc3339};
 use crate::scandir::InputCounts;
 use crate::shard::Shard;
-use crate::smtp::prober::{Prober, StarttlsOptions};
+use crate::smtp::prober::StarttlsOptions;
 use crate::spf::analysis::{SpfReport, analyse};
 use crate::spf::expand::Expander;
 use crate::spf::tree::{Finding, FindingKind, SpfNode, Via};
@@ -73,7 +75,8 @@ pub struct Scanner {
     expander: Expander,
     dmarc: DmarcResolver,
     mx: MxResolver,
-    prober: Option<Prober>,
+    /// The checks of each domain's MX hosts (STARTTLS); none when probing is off.
+    host_checks: Option<HostChecks>,
     options: ScanOptions,
 }
 
@@ -90,7 +93,7 @@ impl Scanner {
             expander,
             dmarc,
             mx,
-            prober: options.starttls.as_ref().map(Prober::new),
+            host_checks: options.starttls.as_ref().map(HostChecks::new),
             options,
         }
     }
@@ -118,8 +121,8 @@ impl Scanner {
         mx::check_null_mx_spf(&mut mx, spf.record.as_deref());
         // After the MX part, outside its deadline: a probe waits its turn for one of
         // the scan's few SMTP connections and has its own deadlines.
-        if let Some(prober) = &self.prober {
-            prober.probe_mx(&mut mx).await;
+        if let Some(checks) = &self.host_checks {
+            checks.run(&mut mx).await;
         }
         DomainReport {
             schema: SCHEMA,

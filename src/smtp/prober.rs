@@ -1,5 +1,8 @@
-//! STARTTLS probes for a whole scan: each MX address is probed once, however many
-//! domains name it, with a bound on the SMTP connections open at once.
+//! STARTTLS probes for a whole scan, as a service over a host name and an address the
+//! connection guard cleared: each pair is probed once, however many domains name it, with
+//! a bound on the SMTP connections open at once. Also the result types a probed host and
+//! a domain's roll-up carry in the record; which hosts and addresses are probed is
+//! decided by the caller (`crate::mailhost`).
 
 use std::net::IpAddr;
 use std::num::NonZeroUsize;
@@ -10,8 +13,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use super::{Phase, ProbeSettings, Starttls, StarttlsStatus, probe};
-use crate::mx::{MxHost, MxReport};
-use crate::net::{Cleared, Guard, NotPublic};
+use crate::net::{Cleared, Guard};
 
 /// Which of a domain's MX hosts are probed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
@@ -52,7 +54,8 @@ impl StarttlsOptions {
 /// One host's probe: the address probed and what was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostStarttls {
-    pub address: String,
+    /// Written as text, the form `to_string` gives.
+    pub address: IpAddr,
     #[serde(flatten)]
     pub result: Arc<Starttls>,
 }
@@ -93,8 +96,6 @@ pub struct Prober {
     /// Keyed by address and name: the name is the SNI and what the certificate must
     /// match, so two names on one address are two probes (one at a time).
     results: Shared<(IpAddr, String), Arc<Starttls>>,
-    hosts: MxSelection,
-    guard: Guard,
 }
 
 impl Prober {
@@ -105,8 +106,6 @@ impl Prober {
             per_address: options.per_address.get(),
             addresses: Shared::new(StarttlsOptions::RESULT_CAPACITY),
             results: Shared::new(StarttlsOptions::RESULT_CAPACITY),
-            hosts: options.hosts,
-            guard: options.guard,
         }
     }
 
@@ -131,56 +130,10 @@ impl Prober {
         )
         .await
     }
-
-    /// Probes the selected hosts of `mx` at once and records each result and the
-    /// domain's roll-up.
-    pub async fn probe_mx(&self, mx: &mut MxReport) {
-        let lowest = mx.hosts.iter().map(|h| h.preference).min();
-        let selected = |h: &MxHost| match self.hosts {
-            MxSelection::All => true,
-            MxSelection::Primary => Some(h.preference) == lowest,
-        };
-        let probes = mx.hosts.iter_mut().filter(|h| selected(h)).filter_map(|h| {
-            let pick = probe_address(h, self.guard)?;
-            Some(async move {
-                let (address, result) = match pick {
-                    Ok(addr) => (addr.ip(), self.probe(addr, &h.name).await),
-                    // Not kept in the results: refusing costs nothing.
-                    Err(refused) => (refused.address, Arc::new(Starttls::skipped(&refused))),
-                };
-                h.starttls = Some(HostStarttls {
-                    address: address.to_string(),
-                    result,
-                });
-            })
-        });
-        futures::future::join_all(probes).await;
-        mx.starttls = Some(rollup(&mx.hosts));
-    }
 }
 
-/// One address per host: the first IPv4 address the guard clears, else the first IPv6
-/// one; when it clears none, why it refused the first of them. Probing every address
-/// of a provider's host would multiply connections for little news. The guard is asked
-/// here and only here, before any socket exists.
-fn probe_address(host: &MxHost, guard: Guard) -> Option<Result<Cleared, NotPublic>> {
-    let mut addresses: Vec<IpAddr> = host
-        .addresses
-        .iter()
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    // Stable: each family keeps its order in the record.
-    addresses.sort_by_key(|a| a.is_ipv6());
-    let mut checks = addresses.into_iter().map(|a| guard.check(a));
-    let first = checks.next()?;
-    if first.is_ok() {
-        return Some(first);
-    }
-    Some(checks.find(Result::is_ok).unwrap_or(first))
-}
-
-/// `all` / `some` / `none` over the hosts that answered the probe's EHLO, the
-/// criterion `starttls_all` is stated in: `all` when each of them completed a TLS
+/// A domain's roll-up from the probes of its hosts: `all` / `some` / `none` over the
+/// hosts that answered the probe's EHLO, the criterion `starttls_all` is stated in: `all` when each of them completed a TLS
 /// handshake. A host that answered EHLO and then gave no TLS counts against `all`,
 /// whatever stopped it: STARTTLS not offered, declined with a 4xx/5xx reply (`refused`
 /// in phase `starttls`), a malformed reply or no reply to STARTTLS (`protocol_error`
@@ -189,12 +142,11 @@ fn probe_address(host: &MxHost, guard: Guard) -> Option<Result<Cleared, NotPubli
 /// malformed at connect, greeting or EHLO; a 4xx/5xx to EHLO declines the session as a
 /// 554 greeting does) or was not probed (`skipped`) says nothing about STARTTLS and is
 /// left out.
-pub fn rollup(hosts: &[MxHost]) -> Rollup {
-    let answered: Vec<bool> = hosts
-        .iter()
-        .filter_map(|h| h.starttls.as_ref())
-        .filter(|s| answered_ehlo(&s.result))
-        .map(|s| s.result.status == StarttlsStatus::Ok)
+pub fn rollup<'a>(probes: impl IntoIterator<Item = &'a Starttls>) -> Rollup {
+    let answered: Vec<bool> = probes
+        .into_iter()
+        .filter(|s| answered_ehlo(s))
+        .map(|s| s.status == StarttlsStatus::Ok)
         .collect();
     match (answered.iter().any(|ok| *ok), answered.iter().all(|ok| *ok)) {
         _ if answered.is_empty() => Rollup::NotApplicable,
@@ -223,7 +175,8 @@ fn answered_ehlo(probe: &Starttls) -> bool {
 mod tests {
     use super::*;
 
-    fn host(status: Option<StarttlsStatus>) -> MxHost {
+    /// A host's probe, `None` when it was not probed.
+    fn host(status: Option<StarttlsStatus>) -> Option<Starttls> {
         // The phase each failing status stops in when the host was unreachable or
         // declined before EHLO; `HandshakeFailed` happens only in the handshake.
         host_at(status.map(|s| {
@@ -236,20 +189,11 @@ mod tests {
         }))
     }
 
-    fn host_at(probe: Option<(StarttlsStatus, Option<Phase>)>) -> MxHost {
-        MxHost {
-            name: "mx.example.test".into(),
-            preference: 10,
-            addresses: vec!["192.0.2.1".into()],
-            errors: Vec::new(),
-            starttls: probe.map(|(status, phase)| HostStarttls {
-                address: "192.0.2.1".into(),
-                result: Arc::new(Starttls {
-                    phase,
-                    ..Starttls::with_status(status)
-                }),
-            }),
-        }
+    fn host_at(probe: Option<(StarttlsStatus, Option<Phase>)>) -> Option<Starttls> {
+        probe.map(|(status, phase)| Starttls {
+            phase,
+            ..Starttls::with_status(status)
+        })
     }
 
     #[test]
@@ -273,8 +217,8 @@ mod tests {
             (vec![None], Rollup::NotApplicable),
             (vec![], Rollup::NotApplicable),
         ] {
-            let hosts: Vec<MxHost> = statuses.iter().map(|s| host(*s)).collect();
-            assert_eq!(rollup(&hosts), want, "{statuses:?}");
+            let hosts: Vec<Option<Starttls>> = statuses.iter().map(|s| host(*s)).collect();
+            assert_eq!(rollup(hosts.iter().flatten()), want, "{statuses:?}");
         }
     }
 
@@ -297,54 +241,16 @@ mod tests {
             ((ProtocolError, Some(Phase::Ehlo)), Rollup::All),
         ] {
             let hosts = [host_at(Some(ok)), host_at(Some(failure))];
-            assert_eq!(rollup(&hosts), want, "ok and {failure:?}");
+            assert_eq!(rollup(hosts.iter().flatten()), want, "ok and {failure:?}");
             let alone = if want == Rollup::Some {
                 Rollup::None
             } else {
                 Rollup::NotApplicable
             };
-            assert_eq!(rollup(&hosts[1..]), alone, "{failure:?} alone");
-        }
-    }
-
-    #[test]
-    fn one_address_per_host_ipv4_first_public_before_not() {
-        let pick = |addresses: &[&str], guard: Guard| {
-            let mut h = host(None);
-            h.addresses = addresses.iter().map(|a| a.to_string()).collect();
-            probe_address(&h, guard).map(|p| match p {
-                Ok(addr) => addr.ip().to_string(),
-                Err(refused) => format!("refused {}", refused.address),
-            })
-        };
-        let open = Guard::ALLOW_NONPUBLIC;
-        let public = Guard::PUBLIC_ONLY;
-        for (addresses, guard, want) in [
-            (&["2001:db8::1", "192.0.2.9"][..], open, Some("192.0.2.9")),
-            (&["2001:db8::1"], open, Some("2001:db8::1")),
-            (&[], open, None),
-            (&[], public, None),
-            (
-                &["2a00:1450::1b", "10.0.0.5", "8.8.8.8"],
-                public,
-                Some("8.8.8.8"),
-            ),
-            (
-                &["10.0.0.5", "2a00:1450::1b"],
-                public,
-                Some("2a00:1450::1b"),
-            ),
-            (&["10.0.0.5", "2a00:1450::1b"], open, Some("10.0.0.5")),
-            (
-                &["fd00::1", "10.0.0.5", "127.0.0.1"],
-                public,
-                Some("refused 10.0.0.5"),
-            ),
-        ] {
             assert_eq!(
-                pick(addresses, guard).as_deref(),
-                want,
-                "{addresses:?} {guard:?}"
+                rollup(hosts[1..].iter().flatten()),
+                alone,
+                "{failure:?} alone"
             );
         }
     }

@@ -1,6 +1,7 @@
 //! MX analysis against an authoritative server on loopback: hosts and their addresses,
 //! null MX, implicit MX, host faults, temporary failures and the per-scan host cache.
 
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 
 use futures::future::join_all;
@@ -25,6 +26,11 @@ async fn mx_report(zone: Zone, domain: &str) -> MxReport {
         "the host cache changed the result for {domain}"
     );
     first
+}
+
+/// Addresses as the typed report holds them.
+fn ips(text: &[&str]) -> Vec<IpAddr> {
+    text.iter().map(|a| a.parse().unwrap()).collect()
 }
 
 fn kinds(list: &[MxFinding]) -> Vec<&'static str> {
@@ -129,6 +135,54 @@ backup.example.test. IN A 198.51.100.7
     assert!(j.errors.is_empty() && j.warnings.is_empty());
 }
 
+/// Addresses are written in numeric order, not text order ("9.0.0.1" before "10.0.0.2"),
+/// IPv4 first, and IPv6 in its shortest form (RFC 5952) however the zone spells it: for
+/// the hosts of an MX and for the implicit MX alike.
+#[tokio::test]
+async fn addresses_are_in_numeric_order_and_ipv6_in_its_shortest_form() {
+    let zone = Zone::parse(
+        r#"
+example.test.    IN MX 10 mx.example.test.
+mx.example.test. IN AAAA 2001:0db8:0000:0000:0000:0000:0000:000a
+mx.example.test. IN A 192.0.2.10
+mx.example.test. IN AAAA 2001:db8::9
+mx.example.test. IN A 10.0.0.2
+mx.example.test. IN AAAA ::ffff:192.0.2.1
+mx.example.test. IN A 192.0.2.9
+mx.example.test. IN A 9.0.0.1
+web.example.test. IN AAAA 2001:db8::10
+web.example.test. IN A 192.0.2.10
+web.example.test. IN AAAA 2001:db8::9
+web.example.test. IN A 192.0.2.9
+"#,
+    );
+    let fixture = DnsFixture::start(zone).await;
+    let resolver = MxResolver::new(fixture.dns(), 100);
+    let with_mx = json(&resolver.fetch("example.test").await);
+    let without = json(&resolver.fetch("web.example.test").await);
+    fixture.stop().await;
+
+    assert_eq!(
+        with_mx.hosts[0].addresses,
+        [
+            "9.0.0.1",
+            "10.0.0.2",
+            "192.0.2.9",
+            "192.0.2.10",
+            "::ffff:192.0.2.1",
+            "2001:db8::9",
+            "2001:db8::a"
+        ]
+    );
+    let implicit = without
+        .implicit_mx
+        .expect("implicit_mx when status is none");
+    assert_eq!(
+        implicit.addresses,
+        ["192.0.2.9", "192.0.2.10", "2001:db8::9", "2001:db8::10"]
+    );
+}
+
 #[tokio::test]
 async fn null_mx_is_reported_and_only_a_reject_all_spf_goes_with_it() {
     let zone = Zone::parse(
@@ -196,7 +250,7 @@ mx.example.test.    IN A 192.0.2.25
     assert_only(&r.errors, "null_mx_mixed", "RFC 7505 §3");
     let names: Vec<&str> = r.hosts.iter().map(|h| h.name.as_str()).collect();
     assert_eq!(names, ["", "mx.example.test"]);
-    assert_eq!(r.hosts[1].addresses, ["192.0.2.25"]);
+    assert_eq!(r.hosts[1].addresses, ips(&["192.0.2.25"]));
 }
 
 #[tokio::test]
@@ -276,7 +330,7 @@ mx.provider.test.   IN AAAA 2001:db8::40
         "cname_mx",
         "alias (CNAME) of mx.provider.test",
     );
-    assert_eq!(host.addresses, ["192.0.2.40", "2001:db8::40"]);
+    assert_eq!(host.addresses, ips(&["192.0.2.40", "2001:db8::40"]));
     assert_eq!(r.status, MxStatus::Ok);
 }
 
@@ -328,7 +382,7 @@ mx2.example.test. IN A 192.0.2.2
         );
     }
     assert!(slow.addresses.is_empty());
-    assert_eq!(r.hosts[1].addresses, ["192.0.2.2"]);
+    assert_eq!(r.hosts[1].addresses, ips(&["192.0.2.2"]));
     assert!(r.hosts[1].errors.is_empty());
 }
 
@@ -370,8 +424,8 @@ async fn a_host_shared_by_many_domains_is_resolved_once() {
     fixture.stop().await;
 
     for r in &reports {
-        assert_eq!(r.hosts[0].addresses, ["192.0.2.1"]);
-        assert_eq!(r.hosts[1].addresses, ["2001:db8::2"]);
+        assert_eq!(r.hosts[0].addresses, ips(&["192.0.2.1"]));
+        assert_eq!(r.hosts[1].addresses, ips(&["2001:db8::2"]));
     }
     // One MX query per domain, and A and AAAA once for each of the two hosts.
     assert_eq!(asked, DOMAINS + 4);

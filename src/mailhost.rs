@@ -1,0 +1,124 @@
+//! The checks hung off a domain's MX hosts, between `mx` (which hosts, at which
+//! addresses) and `smtp` (the probe of one host name at one address): it picks the hosts
+//! and, for each, the address to probe, asks the connection guard, runs the probes through
+//! the scan's [`Prober`], and attaches the results and their roll-up to the MX report.
+//! `smtp` knows nothing of MX records, and `mx` knows the probe only as the result types
+//! its hosts carry.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use futures::future::join_all;
+
+use crate::mx::{MxHost, MxReport};
+use crate::net::{Cleared, Guard, NotPublic};
+use crate::smtp::Starttls;
+use crate::smtp::prober::{HostStarttls, MxSelection, Prober, StarttlsOptions, rollup};
+
+/// The per-host checks of a scan; shared by every domain task.
+#[derive(Clone)]
+pub struct HostChecks {
+    prober: Prober,
+    hosts: MxSelection,
+    guard: Guard,
+}
+
+impl HostChecks {
+    pub fn new(options: &StarttlsOptions) -> Self {
+        Self {
+            prober: Prober::new(options),
+            hosts: options.hosts,
+            guard: options.guard,
+        }
+    }
+
+    /// Probes the selected hosts of `mx` at once and records each result and the
+    /// domain's roll-up.
+    pub async fn run(&self, mx: &mut MxReport) {
+        let lowest = mx.hosts.iter().map(|h| h.preference).min();
+        let selected = |h: &MxHost| match self.hosts {
+            MxSelection::All => true,
+            MxSelection::Primary => Some(h.preference) == lowest,
+        };
+        let probes = mx.hosts.iter_mut().filter(|h| selected(h)).filter_map(|h| {
+            let pick = probe_address(&h.addresses, self.guard)?;
+            Some(async move {
+                let (address, result) = match pick {
+                    Ok(addr) => (addr.ip(), self.prober.probe(addr, &h.name).await),
+                    // Not kept in the prober's results: refusing costs nothing.
+                    Err(refused) => (refused.address, Arc::new(Starttls::skipped(&refused))),
+                };
+                h.starttls = Some(HostStarttls { address, result });
+            })
+        });
+        join_all(probes).await;
+        mx.starttls = Some(rollup(
+            mx.hosts
+                .iter()
+                .filter_map(|h| h.starttls.as_ref())
+                .map(|s| &*s.result),
+        ));
+    }
+}
+
+/// One address per host: the first IPv4 address the guard clears, else the first IPv6
+/// one; when it clears none, why it refused the first of them. Probing every address
+/// of a provider's host would multiply connections for little news. The guard is asked
+/// here and only here, before any socket exists.
+fn probe_address(addresses: &[IpAddr], guard: Guard) -> Option<Result<Cleared, NotPublic>> {
+    let mut addresses = addresses.to_vec();
+    // Stable: each family keeps its order in the record.
+    addresses.sort_by_key(IpAddr::is_ipv6);
+    let mut checks = addresses.into_iter().map(|a| guard.check(a));
+    let first = checks.next()?;
+    if first.is_ok() {
+        return Some(first);
+    }
+    Some(checks.find(Result::is_ok).unwrap_or(first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_address_per_host_ipv4_first_public_before_not() {
+        let pick = |addresses: &[&str], guard: Guard| {
+            let addresses: Vec<IpAddr> = addresses.iter().map(|a| a.parse().unwrap()).collect();
+            probe_address(&addresses, guard).map(|p| match p {
+                Ok(addr) => addr.ip().to_string(),
+                Err(refused) => format!("refused {}", refused.address),
+            })
+        };
+        let open = Guard::ALLOW_NONPUBLIC;
+        let public = Guard::PUBLIC_ONLY;
+        for (addresses, guard, want) in [
+            (&["2001:db8::1", "192.0.2.9"][..], open, Some("192.0.2.9")),
+            (&["2001:db8::1"], open, Some("2001:db8::1")),
+            (&[], open, None),
+            (&[], public, None),
+            (
+                &["2a00:1450::1b", "10.0.0.5", "8.8.8.8"],
+                public,
+                Some("8.8.8.8"),
+            ),
+            (
+                &["10.0.0.5", "2a00:1450::1b"],
+                public,
+                Some("2a00:1450::1b"),
+            ),
+            (&["10.0.0.5", "2a00:1450::1b"], open, Some("10.0.0.5")),
+            (
+                &["fd00::1", "10.0.0.5", "127.0.0.1"],
+                public,
+                Some("refused 10.0.0.5"),
+            ),
+        ] {
+            assert_eq!(
+                pick(addresses, guard).as_deref(),
+                want,
+                "{addresses:?} {guard:?}"
+            );
+        }
+    }
+}

@@ -2,9 +2,8 @@
 //! about it, and the section saying so. The parser and the report decide which findings
 //! there are; this file says them.
 
-use super::parse::Malformed;
 use super::reading::Known;
-use super::record::{Policy, ReportUri, Spec, WSP};
+use super::record::{Malformed, Policy, ReportUri, Spec, WSP};
 
 /// "RFC 7489 §a, RFC 9989 §b", or the one that `spec` concerns.
 fn cite(spec: Spec, rfc7489: &str, rfc9989: &str) -> String {

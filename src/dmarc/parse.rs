@@ -4,7 +4,7 @@
 
 use super::details;
 use super::reading::{Checked, Known, read};
-use super::record::{Finding, FindingKind, Outcome, Record, ReportUri, Spec, WSP};
+use super::record::{Finding, FindingKind, Malformed, Outcome, Record, ReportUri, Spec, WSP};
 use super::uri::uri_elements;
 
 /// `dmarc-version` as the first tag (RFC 7489 §6.3, RFC 9989 §4.7): name `v` in either
@@ -79,19 +79,6 @@ pub fn parse(text: &str) -> Record {
 fn in_order(mut findings: Vec<(usize, Finding)>) -> Vec<Finding> {
     findings.sort_by_key(|(pos, _)| *pos);
     findings.into_iter().map(|(_, f)| f).collect()
-}
-
-/// `1*DIGIT`, which Rust's integer parsing alone does not enforce (it takes a "+").
-pub(super) fn digits(value: &str) -> Option<&str> {
-    (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())).then_some(value)
-}
-
-/// Why a segment is not a tag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Malformed {
-    NoEquals,
-    BadName,
-    EmptyValue,
 }
 
 /// `dmarc-tag = 1*ALPHA equals 1*dmarc-value` → (name, value) of a segment that has no

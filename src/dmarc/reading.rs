@@ -4,8 +4,7 @@
 
 use strum::EnumString;
 
-use super::parse::digits;
-use super::record::{Alignment, Outcome, Policy, Psd, Reading, ReportUri, Spec, WSP};
+use super::record::{Alignment, Outcome, Policy, Psd, Reading, ReportUri, Spec, WSP, digits};
 use super::uri::uri_elements;
 
 /// The tags of RFC 7489 §6.3 and RFC 9989 §4.7 (its registry, §9.3), parsed from their

@@ -449,3 +449,16 @@ impl Reading {
         }
     }
 }
+
+/// `1*DIGIT`, which Rust's integer parsing alone does not enforce (it takes a "+").
+pub(super) fn digits(value: &str) -> Option<&str> {
+    (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())).then_some(value)
+}
+
+/// Why a segment is not a tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Malformed {
+    NoEquals,
+    BadName,
+    EmptyValue,
+}

@@ -2,8 +2,7 @@
 //! and the one e-mail address of a `mailto:` URI (RFC 6068, RFC 5322), as receivers
 //! need them to send reports.
 
-use super::parse::digits;
-use super::record::{ReportUri, WSP};
+use super::record::{ReportUri, WSP, digits};
 use crate::dns::check_name;
 
 /// `dmarc-urilist`: elements separated by "," with optional WSP around it.

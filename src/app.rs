@@ -11,11 +11,11 @@ use crate::cli::{Cli, Command, DiffArgs, HistoryArgs, MergeArgs};
 use crate::config::{CheckConfig, DEFAULT_SCANS_DIR, ScanConfig, TrendConfig};
 use crate::dns::Dns;
 use crate::exit::{Exit, Signal};
-use crate::output::summary::SummaryFile;
+use crate::output::summary::SummaryJson;
 use crate::output::{self, Writer, text};
+use crate::page;
 use crate::progress::Progress;
 use crate::record::SCHEMA;
-use crate::report;
 use crate::scan::{self, ScanOptions, Scanner, Selection};
 use crate::scandir::history;
 use crate::scandir::scan_json::{ScanJsonOptions, StarttlsJson};
@@ -23,7 +23,7 @@ use crate::scandir::{self, ScanJson};
 use crate::stats::facts::Facts;
 use crate::stats::fail_on::{self, FailOn};
 use crate::stats::health::{self, Notice};
-use crate::stats::{Summary, Tally, diff, trend};
+use crate::stats::{Adoption, Tally, diff, trend};
 
 /// Runs the command line; errors are run-level failures (exit code 1), or usage errors
 /// (2) when they are [`crate::exit::UsageError`]s.
@@ -83,7 +83,7 @@ fn run_trend(config: &TrendConfig) -> anyhow::Result<Exit> {
         eprintln!("wrote {}", config.out.display());
     }
     if let Some(dir) = &config.report {
-        report::write_report(&trend, dir)?;
+        page::write_trend_page(&trend, dir)?;
         eprintln!("wrote {}", dir.join("report.html").display());
     }
     Ok(Exit::Success)
@@ -187,9 +187,9 @@ async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
         tally
     };
     let scan = scan_json(&config, &tally, run.input, dns.figures(), start.elapsed());
-    let figures = tally.summary();
+    let figures = tally.adoption();
     let notices = health::notices(&figures, scan.dns.as_ref());
-    scandir::finish(dir, &SummaryFile::of(&scan, &notices, &figures), &scan)?;
+    scandir::finish(dir, &SummaryJson::of(&scan, &notices, &figures), &scan)?;
     anstream::eprintln!("{}", text::summary(&scan, &figures, &notices, dir));
     Ok(verdict(&notices, &figures, &config.fail_on))
 }
@@ -251,7 +251,7 @@ fn scan_json(
 
 /// How a run that produced `figures` ends: a failure when nothing was measured, else
 /// findings when `--fail-on` names kinds that were found (said on standard error).
-fn verdict(notices: &[Notice], figures: &Summary, kinds: &[FailOn]) -> Exit {
+fn verdict(notices: &[Notice], figures: &Adoption, kinds: &[FailOn]) -> Exit {
     if notices.iter().any(Notice::is_failure) {
         return Exit::Failure;
     }
@@ -345,11 +345,11 @@ async fn run_check(config: CheckConfig) -> anyhow::Result<Exit> {
             if !first {
                 println!();
             }
-            anstream::print!("{}", text::report(&report));
+            anstream::print!("{}", text::domain(&report));
         }
         first = false;
     }
-    let figures = tally.summary();
+    let figures = tally.adoption();
     let notices = health::notices(&figures, Some(&dns.figures()));
     for notice in &notices {
         anstream::eprintln!("{}", text::notice(notice));

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use crate::record::DomainReport;
+use crate::record::DomainRecord;
 use crate::spf::analysis::SpfStatus;
 use crate::terminal::{escape, thousands};
 
@@ -74,7 +74,7 @@ impl Progress {
         }
     }
 
-    pub fn record(&self, report: &DomainReport) {
+    pub fn record(&self, report: &DomainRecord) {
         let counter = match report.spf.status {
             SpfStatus::Permerror => &self.permerrors,
             SpfStatus::Temperror => &self.temperrors,

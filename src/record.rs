@@ -93,7 +93,7 @@ pub const SCHEMA: u32 = 1;
 
 /// Everything found about one domain.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DomainReport {
+pub struct DomainRecord {
     pub schema: u32,
     pub domain: String,
     pub scanned_at: String,
@@ -110,14 +110,14 @@ fn first_attempt() -> u32 {
     1
 }
 
-impl DomainReport {
+impl DomainRecord {
     /// The domain's own SPF, DMARC or MX lookups could not be finished.
     pub fn temperror(&self) -> bool {
         temperror(self.spf.status, self.dmarc.status, self.mx.status)
     }
 }
 
-/// The rule of [`DomainReport::temperror`], for records read back in part.
+/// The rule of [`DomainRecord::temperror`], for records read back in part.
 pub fn temperror(spf: SpfStatus, dmarc: DmarcStatus, mx: MxStatus) -> bool {
     spf == SpfStatus::Temperror || dmarc == DmarcStatus::Temperror || mx == MxStatus::Temperror
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::parse;
-use super::{Outcome, Psd, Record};
+use super::{Psd, Record, Validity};
 use crate::cache::Shared;
 use crate::dns::{Dns, Outcome as DnsOutcome, TempFail, check_name};
 use crate::psl::SuffixList;
@@ -138,7 +138,7 @@ fn usable(at: &AtName) -> Option<&Arc<Published>> {
     at.single.as_ref().filter(|p| {
         !matches!(
             p.parsed.rfc9989.outcome,
-            Outcome::NotDmarcRecord | Outcome::InvalidDuplicateTag
+            Validity::NotDmarcRecord | Validity::InvalidDuplicateTag
         )
     })
 }

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use strum::IntoStaticStr;
 
 pub use self::record::{
-    Alignment, Finding, FindingKind, Outcome, Policy, Psd, Reading, Record, ReportUri, Severity,
-    Spec,
+    Alignment, Finding, FindingKind, Policy, Psd, Reading, Record, ReportUri, Severity, Spec,
+    Validity,
 };
 
 use self::destination::{Check, Destination};

@@ -4,7 +4,7 @@
 
 use super::details;
 use super::reading::{Checked, Known, read};
-use super::record::{Finding, FindingKind, Malformed, Outcome, Record, ReportUri, Spec, WSP};
+use super::record::{Finding, FindingKind, Malformed, Record, ReportUri, Spec, Validity, WSP};
 use super::uri::uri_elements;
 
 /// `dmarc-version` as the first tag (RFC 7489 §6.3, RFC 9989 §4.7): name `v` in either
@@ -24,13 +24,13 @@ fn is_version(first_segment: &str) -> bool {
 }
 
 /// Reads a record under both specifications. Texts that are not DMARC records (see
-/// [`is_dmarc_record`]) get [`Outcome::NotDmarcRecord`] and one finding saying why.
+/// [`is_dmarc_record`]) get [`Validity::NotDmarcRecord`] and one finding saying why.
 pub fn parse(text: &str) -> Record {
     let mut segments = text.split(';');
     let first = segments.next().unwrap_or_default();
     if !is_version(first) {
         return Record::ignored(
-            Outcome::NotDmarcRecord,
+            Validity::NotDmarcRecord,
             Vec::new(),
             vec![not_dmarc(text, first)],
         );
@@ -63,7 +63,7 @@ pub fn parse(text: &str) -> Record {
         .iter()
         .any(|(_, f)| f.kind == FindingKind::DuplicateTag)
     {
-        return Record::ignored(Outcome::InvalidDuplicateTag, names, in_order(findings));
+        return Record::ignored(Validity::InvalidDuplicateTag, names, in_order(findings));
     }
     tag_findings(&tags, &mut findings);
     let findings = in_order(findings);

@@ -4,7 +4,7 @@
 
 use strum::EnumString;
 
-use super::record::{Alignment, Outcome, Policy, Psd, Reading, ReportUri, Spec, WSP, digits};
+use super::record::{Alignment, Policy, Psd, Reading, ReportUri, Spec, Validity, WSP, digits};
 use super::uri::uri_elements;
 
 /// The tags of RFC 7489 §6.3 and RFC 9989 §4.7 (its registry, §9.3), parsed from their
@@ -188,7 +188,7 @@ impl<'a> Checked<'a> {
 /// The reading of the well-formed `tags` (v first, no duplicates) under `spec`, one of
 /// [`Spec::READINGS`]; `noted`: some finding concerns this reading.
 pub(super) fn read(tags: &[Checked<'_>], spec: Spec, noted: bool) -> Reading {
-    let mut r = Reading::without_policy(Outcome::Valid);
+    let mut r = Reading::without_policy(Validity::Valid);
     r.fo = vec!["0".to_owned()];
     let (mut p, mut sp, mut np) = (None, None, None);
     let (mut psd, mut t, mut pct, mut rf, mut ri) = (None, None, None, None, None);
@@ -225,14 +225,14 @@ pub(super) fn read(tags: &[Checked<'_>], spec: Spec, noted: bool) -> Reading {
     let p_lost = spec == Spec::Rfc7489 && !p_is_second(tags);
     if invalid_policy || p_lost {
         if !r.rua.iter().any(|u| u.valid) {
-            return Reading::without_policy(Outcome::NoDmarcProcessing);
+            return Reading::without_policy(Validity::NoDmarcProcessing);
         }
         // "act as if a record containing ... "p=none" was retrieved" (RFC 7489 §6.6.3,
         // RFC 9989 §4.10.1): such a record has no sp or np either.
         (p, sp, np) = (Some(Policy::None), None, None);
-        r.outcome = Outcome::PNoneFallback;
+        r.outcome = Validity::PNoneFallback;
     } else if noted {
-        r.outcome = Outcome::ValidWithWarnings;
+        r.outcome = Validity::ValidWithWarnings;
     }
     let p = p.unwrap_or(Policy::None);
     let sp = sp.unwrap_or(p);

@@ -146,7 +146,7 @@ pub struct ReportUri {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
-pub enum Outcome {
+pub enum Validity {
     /// The policy applies and nothing in the record is wrong or notable.
     Valid,
     /// The policy applies; see the findings.
@@ -164,7 +164,7 @@ pub enum Outcome {
     InvalidDuplicateTag,
 }
 
-impl Outcome {
+impl Validity {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
@@ -186,7 +186,7 @@ impl Outcome {
 /// then mean nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reading {
-    pub outcome: Outcome,
+    pub outcome: Validity,
     pub p: Option<Policy>,
     /// Default: p.
     pub sp: Option<Policy>,
@@ -416,7 +416,7 @@ impl FindingKind {
 
 impl Record {
     pub(super) fn ignored(
-        outcome: Outcome,
+        outcome: Validity,
         tags: Vec<(String, String)>,
         findings: Vec<Finding>,
     ) -> Self {
@@ -430,7 +430,7 @@ impl Record {
 }
 
 impl Reading {
-    pub(super) fn without_policy(outcome: Outcome) -> Self {
+    pub(super) fn without_policy(outcome: Validity) -> Self {
         Self {
             outcome,
             p: None,

@@ -10,7 +10,7 @@ use crate::dmarc::Policy;
 use crate::dmarc::destination::Destination;
 use crate::dmarc::discover::Source;
 use crate::mx::MxReport;
-use crate::record::DomainReport;
+use crate::record::DomainRecord;
 use crate::scandir::{self, records};
 use crate::smtp::Starttls;
 use crate::smtp::prober::Rollup;
@@ -25,7 +25,7 @@ pub fn rebuild(dir: &Path, csv_bom: bool) -> anyhow::Result<Tally> {
     let tally = scandir::rewrite_results_csv(dir, |file| {
         let mut csv = CsvSink::new(BufWriter::new(file), csv_bom).map_err(io::Error::other)?;
         let (mut tally, mut failed) = (Tally::default(), None);
-        let result = records::read_records(dir, |report: DomainReport| {
+        let result = records::read_records(dir, |report: DomainRecord| {
             if failed.is_none() {
                 failed = csv.write(&report).err();
             }
@@ -100,7 +100,7 @@ impl<W: Write> CsvSink<W> {
         Ok(Self { writer })
     }
 
-    pub fn write(&mut self, r: &DomainReport) -> csv::Result<()> {
+    pub fn write(&mut self, r: &DomainRecord) -> csv::Result<()> {
         let d = &r.dmarc;
         // Borrowed where the record already holds the text: a row is written per domain.
         let row: [Cow<'_, str>; COLUMNS.len()] = [

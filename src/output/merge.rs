@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
-use super::summary::SummaryFile;
+use super::summary::SummaryJson;
 use crate::causes::Causes;
 use crate::dns::FailureCause;
 use crate::input;
@@ -92,10 +92,10 @@ fn build(parts: &[Part], out: &Path) -> anyhow::Result<Merged> {
         .map_err(|e| e.into_error())
         .and_then(|file| file.sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
-    let summary = super::csv::rebuild(out, parts[0].scan.options.csv_bom)?.summary();
+    let summary = super::csv::rebuild(out, parts[0].scan.options.csv_bom)?.adoption();
     let scan = merged_scan_json(parts, summary.domains);
     let notices = crate::stats::health::notices(&summary, None);
-    scandir::finish(out, &SummaryFile::of(&scan, &notices, &summary), &scan)?;
+    scandir::finish(out, &SummaryJson::of(&scan, &notices, &summary), &scan)?;
     Ok(Merged {
         shards: parts.len(),
         domains: summary.domains,

@@ -18,7 +18,7 @@ use anyhow::Context as _;
 use tokio::sync::mpsc;
 
 use self::csv::CsvSink;
-use crate::record::DomainReport;
+use crate::record::DomainRecord;
 use crate::scandir::{self, Lock};
 use crate::stats::Tally;
 use crate::stats::facts::Facts;
@@ -55,7 +55,7 @@ pub struct OutputSpec {
 
 /// Handle on the writer thread.
 pub struct Writer {
-    tx: mpsc::Sender<DomainReport>,
+    tx: mpsc::Sender<DomainRecord>,
     thread: std::thread::JoinHandle<io::Result<Tally>>,
     dir: PathBuf,
     lock: Lock,
@@ -90,7 +90,7 @@ impl Writer {
         })
     }
 
-    pub async fn send(&self, report: DomainReport) -> anyhow::Result<()> {
+    pub async fn send(&self, report: DomainRecord) -> anyhow::Result<()> {
         self.tx
             .send(report)
             .await
@@ -112,7 +112,7 @@ impl Writer {
 }
 
 fn write_all(
-    mut rx: mpsc::Receiver<DomainReport>,
+    mut rx: mpsc::Receiver<DomainRecord>,
     mut jsonl: BufWriter<Box<dyn Write + Send>>,
     mut csv: Option<CsvSink<BufWriter<File>>>,
 ) -> io::Result<Tally> {

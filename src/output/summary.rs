@@ -3,12 +3,12 @@
 
 use serde::Serialize;
 
-use crate::stats::Summary;
+use crate::stats::Adoption;
 use crate::stats::health::Notice;
 
 /// The whole of `summary.json`: the scan it belongs to, then the figures.
 #[derive(Debug, Clone, Serialize)]
-pub struct SummaryFile<'a> {
+pub struct SummaryJson<'a> {
     pub tool: &'a str,
     pub version: &'a str,
     pub schema: u32,
@@ -19,15 +19,15 @@ pub struct SummaryFile<'a> {
     /// temperror, MX hosts unreachable for STARTTLS.
     pub notices: &'a [Notice],
     #[serde(flatten)]
-    pub summary: &'a Summary,
+    pub summary: &'a Adoption,
 }
 
-impl<'a> SummaryFile<'a> {
+impl<'a> SummaryJson<'a> {
     /// The figures of the scan `scan` describes.
     pub fn of(
         scan: &'a crate::scandir::ScanJson,
         notices: &'a [Notice],
-        summary: &'a Summary,
+        summary: &'a Adoption,
     ) -> Self {
         Self {
             tool: &scan.tool,

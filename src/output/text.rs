@@ -11,7 +11,7 @@ use crate::dmarc::Policy;
 use crate::dmarc::discover::Source;
 use crate::dmarc::{DmarcReport, DmarcStatus};
 use crate::mx::{MxFinding, MxStatus};
-use crate::record::DomainReport;
+use crate::record::DomainRecord;
 use crate::scandir::ScanJson;
 use crate::scandir::history::ScanEntry;
 use crate::smtp::prober::HostStarttls;
@@ -19,12 +19,12 @@ use crate::spf::analysis::{LOOKUP_LIMIT, SpfReport, SpfStatus};
 use crate::spf::tree::{Finding, SpfNode};
 use crate::stats::health::{Notice, NoticeKind};
 use crate::stats::trend::Trend;
-use crate::stats::{Figure, Summary};
+use crate::stats::{Adoption, Figure};
 use crate::terminal::{self, Escaped, escape, style, thousands};
 
 /// The `check` report for one domain. Every text that came from the network is escaped;
 /// verdict words carry colour, which the caller's stream drops where it is not wanted.
-pub fn report(r: &DomainReport) -> String {
+pub fn domain(r: &DomainRecord) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", Escaped(&r.domain));
     spf(&mut out, &r.spf);
@@ -441,7 +441,7 @@ pub fn trend(trend: &Trend) -> String {
 
 /// The report printed on standard error at the end of a scan: what went wrong first,
 /// then the figures with their populations.
-pub fn summary(s: &ScanJson, figures: &Summary, notices: &[Notice], dir: &Path) -> String {
+pub fn summary(s: &ScanJson, figures: &Adoption, notices: &[Notice], dir: &Path) -> String {
     let mut out = String::new();
     for n in notices {
         let _ = writeln!(out, "{}", notice(n));

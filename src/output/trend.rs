@@ -38,7 +38,7 @@ pub fn write_csv(trend: &Trend, path: &Path) -> anyhow::Result<()> {
 fn write(trend: &Trend, out: impl Write) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     let mut header: Vec<String> = LEADING.iter().map(|c| (*c).to_owned()).collect();
-    for (name, _) in Tally::default().summary().figures.named() {
+    for (name, _) in Tally::default().adoption().figures.named() {
         header.push(name.to_owned());
         header.push(format!("{name}_pct"));
     }

@@ -20,7 +20,7 @@ use crate::mx::{self, MxReport, MxResolver};
 use crate::output::Writer;
 use crate::progress::Progress;
 use crate::psl::SuffixList;
-use crate::record::{DomainReport, SCHEMA, now_rfc3339};
+use crate::record::{DomainRecord, SCHEMA, now_rfc3339};
 use crate::scandir::InputCounts;
 use crate::shard::Shard;
 use crate::smtp::prober::StarttlsOptions;
@@ -99,7 +99,7 @@ impl Scanner {
     }
 
     /// Everything about one domain (lower-case, no trailing dot).
-    pub async fn scan(&self, domain: &str) -> DomainReport {
+    pub async fn scan(&self, domain: &str) -> DomainRecord {
         let start = Instant::now();
         let limit = self.options.domain_timeout;
         // One instant for the three parts: they start together, and at the deadline all
@@ -124,7 +124,7 @@ impl Scanner {
         if let Some(checks) = &self.host_checks {
             checks.run(&mut mx).await;
         }
-        DomainReport {
+        DomainRecord {
             schema: SCHEMA,
             domain: domain.to_owned(),
             scanned_at: self.options.scan_time.clone().unwrap_or_else(now_rfc3339),
@@ -201,7 +201,7 @@ fn scan_all(
     scanner: &Arc<Scanner>,
     stop: &watch::Receiver<Option<Signal>>,
     pass: u32,
-) -> impl futures::Stream<Item = DomainReport> {
+) -> impl futures::Stream<Item = DomainRecord> {
     let concurrency = scanner.options.concurrency.get();
     let scanner = Arc::clone(scanner);
     domains
@@ -220,8 +220,8 @@ fn scan_all(
 /// Hands the finished records of `results` that `keep` returns to the writer, until the
 /// stream ends or, once `stop` has fired, [`GRACE`] has passed.
 async fn pump(
-    results: impl futures::Stream<Item = DomainReport>,
-    mut keep: impl FnMut(DomainReport) -> Option<DomainReport>,
+    results: impl futures::Stream<Item = DomainRecord>,
+    mut keep: impl FnMut(DomainRecord) -> Option<DomainRecord>,
     writer: &Writer,
     progress: &Progress,
     stop: &watch::Receiver<Option<Signal>>,
@@ -372,7 +372,7 @@ pub async fn run(
     let mut retry: Vec<String> = Vec::new();
     // Domains that ended in temperror wait for a later pass instead of being written,
     // while passes remain; an interruption leaves them unwritten, to be resumed.
-    let hold_back = |report: DomainReport, pass: u32, retry: &mut Vec<String>| {
+    let hold_back = |report: DomainRecord, pass: u32, retry: &mut Vec<String>| {
         if pass <= retries && report.temperror() {
             retry.push(report.domain);
             None

@@ -32,7 +32,7 @@ pub struct ReadCounts {
 }
 
 /// Calls `each` with every record of the scan in `dir` read as a `T` (the whole
-/// [`DomainReport`](crate::record::DomainReport), or the parts of it `T` names), in
+/// [`DomainRecord`](crate::record::DomainRecord), or the parts of it `T` names), in
 /// file order.
 pub fn read_records<T: DeserializeOwned>(
     dir: &Path,

@@ -418,7 +418,7 @@ pub struct ScanSide {
 
 /// The counts printed after a diff (and with `--json`, as JSON).
 #[derive(Debug, Clone, Serialize)]
-pub struct DiffSummary {
+pub struct DiffCounts {
     pub old: ScanSide,
     pub new: ScanSide,
     pub in_both: u64,
@@ -430,7 +430,7 @@ pub struct DiffSummary {
     pub out: PathBuf,
 }
 
-impl DiffSummary {
+impl DiffCounts {
     /// The summary as a short table.
     pub fn text(&self) -> String {
         let mut out = String::new();
@@ -462,7 +462,7 @@ impl DiffSummary {
 /// A comparison of two scans: the counts, and the changed domains by name.
 #[derive(Debug)]
 pub struct Diff {
-    pub summary: DiffSummary,
+    pub summary: DiffCounts,
     pub rows: Vec<Row>,
 }
 
@@ -555,7 +555,7 @@ pub fn compare_scans(old_dir: &Path, new_dir: &Path, out: &Path) -> anyhow::Resu
         complete: entry.complete,
         bad_lines: counts.bad_lines,
     };
-    let summary = DiffSummary {
+    let summary = DiffCounts {
         old: side(&old_entry, old_domains, old_counts),
         new: side(&new_entry, in_both + new_only, new_counts),
         in_both,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::dmarc::Policy;
 use crate::dmarc::{DmarcReport, DmarcStatus};
 use crate::mx::{MxReport, MxStatus};
-use crate::record::{self, DomainReport};
+use crate::record::{self, DomainRecord};
 use crate::smtp::prober::Rollup;
 use crate::smtp::{Phase, StarttlsStatus};
 use crate::spf::analysis::{SpfReport, SpfStatus};
@@ -111,8 +111,8 @@ impl Facts {
     }
 }
 
-impl From<&DomainReport> for Facts {
-    fn from(r: &DomainReport) -> Self {
+impl From<&DomainRecord> for Facts {
+    fn from(r: &DomainRecord) -> Self {
         Self {
             domain: r.domain.clone(),
             spf: SpfFacts::from(&r.spf),

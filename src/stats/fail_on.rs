@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Summary;
+use super::Adoption;
 
 /// A kind of finding `--fail-on` can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -46,7 +46,7 @@ impl FailOn {
     }
 
     /// The domains of `summary` that have this finding.
-    pub fn count(self, s: &Summary) -> u64 {
+    pub fn count(self, s: &Adoption) -> u64 {
         let f = &s.figures;
         match self {
             Self::SpfMissing => s.spf_known - f.spf_present.count,
@@ -63,7 +63,7 @@ impl FailOn {
 }
 
 /// The kinds among `kinds` that `summary` has, with their domain counts.
-pub fn matched(summary: &Summary, kinds: &[FailOn]) -> Vec<(FailOn, u64)> {
+pub fn matched(summary: &Adoption, kinds: &[FailOn]) -> Vec<(FailOn, u64)> {
     let mut kinds = kinds.to_vec();
     kinds.sort_unstable();
     kinds.dedup();

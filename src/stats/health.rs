@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::Summary;
+use super::Adoption;
 use crate::dns::DnsFigures;
 
 /// A share of domains in temperror from which the figures are mostly unknowns.
@@ -39,7 +39,7 @@ impl Notice {
 
 /// The notices of a run, most serious first. `dns` gives the resolvers and the causes
 /// of DNS failures, when known (a merged or rebuilt summary may have none).
-pub fn notices(summary: &Summary, dns: Option<&DnsFigures>) -> Vec<Notice> {
+pub fn notices(summary: &Adoption, dns: Option<&DnsFigures>) -> Vec<Notice> {
     let mut notices = Vec::new();
     let domains = summary.domains;
     let failed = summary.figures.temperror.count;

@@ -129,9 +129,10 @@ impl Figures {
     }
 }
 
-/// The summary of one scan's records.
+/// The adoption figures of a set of records (a scan, or a period and group of a trend),
+/// with the populations they are shares of.
 #[derive(Debug, Clone, Serialize)]
-pub struct Summary {
+pub struct Adoption {
     pub domains: u64,
     pub spf_known: u64,
     pub dmarc_known: u64,
@@ -339,7 +340,7 @@ impl Tally {
         self.domains
     }
 
-    pub fn summary(&self) -> Summary {
+    pub fn adoption(&self) -> Adoption {
         let spf = |n| Figure::new(n, self.spf_known, "spf_known");
         let dmarc = |n| Figure::new(n, self.dmarc_known, "dmarc_known");
         let mx = |n| Figure::new(n, self.mx_known, "mx_known");
@@ -353,7 +354,7 @@ impl Tally {
             .collect();
         top.sort_by(|a, b| b.domains.cmp(&a.domains).then(a.target.cmp(&b.target)));
         top.truncate(TOP_DANGLING);
-        Summary {
+        Adoption {
             domains: self.domains,
             spf_known: self.spf_known,
             dmarc_known: self.dmarc_known,

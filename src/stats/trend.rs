@@ -11,7 +11,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 use super::facts::read_facts;
-use super::{Summary, Tally};
+use super::{Adoption, Tally};
 use crate::psl::SuffixList;
 use crate::scandir::history::{ScanEntry, Status, list_name};
 
@@ -48,7 +48,7 @@ pub struct Row {
     pub group: String,
     /// Start times of the scans the row's records come from.
     pub scans: Vec<String>,
-    pub summary: Summary,
+    pub summary: Adoption,
 }
 
 /// A whole trend: rows by period (oldest first), then group.
@@ -147,7 +147,7 @@ pub fn compute(scans: &[ScanEntry], options: &TrendOptions) -> anyhow::Result<Tr
             period: period.clone(),
             group: ALL.to_owned(),
             scans,
-            summary: all.summary(),
+            summary: all.adoption(),
         }
     });
     Ok(Trend {
@@ -160,7 +160,7 @@ pub fn compute(scans: &[ScanEntry], options: &TrendOptions) -> anyhow::Result<Tr
                 period,
                 group,
                 scans,
-                summary: tally.summary(),
+                summary: tally.adoption(),
             })
             .collect(),
         latest,

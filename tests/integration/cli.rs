@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use mailposture::record::DomainReport;
+use mailposture::record::DomainRecord;
 use mailposture::scandir::records;
 use mailposture::stats::Tally;
 use mailposture::stats::facts::read_facts;
@@ -295,7 +295,7 @@ sub.good.example.jp.   IN A 192.0.2.5
     // results.csv is rebuilt from).
     let jsonl = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
     let mut lines = jsonl.lines();
-    records::read_records(&out, |report: DomainReport| {
+    records::read_records(&out, |report: DomainRecord| {
         assert_eq!(
             serde_json::to_string(&report).unwrap(),
             lines.next().unwrap()
@@ -308,7 +308,7 @@ sub.good.example.jp.   IN A 192.0.2.5
     let counts = read_facts(&out, |facts| tally.add(&facts)).unwrap();
     assert_eq!(counts.records, 6);
     assert_eq!(
-        serde_json::to_value(tally.summary()).unwrap(),
+        serde_json::to_value(tally.adoption()).unwrap(),
         serde_json::json!({
             "domains": summary["domains"],
             "spf_known": summary["spf_known"],

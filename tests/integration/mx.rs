@@ -469,7 +469,7 @@ mx1.example.test.  IN AAAA 2001:db8::1
         .scan("example.test")
         .await;
     fixture.stop().await;
-    let text = plain(&mailposture::output::text::report(&report));
+    let text = plain(&mailposture::output::text::domain(&report));
     let mx = &text[text.find("\nMX").expect("an MX part")..];
     let lines: Vec<&str> = mx.lines().skip(1).collect();
     assert_eq!(lines[0], "MX     ok");

@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use mailposture::report::{MAX_CHART_GROUPS, write_report};
+use mailposture::page::{MAX_CHART_GROUPS, write_trend_page};
 use mailposture::stats::facts::Facts;
 use mailposture::stats::trend::{By, Grouping, Row, Trend};
-use mailposture::stats::{Summary, Tally};
+use mailposture::stats::{Adoption, Tally};
 
 use crate::support::cmd::run;
 use crate::support::history::{scan_unanswered, write_list};
@@ -73,15 +73,15 @@ fn domains(group: usize, period: usize) -> Vec<Facts> {
         .collect()
 }
 
-fn summary(facts: &[Facts]) -> Summary {
+fn summary(facts: &[Facts]) -> Adoption {
     let mut tally = Tally::default();
     for f in facts {
         tally.add(f);
     }
-    tally.summary()
+    tally.adoption()
 }
 
-fn row(period: &str, group: &str, summary: Summary) -> Row {
+fn row(period: &str, group: &str, summary: Adoption) -> Row {
     Row {
         period: period.to_owned(),
         group: group.to_owned(),
@@ -112,7 +112,7 @@ fn trend() -> Trend {
 
 fn written(dir: &Path) -> (Trend, Vec<PathBuf>) {
     let trend = trend();
-    let paths = write_report(&trend, dir).unwrap();
+    let paths = write_trend_page(&trend, dir).unwrap();
     (trend, paths)
 }
 
@@ -533,7 +533,7 @@ fn report_charts_at_most_the_largest_groups() {
         latest: None,
     };
     let dir = tempfile::tempdir().unwrap();
-    let paths = write_report(&trend, dir.path()).unwrap();
+    let paths = write_trend_page(&trend, dir.path()).unwrap();
     let charted: Vec<String> = paths
         .iter()
         .filter_map(|p| {

@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use mailposture::net::Guard;
-use mailposture::record::DomainReport;
+use mailposture::record::DomainRecord;
 use mailposture::scan::{ScanOptions, Scanner};
 use mailposture::smtp::ProbeSettings;
 use mailposture::smtp::prober::{MxSelection, Rollup, StarttlsOptions};
@@ -49,7 +49,7 @@ fn options(pki: &TestPki, port: u16, hosts: MxSelection) -> ScanOptions {
     }
 }
 
-async fn scan_all(zone: Zone, options: ScanOptions, domains: &[String]) -> Vec<DomainReport> {
+async fn scan_all(zone: Zone, options: ScanOptions, domains: &[String]) -> Vec<DomainRecord> {
     let dns = DnsFixture::start(zone).await;
     let scanner = Scanner::new(dns.dns(), options);
     let reports = futures::future::join_all(domains.iter().map(|d| scanner.scan(d))).await;
@@ -58,7 +58,7 @@ async fn scan_all(zone: Zone, options: ScanOptions, domains: &[String]) -> Vec<D
     // scan reads them.
     for report in &reports {
         let json = serde_json::to_string(report).unwrap();
-        let back: DomainReport = serde_json::from_str(&json).unwrap();
+        let back: DomainRecord = serde_json::from_str(&json).unwrap();
         assert_eq!(serde_json::to_string(&back).unwrap(), json);
     }
     reports
@@ -171,7 +171,7 @@ async fn unreachable_mx_is_not_applicable_and_check_shows_each_probe() {
             .as_str(),
         "refused"
     );
-    let text = plain(&mailposture::output::text::report(&reports[1]));
+    let text = plain(&mailposture::output::text::domain(&reports[1]));
     assert!(text.contains("MX     ok  STARTTLS all"), "{text}");
     assert!(
         text.lines()

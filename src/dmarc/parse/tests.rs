@@ -287,7 +287,7 @@ fn version_selection() {
     ] {
         assert_eq!(is_dmarc_record(text), want, "{text:?}");
         assert_eq!(
-            parse(text).rfc9989.outcome == Outcome::NotDmarcRecord,
+            parse(text).rfc9989.outcome == Validity::NotDmarcRecord,
             !want,
             "{text:?}"
         );
@@ -533,38 +533,38 @@ fn readings() {
     assert_eq!(r.rfc9989.fo, ["0"]);
     assert_eq!(r.rfc7489.fo, ["0", "1"]);
     assert_eq!(r.rfc9989.psd, Some(Psd::Unknown));
-    assert_eq!(r.rfc9989.outcome, Outcome::ValidWithWarnings);
+    assert_eq!(r.rfc9989.outcome, Validity::ValidWithWarnings);
 
     // The p=none fallback resets sp and np as well (RFC 9989 §4.10.1).
     let r = parse("v=DMARC1; p=reject; sp=quarantine; np=bad; rua=mailto:r@example.com");
-    assert_eq!(r.rfc9989.outcome, Outcome::PNoneFallback);
+    assert_eq!(r.rfc9989.outcome, Validity::PNoneFallback);
     assert_eq!(
         (r.rfc9989.p, r.rfc9989.sp, r.rfc9989.np),
         (Some(Policy::None), Some(Policy::None), Some(Policy::None))
     );
-    assert_eq!(r.rfc7489.outcome, Outcome::ValidWithWarnings);
+    assert_eq!(r.rfc7489.outcome, Validity::ValidWithWarnings);
     assert_eq!(r.rfc7489.p, Some(Policy::Reject));
 
     // A typo in np switches DMARC off under RFC 9989 when rua has no valid URI.
     let r = parse("v=DMARC1; p=reject; np=rejct");
     assert_eq!(
         r.rfc9989,
-        Reading::without_policy(Outcome::NoDmarcProcessing)
+        Reading::without_policy(Validity::NoDmarcProcessing)
     );
 
     // Missing p: RFC 9989 reads p=none; RFC 7489 needs a valid rua to fall back.
     let r = parse("v=DMARC1; rua=bob@example.com");
     assert_eq!(r.rfc9989.p, Some(Policy::None));
-    assert_eq!(r.rfc7489.outcome, Outcome::NoDmarcProcessing);
+    assert_eq!(r.rfc7489.outcome, Validity::NoDmarcProcessing);
     let r = parse("v=DMARC1; rua=ftp://example.com");
-    assert_eq!(r.rfc7489.outcome, Outcome::PNoneFallback);
+    assert_eq!(r.rfc7489.outcome, Validity::PNoneFallback);
 
     let r = parse("v=DMARC1; p=none; P=reject");
     assert_eq!(
         r.rfc7489,
-        Reading::without_policy(Outcome::InvalidDuplicateTag)
+        Reading::without_policy(Validity::InvalidDuplicateTag)
     );
-    assert_eq!(r.rfc9989.outcome, Outcome::InvalidDuplicateTag);
+    assert_eq!(r.rfc9989.outcome, Validity::InvalidDuplicateTag);
 }
 
 #[test]
@@ -740,7 +740,7 @@ fn serde_names_match_as_str() {
     for s in [Severity::Error, Severity::Warning] {
         same(s, s.as_str());
     }
-    use Outcome::*;
+    use Validity::*;
     for o in [
         Valid,
         ValidWithWarnings,

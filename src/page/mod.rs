@@ -67,7 +67,7 @@ struct GroupCharts {
 
 /// Writes report.html and the charts as standalone .svg files into `dir` (created if
 /// missing), each whole or not at all; returns the paths written.
-pub fn write_report(trend: &Trend, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+pub fn write_trend_page(trend: &Trend, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let periods = periods(trend);
     let (charted, left_out) = chart_groups(trend, &periods);

@@ -262,6 +262,95 @@ async fn stopped(mut stop: watch::Receiver<Option<Signal>>) {
     let _ = stop.wait_for(Option::is_some).await;
 }
 
+/// Input events, a batch at a time, from the thread that reads the lists.
+type InputBatches = mpsc::Receiver<Vec<InputEvent>>;
+
+/// Reads `lists` on a thread of its own (reading may block, on a pipe for one, and must
+/// not hold up the runtime), handing the events over in batches: one hand-over (and
+/// wake-up of each side) per domain cost as much CPU as reading and checking the line.
+fn read_lists(lists: DomainLists) -> std::io::Result<(std::thread::JoinHandle<()>, InputBatches)> {
+    let (tx, rx) = mpsc::channel::<Vec<InputEvent>>(INPUT_BATCHES);
+    let reader = std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            let mut lists = lists;
+            let mut batch = Vec::with_capacity(INPUT_BATCH);
+            while let Some(event) = lists.next() {
+                batch.push(event);
+                // What is read is handed over before a read that may wait, so a slow pipe
+                // still has its domains scanned as they come.
+                if batch.len() == INPUT_BATCH || lists.may_block() {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(INPUT_BATCH));
+                    if tx.blocking_send(full).is_err() {
+                        return;
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                let _ = tx.blocking_send(batch);
+            }
+        })?;
+    Ok((reader, rx))
+}
+
+/// The domain of an input event that is to be scanned, counting and reporting every
+/// event: another shard's domain, one a resumed scan has already, a rewritten line, a
+/// bad line, a duplicate, a read error.
+fn admit(
+    event: InputEvent,
+    selection: &Selection,
+    counts: &mut InputCounts,
+    progress: &Progress,
+    verbose_input: bool,
+) -> Option<String> {
+    match event {
+        InputEvent::Domain(d) if selection.shard.is_some_and(|s| !s.contains(&d.domain)) => {
+            counts.other_shards += 1;
+            progress.skip();
+            None
+        }
+        InputEvent::Domain(d)
+            if selection
+                .done
+                .as_ref()
+                .is_some_and(|done| done.contains(&input::name_hash(&d.domain))) =>
+        {
+            counts.domains += 1;
+            counts.already_scanned += 1;
+            progress.skip();
+            None
+        }
+        InputEvent::Domain(d) => {
+            counts.domains += 1;
+            if let Some(rewrite) = &d.rewritten {
+                counts.rewritten += 1;
+                if verbose_input {
+                    progress.println(rewrite.describe(&d));
+                }
+            }
+            Some(d.domain)
+        }
+        InputEvent::Invalid(e) => {
+            counts.invalid_lines += 1;
+            progress.skip();
+            progress.println(e.to_string());
+            None
+        }
+        InputEvent::Duplicate { .. } => {
+            counts.duplicates += 1;
+            progress.skip();
+            None
+        }
+        InputEvent::ReadError { source, error } => {
+            counts.read_errors += 1;
+            progress.println(format!(
+                "{source}: read error, rest of the file skipped: {error}"
+            ));
+            None
+        }
+    }
+}
+
 /// How a scan's run ended.
 #[derive(Debug)]
 pub struct RunOutcome {
@@ -284,31 +373,7 @@ pub async fn run(
     selection: Selection,
     stop: impl Future<Output = Signal> + Send + 'static,
 ) -> anyhow::Result<RunOutcome> {
-    let (tx, mut rx) = mpsc::channel::<Vec<InputEvent>>(INPUT_BATCHES);
-    // Reading may block (a pipe on stdin); keep it off the runtime's threads. Events go
-    // over in batches: one hand-over (and wake-up of each side) per domain cost as much
-    // CPU as reading and checking the line.
-    let reader = std::thread::Builder::new()
-        .name("input".into())
-        .spawn(move || {
-            let mut lists = lists;
-            let mut batch = Vec::with_capacity(INPUT_BATCH);
-            while let Some(event) = lists.next() {
-                batch.push(event);
-                // What is read is handed over before a read that may wait, so a slow pipe
-                // still has its domains scanned as they come.
-                if batch.len() == INPUT_BATCH || lists.may_block() {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(INPUT_BATCH));
-                    if tx.blocking_send(full).is_err() {
-                        return;
-                    }
-                }
-            }
-            if !batch.is_empty() {
-                let _ = tx.blocking_send(batch);
-            }
-        })?;
-
+    let (reader, mut rx) = read_lists(lists)?;
     let (stop_tx, stop_rx) = watch::channel(None);
     let stopper = tokio::spawn(async move {
         let _ = stop_tx.send(Some(stop.await));
@@ -318,54 +383,7 @@ pub async fn run(
     let domains = futures::stream::poll_fn(|cx| rx.poll_recv(cx))
         .flat_map(futures::stream::iter)
         .filter_map(|event| {
-            let domain = match event {
-                InputEvent::Domain(d)
-                    if selection.shard.is_some_and(|s| !s.contains(&d.domain)) =>
-                {
-                    counts.other_shards += 1;
-                    progress.skip();
-                    None
-                }
-                InputEvent::Domain(d)
-                    if selection
-                        .done
-                        .as_ref()
-                        .is_some_and(|done| done.contains(&input::name_hash(&d.domain))) =>
-                {
-                    counts.domains += 1;
-                    counts.already_scanned += 1;
-                    progress.skip();
-                    None
-                }
-                InputEvent::Domain(d) => {
-                    counts.domains += 1;
-                    if let Some(rewrite) = &d.rewritten {
-                        counts.rewritten += 1;
-                        if verbose_input {
-                            progress.println(rewrite.describe(&d));
-                        }
-                    }
-                    Some(d.domain)
-                }
-                InputEvent::Invalid(e) => {
-                    counts.invalid_lines += 1;
-                    progress.skip();
-                    progress.println(e.to_string());
-                    None
-                }
-                InputEvent::Duplicate { .. } => {
-                    counts.duplicates += 1;
-                    progress.skip();
-                    None
-                }
-                InputEvent::ReadError { source, error } => {
-                    counts.read_errors += 1;
-                    progress.println(format!(
-                        "{source}: read error, rest of the file skipped: {error}"
-                    ));
-                    None
-                }
-            };
+            let domain = admit(event, &selection, &mut counts, progress, verbose_input);
             futures::future::ready(domain)
         });
     let retries = scanner.options.retry_temperror;

@@ -191,6 +191,7 @@ impl Fail {
     }
 }
 
+/// The probe's steps: connect, the plaintext exchange up to STARTTLS, the handshake.
 async fn run(
     record: &mut Starttls,
     addr: Cleared,
@@ -198,8 +199,21 @@ async fn run(
     settings: &ProbeSettings,
     deadline: Instant,
 ) -> Result<StarttlsStatus, Fail> {
+    let tcp = connect(addr, settings, deadline).await?;
+    let Some(tcp) = negotiate(tcp, record, settings, deadline).await? else {
+        return Ok(StarttlsStatus::NotOffered);
+    };
+    handshake(tcp, record, addr, mx_name, settings, deadline).await?;
+    Ok(StarttlsStatus::Ok)
+}
+
+async fn connect(
+    addr: Cleared,
+    settings: &ProbeSettings,
+    deadline: Instant,
+) -> Result<TcpStream, Fail> {
     let target = SocketAddr::new(addr.ip(), settings.port);
-    let tcp = within(Phase::Connect, settings.connect_timeout, deadline, async {
+    within(Phase::Connect, settings.connect_timeout, deadline, async {
         TcpStream::connect(target).await.map_err(|e| {
             // The status set has no "unreachable": an ICMP error means, as a refusal
             // does, that nothing would take the mail there; the text keeps the cause.
@@ -210,7 +224,18 @@ async fn run(
             Fail::new(status, Phase::Connect, e.to_string())
         })
     })
-    .await?;
+    .await
+}
+
+/// The plaintext exchange: greeting, EHLO, and STARTTLS when offered. The connection,
+/// ready for the TLS handshake, or `None` when STARTTLS is not offered (the session
+/// then ended with QUIT).
+async fn negotiate(
+    tcp: TcpStream,
+    record: &mut Starttls,
+    settings: &ProbeSettings,
+    deadline: Instant,
+) -> Result<Option<TcpStream>, Fail> {
     let mut conn = BufReader::new(tcp);
     let wait = settings.reply_timeout;
 
@@ -255,7 +280,7 @@ async fn run(
     record.advertised = Some(offered);
     if !offered {
         quit(&mut conn, deadline).await;
-        return Ok(StarttlsStatus::NotOffered);
+        return Ok(None);
     }
 
     let reply = within(
@@ -280,8 +305,19 @@ async fn run(
             "data after the 220 reply to STARTTLS, before the TLS handshake",
         ));
     }
-    let tcp = conn.into_inner();
+    Ok(Some(conn.into_inner()))
+}
 
+/// The TLS handshake on the connection STARTTLS opened, and what it tells: version,
+/// cipher, certificate.
+async fn handshake(
+    tcp: TcpStream,
+    record: &mut Starttls,
+    addr: Cleared,
+    mx_name: &str,
+    settings: &ProbeSettings,
+    deadline: Instant,
+) -> Result<(), Fail> {
     // A name that is not a DNS name (an address literal) is sent as no SNI at all.
     let server_name = ServerName::try_from(mx_name.to_owned())
         .unwrap_or_else(|_| ServerName::IpAddress(addr.ip().into()));
@@ -312,7 +348,7 @@ async fn run(
         .and_then(|chain| cert_facts(chain, mx_name, &settings.roots, SystemTime::now()));
     let mut conn = BufReader::new(tls);
     quit(&mut conn, deadline).await;
-    Ok(StarttlsStatus::Ok)
+    Ok(())
 }
 
 /// Runs `step` of `phase` until its own limit or the probe's deadline, whichever comes

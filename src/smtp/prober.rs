@@ -17,7 +17,7 @@ use super::{Phase, ProbeSettings, Starttls, StarttlsStatus, probe};
 use crate::net::{Cleared, Guard};
 
 /// Which of a domain's MX hosts are probed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MxSelection {
     /// The hosts with the lowest preference: where mail goes first.

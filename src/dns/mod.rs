@@ -284,6 +284,8 @@ impl Dns {
         })
     }
 
+    /// The live counters, for the integration tests that count the questions one
+    /// operation asks; the program reads them through [`Self::figures`].
     pub fn stats(&self) -> &DnsStats {
         &self.stats
     }

@@ -38,6 +38,16 @@ value_enum! {
 }
 
 value_enum! {
+    /// `--starttls-mx`.
+    MxSelectionArg => crate::smtp::prober::MxSelection {
+        /// The hosts with the lowest preference: where mail goes first.
+        Primary,
+        /// Every host.
+        All,
+    }
+}
+
+value_enum! {
     /// `trend --by`.
     ByArg => crate::stats::trend::By {
         /// Every complete scan is a period of its own.
@@ -361,8 +371,8 @@ pub struct SmtpArgs {
     pub no_starttls: bool,
 
     /// Which MX hosts to probe: the lowest-preference ones, or all.
-    #[arg(long, value_enum, value_name = "WHICH", default_value_t = crate::smtp::prober::MxSelection::Primary)]
-    pub starttls_mx: crate::smtp::prober::MxSelection,
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = MxSelectionArg::Primary)]
+    pub starttls_mx: MxSelectionArg,
 
     /// Name sent in EHLO [default: this machine's host name]. Receivers check it: many
     /// slow down or refuse a client whose EHLO name is not a name that resolves to it.

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use strum::IntoStaticStr;
+
 /// The end of a run, as the shell sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -23,18 +25,17 @@ pub enum Exit {
 }
 
 /// A signal that stops a scan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr)]
 pub enum Signal {
+    #[strum(serialize = "SIGINT")]
     Interrupt,
+    #[strum(serialize = "SIGTERM")]
     Terminate,
 }
 
 impl Signal {
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Interrupt => "SIGINT",
-            Self::Terminate => "SIGTERM",
-        }
+        self.into()
     }
 }
 
@@ -91,5 +92,16 @@ pub fn of_error(err: &anyhow::Error) -> Exit {
         Exit::Usage
     } else {
         Exit::Failure
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_are_named_as_the_shell_names_them() {
+        assert_eq!(Signal::Interrupt.name(), "SIGINT");
+        assert_eq!(Signal::Terminate.name(), "SIGTERM");
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::cache::Shared;
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
+use strum::IntoStaticStr;
 
 use crate::dns::{Aliased, Dns, MxRecord, Outcome, is_ip_literal};
 use crate::smtp::prober::{HostStarttls, Rollup};
@@ -25,8 +26,10 @@ pub const MAX_RESOLVED_HOSTS: usize = 32;
 
 /// What the MX query found. Trouble with single hosts does not change the status: it is
 /// in that host's `errors`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum MxStatus {
     /// No MX records (NXDOMAIN or NODATA): mail would go to the domain's own address,
     /// the implicit MX of RFC 5321 §5.1.
@@ -42,12 +45,7 @@ pub enum MxStatus {
 
 impl MxStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Ok => "ok",
-            Self::NullMx => "null_mx",
-            Self::Temperror => "temperror",
-        }
+        self.into()
     }
 }
 
@@ -65,8 +63,10 @@ impl MxFinding {
 }
 
 /// Kinds of findings; the snake_case names are part of the output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum MxFindingKind {
     // Errors about one host, in `hosts[].errors`.
     /// Neither A nor AAAA exists for the host (NXDOMAIN or NODATA).
@@ -92,16 +92,7 @@ pub enum MxFindingKind {
 
 impl MxFindingKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::DanglingMx => "dangling_mx",
-            Self::CnameMx => "cname_mx",
-            Self::IpLiteralMx => "ip_literal_mx",
-            Self::Temperror => "temperror",
-            Self::NullMxMixed => "null_mx_mixed",
-            Self::NullMxSpf => "null_mx_spf",
-            Self::NoMailHost => "no_mail_host",
-            Self::TooManyHosts => "too_many_hosts",
-        }
+        self.into()
     }
 }
 
@@ -493,5 +484,55 @@ mod tests {
             ["null_mx_spf"]
         );
         assert!(warned(MxStatus::Ok, Some("v=spf1 ~all")).is_empty());
+    }
+
+    /// The names of the record format (src/record.rs), each variant once.
+    #[test]
+    fn mx_status_names_are_the_documented_ones() {
+        let names = [
+            (MxStatus::None, "none"),
+            (MxStatus::Ok, "ok"),
+            (MxStatus::NullMx, "null_mx"),
+            (MxStatus::Temperror, "temperror"),
+        ];
+        assert_eq!(
+            names.len(),
+            <MxStatus as strum::VariantArray>::VARIANTS.len()
+        );
+        for (value, name) in names {
+            assert_eq!(value.as_str(), name);
+            assert_eq!(serde_json::to_value(value).unwrap(), name);
+            assert_eq!(
+                serde_json::from_value::<MxStatus>(name.into()).unwrap(),
+                value
+            );
+        }
+    }
+
+    /// The names of the record format (src/record.rs), each variant once.
+    #[test]
+    fn mx_finding_kind_names_are_the_documented_ones() {
+        let names = [
+            (MxFindingKind::DanglingMx, "dangling_mx"),
+            (MxFindingKind::CnameMx, "cname_mx"),
+            (MxFindingKind::IpLiteralMx, "ip_literal_mx"),
+            (MxFindingKind::Temperror, "temperror"),
+            (MxFindingKind::NullMxMixed, "null_mx_mixed"),
+            (MxFindingKind::NullMxSpf, "null_mx_spf"),
+            (MxFindingKind::NoMailHost, "no_mail_host"),
+            (MxFindingKind::TooManyHosts, "too_many_hosts"),
+        ];
+        assert_eq!(
+            names.len(),
+            <MxFindingKind as strum::VariantArray>::VARIANTS.len()
+        );
+        for (value, name) in names {
+            assert_eq!(value.as_str(), name);
+            assert_eq!(serde_json::to_value(value).unwrap(), name);
+            assert_eq!(
+                serde_json::from_value::<MxFindingKind>(name.into()).unwrap(),
+                value
+            );
+        }
     }
 }

@@ -111,7 +111,7 @@ impl From<&SmtpArgs> for SmtpFlags {
         } = args;
         Self {
             no_starttls: *no_starttls,
-            starttls_mx: *starttls_mx,
+            starttls_mx: (*starttls_mx).into(),
             helo: helo.clone(),
             smtp_per_address: *smtp_per_address,
             smtp_concurrency: *smtp_concurrency,

@@ -204,7 +204,8 @@ impl DmarcResolver {
     }
 
     /// What each discovery method finds for `domain`, every time (the report keeps
-    /// them only when they disagree).
+    /// them only when they disagree). For the integration tests, which compare the
+    /// methods where they agree too; the scan calls [`Self::fetch`].
     pub async fn discoveries(&self, domain: &str) -> Result<Discoveries, LookupFailure> {
         let own = self.lookups.at(domain).await?;
         self.both(domain, &own).await

@@ -20,6 +20,7 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::rdata::CNAME;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use serde::{Deserialize, Serialize};
+use strum::IntoStaticStr;
 use tokio::sync::Semaphore;
 
 use crate::causes::Causes;
@@ -76,30 +77,31 @@ impl fmt::Display for TempFail {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TempFailKind {
     Timeout,
     Servfail,
     Refused,
     /// Any other error response code (FORMERR, NOTIMP, ...).
+    #[strum(serialize = "error response")]
     Rcode,
     /// Transport trouble: I/O, no usable name server, resolver busy.
+    #[strum(serialize = "network error")]
     Network,
     /// The answer could not be decoded.
+    #[strum(serialize = "protocol error")]
     Protocol,
 }
 
 impl TempFailKind {
+    /// The name in prose, which begins the text of a [`TempFail`] in findings' details;
+    /// where one word would not read (rcode, network, protocol) it differs from the
+    /// JSON name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Timeout => "timeout",
-            Self::Servfail => "servfail",
-            Self::Refused => "refused",
-            Self::Rcode => "error response",
-            Self::Network => "network error",
-            Self::Protocol => "protocol error",
-        }
+        self.into()
     }
 }
 
@@ -282,6 +284,8 @@ impl Dns {
         })
     }
 
+    /// The live counters, for the integration tests that count the questions one
+    /// operation asks; the program reads them through [`Self::figures`].
     pub fn stats(&self) -> &DnsStats {
         &self.stats
     }
@@ -655,6 +659,27 @@ mod tests {
             ("", false),
         ] {
             assert_eq!(is_ip_literal(name), literal, "{name}");
+        }
+    }
+
+    /// Each kind's JSON name, and the words that begin its text in findings' details.
+    #[test]
+    fn temp_fail_kind_names_are_the_documented_ones() {
+        let names = [
+            (TempFailKind::Timeout, "timeout", "timeout"),
+            (TempFailKind::Servfail, "servfail", "servfail"),
+            (TempFailKind::Refused, "refused", "refused"),
+            (TempFailKind::Rcode, "rcode", "error response"),
+            (TempFailKind::Network, "network", "network error"),
+            (TempFailKind::Protocol, "protocol", "protocol error"),
+        ];
+        assert_eq!(
+            names.len(),
+            <TempFailKind as strum::VariantArray>::VARIANTS.len()
+        );
+        for (kind, json, prose) in names {
+            assert_eq!(serde_json::to_value(kind).unwrap(), json);
+            assert_eq!(kind.as_str(), prose);
         }
     }
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use serde::Serialize;
+use strum::IntoStaticStr;
 
 use super::records;
 use super::scan_json::ScanJson;
@@ -18,24 +19,26 @@ use crate::input;
 const MAX_DEPTH: usize = 3;
 
 /// What a scan directory holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+///
+/// [`Status::name`] is the word shown to people, the JSON name otherwise; damage is
+/// shouted there, so that it stands out in a list of scans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Status {
     /// Finished, and its records agree with `scan.json`.
     Complete,
     /// No `scan.json`: stopped before the end (`scan --resume` continues it).
     Interrupted,
     /// Its files disagree or cannot be read; see [`ScanEntry::damage`].
+    #[strum(serialize = "DAMAGED")]
     Damaged,
 }
 
 impl Status {
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Complete => "complete",
-            Self::Interrupted => "interrupted",
-            Self::Damaged => "DAMAGED",
-        }
+        self.into()
     }
 }
 
@@ -192,5 +195,25 @@ fn count_records(dir: &Path, finished: bool) -> anyhow::Result<u64> {
             anyhow::bail!("the last line ({number}) of {} is torn", path.display())
         }
         _ => Ok(count),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `history`'s words for people and its JSON names, each status once.
+    #[test]
+    fn status_names_are_the_documented_ones() {
+        let names = [
+            (Status::Complete, "complete", "complete"),
+            (Status::Interrupted, "interrupted", "interrupted"),
+            (Status::Damaged, "DAMAGED", "damaged"),
+        ];
+        assert_eq!(names.len(), <Status as strum::VariantArray>::VARIANTS.len());
+        for (status, shown, json) in names {
+            assert_eq!(status.name(), shown);
+            assert_eq!(serde_json::to_value(status).unwrap(), json);
+        }
     }
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use strum::IntoStaticStr;
 
 use crate::net::NotPublic;
 
@@ -117,8 +118,10 @@ impl Starttls {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum StarttlsStatus {
     /// The TLS handshake completed (whatever the certificate).
     Ok,
@@ -141,21 +144,15 @@ pub enum StarttlsStatus {
 
 impl StarttlsStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::NotOffered => "not_offered",
-            Self::HandshakeFailed => "handshake_failed",
-            Self::Refused => "refused",
-            Self::Timeout => "timeout",
-            Self::ProtocolError => "protocol_error",
-            Self::Skipped => "skipped",
-        }
+        self.into()
     }
 }
 
 /// A phase of the probe, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Phase {
     Connect,
     Greeting,
@@ -166,13 +163,7 @@ pub enum Phase {
 
 impl Phase {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Connect => "connect",
-            Self::Greeting => "greeting",
-            Self::Ehlo => "ehlo",
-            Self::Starttls => "starttls",
-            Self::Handshake => "handshake",
-        }
+        self.into()
     }
 }
 
@@ -199,4 +190,53 @@ pub struct CertFacts {
     /// Why the certificate is not valid, in webpki's words (`UnknownIssuer`,
     /// `CertNotValidForName`, `CertExpired`...).
     pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names of the record format (src/record.rs), each variant once.
+    #[test]
+    fn starttls_status_names_are_the_documented_ones() {
+        let names = [
+            (StarttlsStatus::Ok, "ok"),
+            (StarttlsStatus::NotOffered, "not_offered"),
+            (StarttlsStatus::HandshakeFailed, "handshake_failed"),
+            (StarttlsStatus::Refused, "refused"),
+            (StarttlsStatus::Timeout, "timeout"),
+            (StarttlsStatus::ProtocolError, "protocol_error"),
+            (StarttlsStatus::Skipped, "skipped"),
+        ];
+        assert_eq!(
+            names.len(),
+            <StarttlsStatus as strum::VariantArray>::VARIANTS.len()
+        );
+        for (value, name) in names {
+            assert_eq!(value.as_str(), name);
+            assert_eq!(serde_json::to_value(value).unwrap(), name);
+            assert_eq!(
+                serde_json::from_value::<StarttlsStatus>(name.into()).unwrap(),
+                value
+            );
+        }
+    }
+
+    /// The names of the record format (src/record.rs), each variant once.
+    #[test]
+    fn phase_names_are_the_documented_ones() {
+        let names = [
+            (Phase::Connect, "connect"),
+            (Phase::Greeting, "greeting"),
+            (Phase::Ehlo, "ehlo"),
+            (Phase::Starttls, "starttls"),
+            (Phase::Handshake, "handshake"),
+        ];
+        assert_eq!(names.len(), <Phase as strum::VariantArray>::VARIANTS.len());
+        for (value, name) in names {
+            assert_eq!(value.as_str(), name);
+            assert_eq!(serde_json::to_value(value).unwrap(), name);
+            assert_eq!(serde_json::from_value::<Phase>(name.into()).unwrap(), value);
+        }
+    }
 }

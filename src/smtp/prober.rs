@@ -10,13 +10,14 @@ use std::sync::Arc;
 
 use crate::cache::Shared;
 use serde::{Deserialize, Serialize};
+use strum::IntoStaticStr;
 use tokio::sync::Semaphore;
 
 use super::{Phase, ProbeSettings, Starttls, StarttlsStatus, probe};
 use crate::net::{Cleared, Guard};
 
 /// Which of a domain's MX hosts are probed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MxSelection {
     /// The hosts with the lowest preference: where mail goes first.
@@ -61,28 +62,24 @@ pub struct HostStarttls {
 }
 
 /// A domain's STARTTLS across its probed MX hosts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Rollup {
     /// Every host that answered EHLO completed a TLS handshake.
-    #[serde(rename = "all")]
     All,
-    #[serde(rename = "some")]
     Some,
-    #[serde(rename = "none")]
     None,
     /// No host answered EHLO (none probed, all skipped, or all unreachable).
     #[serde(rename = "n/a")]
+    #[strum(serialize = "n/a")]
     NotApplicable,
 }
 
 impl Rollup {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::All => "all",
-            Self::Some => "some",
-            Self::None => "none",
-            Self::NotApplicable => "n/a",
-        }
+        self.into()
     }
 }
 
@@ -251,6 +248,26 @@ mod tests {
                 rollup(hosts[1..].iter().flatten()),
                 alone,
                 "{failure:?} alone"
+            );
+        }
+    }
+
+    /// The names of the record format (src/record.rs), each variant once.
+    #[test]
+    fn rollup_names_are_the_documented_ones() {
+        let names = [
+            (Rollup::All, "all"),
+            (Rollup::Some, "some"),
+            (Rollup::None, "none"),
+            (Rollup::NotApplicable, "n/a"),
+        ];
+        assert_eq!(names.len(), <Rollup as strum::VariantArray>::VARIANTS.len());
+        for (value, name) in names {
+            assert_eq!(value.as_str(), name);
+            assert_eq!(serde_json::to_value(value).unwrap(), name);
+            assert_eq!(
+                serde_json::from_value::<Rollup>(name.into()).unwrap(),
+                value
             );
         }
     }

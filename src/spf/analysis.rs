@@ -3,6 +3,7 @@
 //! warnings an administrator should see.
 
 use serde::{Deserialize, Serialize};
+use strum::IntoStaticStr;
 
 use super::tree::{Finding, FindingKind, SpfNode, Via};
 use super::{DualCidr, Mechanism, Modifier, Qualifier, Record, TermKind};
@@ -19,8 +20,10 @@ pub const BROAD_IP4_PREFIX: u8 = 16;
 pub const BROAD_IP6_PREFIX: u8 = 32;
 
 /// The SPF part of a domain's record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SpfStatus {
     /// No SPF record (RFC 7208 §4.5).
     None,
@@ -31,12 +34,7 @@ pub enum SpfStatus {
 
 impl SpfStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Ok => "ok",
-            Self::Permerror => "permerror",
-            Self::Temperror => "temperror",
-        }
+        self.into()
     }
 }
 
@@ -354,4 +352,32 @@ fn broad(term: &str, addresses: u64) -> Finding {
         FindingKind::BroadRange,
         format!("{term}: authorises {addresses} IPv4 addresses"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names of the record format (src/record.rs), each variant once.
+    #[test]
+    fn spf_status_names_are_the_documented_ones() {
+        let names = [
+            (SpfStatus::None, "none"),
+            (SpfStatus::Ok, "ok"),
+            (SpfStatus::Permerror, "permerror"),
+            (SpfStatus::Temperror, "temperror"),
+        ];
+        assert_eq!(
+            names.len(),
+            <SpfStatus as strum::VariantArray>::VARIANTS.len()
+        );
+        for (value, name) in names {
+            assert_eq!(value.as_str(), name);
+            assert_eq!(serde_json::to_value(value).unwrap(), name);
+            assert_eq!(
+                serde_json::from_value::<SpfStatus>(name.into()).unwrap(),
+                value
+            );
+        }
+    }
 }

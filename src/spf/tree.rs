@@ -2,6 +2,7 @@
 //! can see which include or redirect contributed which lookups and which errors.
 
 use serde::{Deserialize, Serialize};
+use strum::IntoStaticStr;
 
 /// A finding about a record: an error (makes the result `permerror` or `temperror`)
 /// or a warning (worth fixing, not an error).
@@ -30,8 +31,12 @@ impl Finding {
 }
 
 /// Kinds of findings; the snake_case names are part of the output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, IntoStaticStr,
+)]
+#[cfg_attr(test, derive(strum::VariantArray))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum FindingKind {
     // Errors that make the result permerror.
     MultipleRecords,
@@ -59,27 +64,7 @@ pub enum FindingKind {
 
 impl FindingKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MultipleRecords => "multiple_records",
-            Self::Syntax => "syntax",
-            Self::TooManyLookups => "too_many_lookups",
-            Self::TooManyVoidLookups => "too_many_void_lookups",
-            Self::DanglingInclude => "dangling_include",
-            Self::RedirectMissing => "redirect_missing",
-            Self::IncludeLoop => "include_loop",
-            Self::TooManyMxNames => "too_many_mx_names",
-            Self::Temperror => "temperror",
-            Self::PassAll => "pass_all",
-            Self::NeutralAll => "neutral_all",
-            Self::NoAll => "no_all",
-            Self::PtrUsed => "ptr_used",
-            Self::BroadRange => "broad_range",
-            Self::RecordTooLong => "record_too_long",
-            Self::TermsAfterAll => "terms_after_all",
-            Self::RedirectIgnored => "redirect_ignored",
-            Self::UnexpandableMacro => "unexpandable_macro",
-            Self::WalkTruncated => "walk_truncated",
-        }
+        self.into()
     }
 
     pub fn is_temporary(self) -> bool {
@@ -188,5 +173,48 @@ impl SpfNode {
     pub(crate) fn entry_error(&mut self, finding: Finding) {
         self.entry_errors.push(self.errors.len());
         self.errors.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names of the record format (src/record.rs), each variant once.
+    #[test]
+    fn finding_kind_names_are_the_documented_ones() {
+        let names = [
+            (FindingKind::MultipleRecords, "multiple_records"),
+            (FindingKind::Syntax, "syntax"),
+            (FindingKind::TooManyLookups, "too_many_lookups"),
+            (FindingKind::TooManyVoidLookups, "too_many_void_lookups"),
+            (FindingKind::DanglingInclude, "dangling_include"),
+            (FindingKind::RedirectMissing, "redirect_missing"),
+            (FindingKind::IncludeLoop, "include_loop"),
+            (FindingKind::TooManyMxNames, "too_many_mx_names"),
+            (FindingKind::Temperror, "temperror"),
+            (FindingKind::PassAll, "pass_all"),
+            (FindingKind::NeutralAll, "neutral_all"),
+            (FindingKind::NoAll, "no_all"),
+            (FindingKind::PtrUsed, "ptr_used"),
+            (FindingKind::BroadRange, "broad_range"),
+            (FindingKind::RecordTooLong, "record_too_long"),
+            (FindingKind::TermsAfterAll, "terms_after_all"),
+            (FindingKind::RedirectIgnored, "redirect_ignored"),
+            (FindingKind::UnexpandableMacro, "unexpandable_macro"),
+            (FindingKind::WalkTruncated, "walk_truncated"),
+        ];
+        assert_eq!(
+            names.len(),
+            <FindingKind as strum::VariantArray>::VARIANTS.len()
+        );
+        for (value, name) in names {
+            assert_eq!(value.as_str(), name);
+            assert_eq!(serde_json::to_value(value).unwrap(), name);
+            assert_eq!(
+                serde_json::from_value::<FindingKind>(name.into()).unwrap(),
+                value
+            );
+        }
     }
 }

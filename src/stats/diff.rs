@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::ser::SerializeMap as _;
+use strum::IntoStaticStr;
 
 use super::facts::{Facts, read_facts};
 use crate::dmarc::Policy;
@@ -20,7 +21,8 @@ use crate::smtp::prober::Rollup;
 use crate::spf::analysis::SpfStatus;
 
 /// One kind of change, in the order of the `changes` cell and of the summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Change {
     /// A DMARC record (valid or not) now covers the domain.
     DmarcAdded,
@@ -71,22 +73,7 @@ impl Change {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::DmarcAdded => "dmarc_added",
-            Self::DmarcRemoved => "dmarc_removed",
-            Self::PolicyStrengthened => "policy_strengthened",
-            Self::PolicyWeakened => "policy_weakened",
-            Self::SpfBroke => "spf_broke",
-            Self::SpfFixed => "spf_fixed",
-            Self::SpfAdded => "spf_added",
-            Self::SpfRemoved => "spf_removed",
-            Self::NewDanglingInclude => "new_dangling_include",
-            Self::DanglingIncludeFixed => "dangling_include_fixed",
-            Self::StarttlsLost => "starttls_lost",
-            Self::StarttlsGained => "starttls_gained",
-            Self::AddedToList => "added_to_list",
-            Self::RemovedFromList => "removed_from_list",
-        }
+        self.into()
     }
 
     fn bit(self) -> u16 {
@@ -606,4 +593,35 @@ fn checked(dir: &Path) -> anyhow::Result<ScanEntry> {
         ),
     }
     Ok(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names of `diff.csv`'s `changes` cell and of the counts (README), each kind
+    /// once, in [`Change::ALL`] order.
+    #[test]
+    fn change_names_are_the_documented_ones() {
+        let names = [
+            (Change::DmarcAdded, "dmarc_added"),
+            (Change::DmarcRemoved, "dmarc_removed"),
+            (Change::PolicyStrengthened, "policy_strengthened"),
+            (Change::PolicyWeakened, "policy_weakened"),
+            (Change::SpfBroke, "spf_broke"),
+            (Change::SpfFixed, "spf_fixed"),
+            (Change::SpfAdded, "spf_added"),
+            (Change::SpfRemoved, "spf_removed"),
+            (Change::NewDanglingInclude, "new_dangling_include"),
+            (Change::DanglingIncludeFixed, "dangling_include_fixed"),
+            (Change::StarttlsLost, "starttls_lost"),
+            (Change::StarttlsGained, "starttls_gained"),
+            (Change::AddedToList, "added_to_list"),
+            (Change::RemovedFromList, "removed_from_list"),
+        ];
+        assert_eq!(names.map(|(change, _)| change), Change::ALL);
+        for (change, name) in names {
+            assert_eq!(change.as_str(), name);
+        }
+    }
 }

@@ -2,12 +2,17 @@
 //! job can fail on posture; each kind is counted from the run's figures.
 
 use serde::{Deserialize, Serialize};
+use strum::IntoStaticStr;
 
 use super::Adoption;
 
 /// A kind of finding `--fail-on` can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, IntoStaticStr,
+)]
+#[cfg_attr(test, derive(strum::VariantArray))]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum FailOn {
     /// No SPF record.
     SpfMissing,
@@ -32,17 +37,7 @@ pub enum FailOn {
 impl FailOn {
     /// The name as given on the command line.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::SpfMissing => "spf-missing",
-            Self::Permerror => "permerror",
-            Self::TooManyLookups => "too-many-lookups",
-            Self::DanglingInclude => "dangling-include",
-            Self::DmarcMissing => "dmarc-missing",
-            Self::DmarcInvalid => "dmarc-invalid",
-            Self::DmarcNone => "dmarc-none",
-            Self::StarttlsMissing => "starttls-missing",
-            Self::Temperror => "temperror",
-        }
+        self.into()
     }
 
     /// The domains of `summary` that have this finding.
@@ -72,4 +67,31 @@ pub fn matched(summary: &Adoption, kinds: &[FailOn]) -> Vec<(FailOn, u64)> {
         .map(|kind| (kind, kind.count(summary)))
         .filter(|(_, n)| *n > 0)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names `--fail-on` takes and `scan.json` keeps (README), each kind once.
+    #[test]
+    fn names_are_the_documented_ones() {
+        let names = [
+            (FailOn::SpfMissing, "spf-missing"),
+            (FailOn::Permerror, "permerror"),
+            (FailOn::TooManyLookups, "too-many-lookups"),
+            (FailOn::DanglingInclude, "dangling-include"),
+            (FailOn::DmarcMissing, "dmarc-missing"),
+            (FailOn::DmarcInvalid, "dmarc-invalid"),
+            (FailOn::DmarcNone, "dmarc-none"),
+            (FailOn::StarttlsMissing, "starttls-missing"),
+            (FailOn::Temperror, "temperror"),
+        ];
+        assert_eq!(names.len(), <FailOn as strum::VariantArray>::VARIANTS.len());
+        for (kind, name) in names {
+            assert_eq!(kind.name(), name);
+            assert_eq!(serde_json::to_value(kind).unwrap(), name);
+            assert_eq!(serde_json::from_value::<FailOn>(name.into()).unwrap(), kind);
+        }
+    }
 }

@@ -30,8 +30,9 @@ pub struct ParseError {
     pub offset: usize,
 }
 
-/// The kinds of syntax error [`parse`] reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The kinds of syntax error [`parse`] reports, named in snake_case (`invalid_ip4`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 pub enum ParseErrorKind {
     /// A byte outside 7-bit ASCII (§3.1 restricts records to ASCII).
     NotAscii,
@@ -75,32 +76,7 @@ pub enum ParseErrorKind {
 impl ParseErrorKind {
     /// Stable snake_case identifier, for machine-readable output.
     pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::NotAscii => "not_ascii",
-            Self::ControlCharacter => "control_character",
-            Self::BadVersion => "bad_version",
-            Self::UnknownMechanism => "unknown_mechanism",
-            Self::MissingMechanism => "missing_mechanism",
-            Self::UnexpectedArgument => "unexpected_argument",
-            Self::UnexpectedCidr => "unexpected_cidr",
-            Self::MissingDomainSpec => "missing_domain_spec",
-            Self::EmptyDomainSpec => "empty_domain_spec",
-            Self::InvalidDomainSpec => "invalid_domain_spec",
-            Self::InvalidMacro => "invalid_macro",
-            Self::ExplanationOnlyMacro => "explanation_only_macro",
-            Self::InvalidCidr => "invalid_cidr",
-            Self::MissingAddress => "missing_address",
-            Self::InvalidIp4 => "invalid_ip4",
-            Self::InvalidIp6 => "invalid_ip6",
-            Self::InvalidModifier => "invalid_modifier",
-            Self::DuplicateModifier => "duplicate_modifier",
-        }
-    }
-}
-
-impl fmt::Display for ParseErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 

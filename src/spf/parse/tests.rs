@@ -614,3 +614,34 @@ fn expansion_limit_boundaries() {
         Some(huge.as_str())
     );
 }
+
+/// The names of the error kinds, which the syntax cases of tests/data/spf-record-syntax.json
+/// name: each pinned to its literal.
+#[test]
+fn error_kind_names_are_the_documented_ones() {
+    use ParseErrorKind as K;
+    let table = [
+        (K::NotAscii, "not_ascii"),
+        (K::ControlCharacter, "control_character"),
+        (K::BadVersion, "bad_version"),
+        (K::UnknownMechanism, "unknown_mechanism"),
+        (K::MissingMechanism, "missing_mechanism"),
+        (K::UnexpectedArgument, "unexpected_argument"),
+        (K::UnexpectedCidr, "unexpected_cidr"),
+        (K::MissingDomainSpec, "missing_domain_spec"),
+        (K::EmptyDomainSpec, "empty_domain_spec"),
+        (K::InvalidDomainSpec, "invalid_domain_spec"),
+        (K::InvalidMacro, "invalid_macro"),
+        (K::ExplanationOnlyMacro, "explanation_only_macro"),
+        (K::InvalidCidr, "invalid_cidr"),
+        (K::MissingAddress, "missing_address"),
+        (K::InvalidIp4, "invalid_ip4"),
+        (K::InvalidIp6, "invalid_ip6"),
+        (K::InvalidModifier, "invalid_modifier"),
+        (K::DuplicateModifier, "duplicate_modifier"),
+    ];
+    for (kind, name) in table {
+        assert_eq!(kind.as_str(), name);
+        assert_eq!(kind.to_string(), name);
+    }
+}

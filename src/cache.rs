@@ -21,7 +21,7 @@ struct Slot<V, E> {
 }
 
 /// Cheap to clone: clones share the entries.
-pub struct Shared<K, V, E = std::convert::Infallible> {
+pub(crate) struct Shared<K, V, E = std::convert::Infallible> {
     entries: Arc<Cache<K, Arc<Slot<V, E>>>>,
 }
 
@@ -40,7 +40,7 @@ where
     E: Clone,
 {
     /// Keeps at most about `capacity` entries (at least one); the least used go first.
-    pub fn new(capacity: u64) -> Self {
+    pub(crate) fn new(capacity: u64) -> Self {
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
         Self {
             entries: Arc::new(Cache::new(capacity)),
@@ -50,7 +50,7 @@ where
     /// The value for `key`: cached, or being computed by another asker (then waited for),
     /// or computed here by `fetch`. `lifetime` says how long a value may serve later
     /// askers (`None`: while it stays cached).
-    pub async fn get_or_try<Q, F, Fut>(
+    pub(crate) async fn get_or_try<Q, F, Fut>(
         &self,
         key: &Q,
         fetch: F,
@@ -101,7 +101,7 @@ where
     V: Clone,
 {
     /// [`Self::get_or_try`] for a computation that cannot fail, kept while cached.
-    pub async fn get_or_compute<Q, F, Fut>(&self, key: &Q, compute: F) -> V
+    pub(crate) async fn get_or_compute<Q, F, Fut>(&self, key: &Q, compute: F) -> V
     where
         Q: Hash + Equivalent<K> + ToOwned<Owned = K> + ?Sized,
         F: FnOnce() -> Fut,

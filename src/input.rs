@@ -14,7 +14,7 @@ use anyhow::{Context as _, bail};
 
 /// Lines longer than this many bytes (without the line end and a byte-order mark) are not
 /// domain names; the rest of such a line is skipped without being buffered.
-pub const MAX_LINE: usize = 4096;
+pub(crate) const MAX_LINE: usize = 4096;
 
 /// Bytes of a line kept while reading: room for a byte-order mark (3) and a CR (1) on top of
 /// [`MAX_LINE`], plus one byte so that an over-long line is still seen as over-long once
@@ -295,7 +295,7 @@ impl DomainLists {
 /// A 64-bit hash of a domain name, for the sets of names a run has seen (the input's
 /// repeats, a resumed scan's finished domains). `DefaultHasher::new()` has fixed keys, so
 /// a run is reproducible (unlike `RandomState`); the hashes never leave the process.
-pub fn name_hash(domain: &str) -> u64 {
+pub(crate) fn name_hash(domain: &str) -> u64 {
     let mut hasher = DefaultHasher::new();
     hasher.write(domain.as_bytes());
     hasher.finish()
@@ -401,7 +401,7 @@ fn is_stdin(path: &Path) -> bool {
 
 /// Opens a list file. A directory is refused here: it opens on Unix, and only reading it
 /// fails, which would end the scan as a complete scan of nothing.
-pub fn open_file(path: &Path) -> anyhow::Result<File> {
+pub(crate) fn open_file(path: &Path) -> anyhow::Result<File> {
     let file =
         File::open(path).with_context(|| format!("opening the domain list {}", path.display()))?;
     let metadata = file
@@ -420,7 +420,7 @@ pub fn open_file(path: &Path) -> anyhow::Result<File> {
 /// total; `None` when a list is standard input, which cannot be read twice. Reads each file
 /// once, without normalising, and counts exactly the lines [`DomainLists`] turns into an
 /// event (a domain, a duplicate or an invalid line).
-pub fn count_candidates(paths: &[PathBuf]) -> io::Result<Option<u64>> {
+pub(crate) fn count_candidates(paths: &[PathBuf]) -> io::Result<Option<u64>> {
     if paths.iter().any(|p| is_stdin(p)) {
         return Ok(None);
     }
@@ -461,7 +461,7 @@ fn content(line: &str) -> &str {
 
 /// Why a line of a list is not a domain.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LineError {
+pub(crate) enum LineError {
     #[error("e-mail address without a domain")]
     EmailWithoutDomain,
     #[error("spaces inside the name")]
@@ -497,7 +497,7 @@ pub enum LineError {
 /// Pure: turns one line into a domain name. `Ok(None)` for a blank or comment line; the
 /// name (ASCII, lower-case, A-labels, no trailing dot) and how it was derived if the line
 /// was not a plain domain; or a short reason why the line is not a domain.
-pub fn normalise_line(line: &str) -> Result<Option<(String, Option<Rewrite>)>, LineError> {
+pub(crate) fn normalise_line(line: &str) -> Result<Option<(String, Option<Rewrite>)>, LineError> {
     let line = content(line);
     if line.is_empty() {
         return Ok(None);

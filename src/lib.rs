@@ -4,25 +4,25 @@
 //! [`config`] turns them into validated settings, and [`app`] runs the subcommands.
 
 pub mod app;
-pub mod cache;
-pub mod causes;
+pub(crate) mod cache;
+pub(crate) mod causes;
 pub mod cli;
-pub mod config;
+pub(crate) mod config;
 pub mod dmarc;
 pub mod dns;
 pub mod exit;
-pub mod input;
-pub mod mailhost;
+pub(crate) mod input;
+pub(crate) mod mailhost;
 pub mod mx;
 pub mod net;
 pub mod output;
 pub mod page;
-pub mod progress;
+pub(crate) mod progress;
 pub mod psl;
 pub mod record;
 pub mod scan;
 pub mod scandir;
-pub mod shard;
+pub(crate) mod shard;
 pub mod smtp;
 pub mod spf;
 pub mod stats;

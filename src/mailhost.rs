@@ -17,14 +17,14 @@ use crate::smtp::prober::{HostStarttls, MxSelection, Prober, StarttlsOptions, ro
 
 /// The per-host checks of a scan; shared by every domain task.
 #[derive(Clone)]
-pub struct HostChecks {
+pub(crate) struct HostChecks {
     prober: Prober,
     hosts: MxSelection,
     guard: Guard,
 }
 
 impl HostChecks {
-    pub fn new(options: &StarttlsOptions) -> Self {
+    pub(crate) fn new(options: &StarttlsOptions) -> Self {
         Self {
             prober: Prober::new(options),
             hosts: options.hosts,
@@ -34,7 +34,7 @@ impl HostChecks {
 
     /// Probes the selected hosts of `mx` at once and records each result and the
     /// domain's roll-up.
-    pub async fn run(&self, mx: &mut MxReport) {
+    pub(crate) async fn run(&self, mx: &mut MxReport) {
         let lowest = mx.hosts.iter().map(|h| h.preference).min();
         let selected = |h: &MxHost| match self.hosts {
             MxSelection::All => true,

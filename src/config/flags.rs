@@ -18,7 +18,7 @@ use crate::stats::fail_on::FailOn;
 
 /// The lists and options of a scan, lists and the suffix list as absolute paths.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScanFlags {
+pub(crate) struct ScanFlags {
     pub lists: Vec<PathBuf>,
     pub shard: Option<Shard>,
     pub policy: PolicyFlags,
@@ -37,12 +37,12 @@ pub struct ScanFlags {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PolicyFlags {
+pub(crate) struct PolicyFlags {
     pub psl: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DnsFlags {
+pub(crate) struct DnsFlags {
     pub resolver: Vec<String>,
     pub timeout: f64,
     pub attempts: usize,
@@ -55,7 +55,7 @@ pub struct DnsFlags {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SmtpFlags {
+pub(crate) struct SmtpFlags {
     pub no_starttls: bool,
     pub starttls_mx: MxSelection,
     pub helo: Option<String>,
@@ -125,7 +125,7 @@ impl ScanFlags {
     /// The flags of `args`, files made absolute so that the scan resumes from any
     /// directory. Every field of [`ScanArgs`] is named here, so a new flag cannot be
     /// forgotten.
-    pub fn of(args: &ScanArgs) -> anyhow::Result<Self> {
+    pub(crate) fn of(args: &ScanArgs) -> anyhow::Result<Self> {
         let ScanArgs {
             lists,
             shard,
@@ -175,7 +175,7 @@ impl ScanFlags {
     /// Refuses flags of `given` (with `--resume`) that differ from the scan's own,
     /// naming each: the rest of a scan runs as it started, or its records would mix two
     /// kinds of scan. A flag given with the scan's own value is accepted.
-    pub fn check_same(&self, given: &ScanArgs) -> anyhow::Result<()> {
+    pub(crate) fn check_same(&self, given: &ScanArgs) -> anyhow::Result<()> {
         let ours = leaves(&serde_json::to_value(self)?);
         let theirs = leaves(&serde_json::to_value(Self::of(given)?)?);
         let mut differ = Vec::new();

@@ -1,7 +1,7 @@
 //! Validated settings built from the raw flags: resolver addresses parsed, durations
 //! checked, lists opened, the scan directory chosen.
 
-pub mod flags;
+pub(crate) mod flags;
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::{NonZeroU32, NonZeroUsize};
@@ -30,10 +30,10 @@ use crate::stats::trend::TrendOptions;
 use crate::terminal::Escaped;
 
 /// Where scans go when `--out` is not given.
-pub const DEFAULT_SCANS_DIR: &str = "reports/scans";
+pub(crate) const DEFAULT_SCANS_DIR: &str = "reports/scans";
 
 /// `trend`: where the scans are, how to count them, where the CSV goes.
-pub struct TrendConfig {
+pub(crate) struct TrendConfig {
     pub dir: PathBuf,
     pub options: TrendOptions,
     pub out: PathBuf,
@@ -41,7 +41,7 @@ pub struct TrendConfig {
 }
 
 impl TrendConfig {
-    pub fn from_cli(args: TrendArgs) -> anyhow::Result<Self> {
+    pub(crate) fn from_cli(args: TrendArgs) -> anyhow::Result<Self> {
         let dir = args.dir.unwrap_or_else(|| DEFAULT_SCANS_DIR.into());
         Ok(Self {
             out: args.out.unwrap_or_else(|| scandir::trend_csv(&dir)),
@@ -57,7 +57,7 @@ impl TrendConfig {
     }
 }
 
-pub struct ScanConfig {
+pub(crate) struct ScanConfig {
     /// The scan directory's lock, taken before a resume reads the directory; a new scan
     /// takes it when it creates the directory.
     pub lock: Option<Lock>,
@@ -81,7 +81,7 @@ pub struct ScanConfig {
 }
 
 impl ScanConfig {
-    pub fn from_cli(args: ScanArgs) -> anyhow::Result<Self> {
+    pub(crate) fn from_cli(args: ScanArgs) -> anyhow::Result<Self> {
         match args.resume.clone() {
             Some(dir) => Self::resume(&dir, args),
             None => Self::start(args),
@@ -206,7 +206,7 @@ impl ScanConfig {
     }
 }
 
-pub struct CheckConfig {
+pub(crate) struct CheckConfig {
     /// In the order given, each once.
     pub domains: Vec<String>,
     pub json: bool,
@@ -216,7 +216,7 @@ pub struct CheckConfig {
 }
 
 impl CheckConfig {
-    pub fn from_cli(args: CheckArgs) -> anyhow::Result<Self> {
+    pub(crate) fn from_cli(args: CheckArgs) -> anyhow::Result<Self> {
         let mut domains = Vec::with_capacity(args.domains.len());
         for given in &args.domains {
             let domain = match input::normalise_line(given) {
@@ -326,7 +326,7 @@ fn resolver_settings(args: &DnsFlags, default: Transport) -> anyhow::Result<Reso
 }
 
 /// `ADDR`, `ADDR:PORT`, `[V6ADDR]:PORT` or a bare IPv6 address; the port defaults to 53.
-pub fn parse_resolver(text: &str) -> anyhow::Result<SocketAddr> {
+pub(crate) fn parse_resolver(text: &str) -> anyhow::Result<SocketAddr> {
     if let Ok(addr) = text.parse::<SocketAddr>() {
         return Ok(addr);
     }

@@ -34,14 +34,14 @@ impl Destination {
 }
 
 /// What checking a destination found, for the report's warnings.
-pub enum Check {
+pub(crate) enum Check {
     Done,
     Unauthorized { query: String },
     Failed { query: String, cause: String },
 }
 
 /// Checks `uri`, published in the record at `policy_domain`.
-pub async fn check(
+pub(crate) async fn check(
     dns: &Dns,
     psl: &SuffixList,
     policy_domain: &str,

@@ -5,10 +5,10 @@
 //! else the one RFC 9989's tree walk finds. `discovery` holds each method's answer, as
 //! receivers of both generations are in service.
 
-pub mod destination;
+pub(crate) mod destination;
 mod details;
 pub mod discover;
-pub mod parse;
+pub(crate) mod parse;
 mod reading;
 mod record;
 mod uri;

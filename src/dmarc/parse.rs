@@ -13,7 +13,7 @@ use super::uri::uri_elements;
 /// White space before the `v` makes it no DMARC record: RFC 7489 §6.6.3 and RFC 9989
 /// §4.10 discard "records that do not start with a "v" tag", and the grammar has no
 /// leading WSP.
-pub fn is_dmarc_record(text: &str) -> bool {
+pub(crate) fn is_dmarc_record(text: &str) -> bool {
     is_version(text.split(';').next().unwrap_or_default())
 }
 
@@ -25,7 +25,7 @@ fn is_version(first_segment: &str) -> bool {
 
 /// Reads a record under both specifications. Texts that are not DMARC records (see
 /// [`is_dmarc_record`]) get [`Validity::NotDmarcRecord`] and one finding saying why.
-pub fn parse(text: &str) -> Record {
+pub(crate) fn parse(text: &str) -> Record {
     let mut segments = text.split(';');
     let first = segments.next().unwrap_or_default();
     if !is_version(first) {

@@ -11,7 +11,7 @@ use crate::stats::diff::{COLUMNS, Diff};
 
 /// Refuses an existing `out` unless `force`: said before millions of lines are read,
 /// not after.
-pub fn check_out(out: &Path, force: bool) -> anyhow::Result<()> {
+pub(crate) fn check_out(out: &Path, force: bool) -> anyhow::Result<()> {
     if !super::is_stdout(out) && !force && out.symlink_metadata().is_ok() {
         anyhow::bail!("{} exists (--force replaces it)", out.display());
     }
@@ -19,7 +19,7 @@ pub fn check_out(out: &Path, force: bool) -> anyhow::Result<()> {
 }
 
 /// Writes the changed domains of `diff` to `out` (`-`: standard output).
-pub fn write_csv(diff: &Diff, out: &Path, force: bool) -> anyhow::Result<()> {
+pub(crate) fn write_csv(diff: &Diff, out: &Path, force: bool) -> anyhow::Result<()> {
     if super::is_stdout(out) {
         return write(diff, std::io::stdout().lock()).context("writing to standard output");
     }

@@ -17,7 +17,7 @@ use crate::shard::Shard;
 
 /// What a merge produced.
 #[derive(Debug)]
-pub struct Merged {
+pub(crate) struct Merged {
     pub shards: usize,
     pub domains: u64,
 }
@@ -33,7 +33,7 @@ struct Part {
 /// lists with the same options, and writes their union into `out`. The merged scan is
 /// built in a temporary directory beside `out` and renamed into place at the end, so a
 /// failed merge leaves nothing behind.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<Merged> {
+pub(crate) fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<Merged> {
     let parts = dirs
         .iter()
         .map(|d| part(d))

@@ -3,11 +3,11 @@
 //! and file I/O never blocks the scan's runtime.
 
 pub mod csv;
-pub mod diff;
-pub mod merge;
-pub mod summary;
+pub(crate) mod diff;
+pub(crate) mod merge;
+pub(crate) mod summary;
 pub mod text;
-pub mod trend;
+pub(crate) mod trend;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

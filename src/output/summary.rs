@@ -8,7 +8,7 @@ use crate::stats::health::Notice;
 
 /// The whole of `summary.json`: the scan it belongs to, then the figures.
 #[derive(Debug, Clone, Serialize)]
-pub struct SummaryJson<'a> {
+pub(crate) struct SummaryJson<'a> {
     pub tool: &'a str,
     pub version: &'a str,
     pub schema: u32,
@@ -24,7 +24,7 @@ pub struct SummaryJson<'a> {
 
 impl<'a> SummaryJson<'a> {
     /// The figures of the scan `scan` describes.
-    pub fn of(
+    pub(crate) fn of(
         scan: &'a crate::scandir::ScanJson,
         notices: &'a [Notice],
         summary: &'a Adoption,

@@ -25,7 +25,7 @@ const LEADING: [&str; 8] = [
 /// Writes `trend` as CSV to `path` (`-`: standard output), replacing what was there whole
 /// (never through a symbolic link): it is derived from the scans and can always be made
 /// again.
-pub fn write_csv(trend: &Trend, path: &Path) -> anyhow::Result<()> {
+pub(crate) fn write_csv(trend: &Trend, path: &Path) -> anyhow::Result<()> {
     if super::is_stdout(path) {
         return write(trend, std::io::stdout().lock()).context("writing to standard output");
     }

@@ -64,7 +64,7 @@ pub struct ScanEntry {
 
 /// The name a list goes by in the history: its file name without the extension
 /// (`stdin` for `-`), so that scans of `lists/fin.txt` and `/data/fin.txt` line up.
-pub fn list_name(path: &Path) -> String {
+pub(crate) fn list_name(path: &Path) -> String {
     Some(path)
         .filter(|p| p.as_os_str() != "-")
         .and_then(Path::file_stem)
@@ -74,7 +74,7 @@ pub fn list_name(path: &Path) -> String {
 /// Every scan directory under `root` (one holding records or `scan.json`), oldest first
 /// within a list, each verified. A damaged scan is listed as such; it never fails the
 /// whole tree.
-pub fn find_scans(root: &Path) -> anyhow::Result<Vec<ScanEntry>> {
+pub(crate) fn find_scans(root: &Path) -> anyhow::Result<Vec<ScanEntry>> {
     let mut found = Vec::new();
     visit(root, 0, &mut found)
         .with_context(|| format!("reading the scans under {}", root.display()))?;
@@ -102,7 +102,7 @@ fn visit(dir: &Path, depth: usize, found: &mut Vec<ScanEntry>) -> anyhow::Result
 /// Reads the scan in `dir` whole and says whether it can be trusted: every line a
 /// record, each domain once, and for a finished scan no torn line and as many records
 /// as `scan.json` counts.
-pub fn verify(dir: &Path) -> ScanEntry {
+pub(crate) fn verify(dir: &Path) -> ScanEntry {
     let name = |p: Option<&Path>| {
         p.and_then(Path::file_name)
             .map(|n| n.to_string_lossy().into_owned())

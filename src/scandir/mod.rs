@@ -19,11 +19,11 @@
 //! appended to, every other file replaces its name whole, and `scan.json` comes last.
 
 mod atomic;
-pub mod history;
+pub(crate) mod history;
 mod lock;
 pub mod records;
-pub mod resume;
-pub mod scan_json;
+pub(crate) mod resume;
+pub(crate) mod scan_json;
 
 pub use atomic::{create_new, open_append, sync_dir, write_atomic, write_atomic_with};
 pub use lock::Lock;

@@ -187,7 +187,7 @@ pub struct Done {
 
 /// Cuts `results.jsonl` back to its last complete line and reads the domains in it; a
 /// scan stopped before its first record has none.
-pub fn prepare(dir: &Path) -> anyhow::Result<Done> {
+pub(crate) fn prepare(dir: &Path) -> anyhow::Result<Done> {
     let path = dir.join(RESULTS_JSONL);
     let file = match File::open(&path) {
         Ok(file) => file,

@@ -6,7 +6,7 @@
 
 pub mod analysis;
 pub mod expand;
-pub mod parse;
+pub(crate) mod parse;
 pub mod tree;
 
 use std::net::{Ipv4Addr, Ipv6Addr};

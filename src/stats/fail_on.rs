@@ -58,7 +58,7 @@ impl FailOn {
 }
 
 /// The kinds among `kinds` that `summary` has, with their domain counts.
-pub fn matched(summary: &Adoption, kinds: &[FailOn]) -> Vec<(FailOn, u64)> {
+pub(crate) fn matched(summary: &Adoption, kinds: &[FailOn]) -> Vec<(FailOn, u64)> {
     let mut kinds = kinds.to_vec();
     kinds.sort_unstable();
     kinds.dedup();

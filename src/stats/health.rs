@@ -39,7 +39,7 @@ impl Notice {
 
 /// The notices of a run, most serious first. `dns` gives the resolvers and the causes
 /// of DNS failures, when known (a merged or rebuilt summary may have none).
-pub fn notices(summary: &Adoption, dns: Option<&DnsFigures>) -> Vec<Notice> {
+pub(crate) fn notices(summary: &Adoption, dns: Option<&DnsFigures>) -> Vec<Notice> {
     let mut notices = Vec::new();
     let domains = summary.domains;
     let failed = summary.figures.temperror.count;

@@ -9,8 +9,8 @@
 
 pub mod diff;
 pub mod facts;
-pub mod fail_on;
-pub mod health;
+pub(crate) mod fail_on;
+pub(crate) mod health;
 pub mod trend;
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,7 +1,7 @@
 //! mailposture: scan sender domains for SPF, DMARC, MX and STARTTLS posture.
 //!
 //! The binary is a thin shell over this library: [`cli`] holds the raw flags,
-//! [`config`] turns them into validated settings, and [`app`] runs the subcommands.
+//! `config` turns them into validated settings, and [`app`] runs the subcommands.
 
 pub mod app;
 pub(crate) mod cache;

@@ -1,6 +1,6 @@
 //! The scan engine: a stream of domains from the input, through bounded concurrency, to
 //! the single writer. Per domain, SPF, DMARC and MX run at once, each under a deadline;
-//! then the checks of the MX hosts ([`crate::mailhost`]).
+//! then the checks of the MX hosts (`mailhost`).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -189,7 +189,7 @@ pub const GRACE: Duration = Duration::from_secs(5);
 /// Which of the input's domains a run scans.
 #[derive(Debug, Default)]
 pub struct Selection {
-    /// A resumed scan's finished domains ([`input::name_hash`]).
+    /// A resumed scan's finished domains (`input::name_hash`).
     pub done: Option<HashSet<u64>>,
     pub shard: Option<Shard>,
 }

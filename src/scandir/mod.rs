@@ -2,7 +2,7 @@
 //! layout: the file names, one writer at a time ([`Lock`]), every file complete or absent
 //! ([`write_atomic`]) and never written through a symbolic link, the typed `scan.json`
 //! ([`ScanJson`]) and `resume.json` ([`ResumeFile`]), reading records back
-//! ([`records`]), and finding and verifying the scans of a tree ([`history`]).
+//! ([`records`]), and finding and verifying the scans of a tree (`history`).
 //!
 //! ```text
 //! results.jsonl   one record per line, appended as domains finish; the canonical data
@@ -73,7 +73,7 @@ pub fn trend_csv(root: &Path) -> PathBuf {
 }
 
 /// Whether the scan in `dir` finished (it has `scan.json`, the last file written); says
-/// nothing of whether the files agree, which [`history::verify`] checks.
+/// nothing of whether the files agree, which `history::verify` checks.
 pub fn is_finished(dir: &Path) -> bool {
     scan_json(dir).symlink_metadata().is_ok()
 }

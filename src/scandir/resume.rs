@@ -178,7 +178,7 @@ impl<A: Serialize + DeserializeOwned> ResumeFile<A> {
 /// What an interrupted scan's `results.jsonl` already holds.
 #[derive(Debug, Default)]
 pub struct Done {
-    /// [`input::name_hash`] of each domain recorded.
+    /// `input::name_hash` of each domain recorded.
     pub domains: HashSet<u64>,
     pub records: u64,
     /// Bytes of a torn last line, cut off.

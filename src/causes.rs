@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A cause and how many failures it accounts for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cause {
+pub(crate) struct Cause {
     pub cause: String,
     pub count: u64,
 }
@@ -17,13 +17,13 @@ pub struct Cause {
 /// asked, so a few distinct ones are expected; past [`Causes::DISTINCT`], new ones are
 /// counted together as "other causes".
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Causes(HashMap<String, u64>);
+pub(crate) struct Causes(HashMap<String, u64>);
 
 impl Causes {
-    pub const DISTINCT: usize = 64;
+    pub(crate) const DISTINCT: usize = 64;
     const OTHER: &'static str = "other causes";
 
-    pub fn add(&mut self, cause: &str, count: u64) {
+    pub(crate) fn add(&mut self, cause: &str, count: u64) {
         if let Some(n) = self.0.get_mut(cause) {
             *n += count;
         } else if self.0.len() >= Self::DISTINCT {
@@ -33,14 +33,14 @@ impl Causes {
         }
     }
 
-    pub fn merge(&mut self, other: &Self) {
+    pub(crate) fn merge(&mut self, other: &Self) {
         for (cause, n) in &other.0 {
             self.add(cause, *n);
         }
     }
 
     /// The `n` most frequent causes, most frequent first (ties by name).
-    pub fn top(&self, n: usize) -> Vec<Cause> {
+    pub(crate) fn top(&self, n: usize) -> Vec<Cause> {
         let mut top: Vec<Cause> = self
             .0
             .iter()

@@ -59,7 +59,7 @@ impl From<Exit> for ExitCode {
 }
 
 /// The exit codes as `--help` and the README list them.
-pub const EXIT_CODES: &str = "\
+pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
   0    success (findings in the records are data, not failure)
   1    run-level failure: unreadable list, output refused, or nothing measured
@@ -71,7 +71,7 @@ Exit codes:
 /// A command line that parses but is not acceptable: exit code 2, as for clap's own
 /// errors.
 #[derive(Debug)]
-pub struct UsageError(String);
+pub(crate) struct UsageError(String);
 
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -138,7 +138,7 @@ pub enum RewriteKind {
 impl Rewrite {
     /// A note for stderr, e.g.
     /// `FILE:LINE: took host "www.example.co.jp" from URL "https://www.example.co.jp/path"`.
-    pub fn describe(&self, d: &InputDomain) -> String {
+    pub(crate) fn describe(&self, d: &InputDomain) -> String {
         let took = match self.how {
             RewriteKind::Url => "took host",
             RewriteKind::Email => "took domain",
@@ -232,7 +232,7 @@ impl DomainLists {
 
     /// Whether the next event may have to wait for input (a pipe or terminal with nothing
     /// buffered): a reader batching events should hand over what it has first.
-    pub fn may_block(&self) -> bool {
+    pub(crate) fn may_block(&self) -> bool {
         self.current.as_ref().is_none_or(|c| !c.reader.buffered())
     }
 

@@ -17,12 +17,12 @@ use crate::smtp::prober::{HostStarttls, Rollup};
 /// Distinct MX hosts kept for reuse across domains. A few hundred provider hosts serve
 /// most domains; the bound keeps a zone scan, where most hosts are one domain's own,
 /// from filling memory.
-pub const DEFAULT_HOST_CACHE_CAPACITY: u64 = 10_000;
+pub(crate) const DEFAULT_HOST_CACHE_CAPACITY: u64 = 10_000;
 
 /// MX hosts of one domain whose addresses are looked up, lowest preference first.
 /// Real domains list a handful; the bound stops a hostile zone from making one domain
 /// cost thousands of queries.
-pub const MAX_RESOLVED_HOSTS: usize = 32;
+pub(crate) const MAX_RESOLVED_HOSTS: usize = 32;
 
 /// What the MX query found. Trouble with single hosts does not change the status: it is
 /// in that host's `errors`.

@@ -32,7 +32,7 @@ impl SuffixList {
 
     /// A list in the publicsuffix.org file format, e.g. a fresh download or Debian's
     /// `/usr/share/publicsuffix/public_suffix_list.dat`.
-    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+    pub(crate) fn from_file(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the suffix list {}", path.display()))?;
         Self::parse(&text, &path.display().to_string())
@@ -49,7 +49,7 @@ impl SuffixList {
     }
 
     /// Where the list came from, for `scan.json`.
-    pub fn origin(&self) -> &str {
+    pub(crate) fn origin(&self) -> &str {
         &self.origin
     }
 
@@ -64,7 +64,7 @@ impl SuffixList {
 
     /// Public suffix plus one label, or `None` when `domain` is a suffix itself. Rules
     /// from both the ICANN and the private sections apply, as in the list's own tests.
-    pub fn registrable_domain(&self, domain: &str) -> Option<String> {
+    pub(crate) fn registrable_domain(&self, domain: &str) -> Option<String> {
         let found = self.list.domain(domain.as_bytes())?;
         std::str::from_utf8(found.as_bytes())
             .ok()
@@ -73,7 +73,7 @@ impl SuffixList {
 
     /// The longest public suffix of `domain` (`co.jp` for `example.co.jp`); an unlisted
     /// top-level domain is its own suffix, by the list's implicit `*` rule.
-    pub fn public_suffix(&self, domain: &str) -> Option<String> {
+    pub(crate) fn public_suffix(&self, domain: &str) -> Option<String> {
         let found = self.list.suffix(domain.as_bytes())?;
         std::str::from_utf8(found.as_bytes())
             .ok()

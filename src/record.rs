@@ -89,7 +89,7 @@ use crate::mx::{MxReport, MxStatus};
 use crate::spf::analysis::{SpfReport, SpfStatus};
 
 /// Version of the record format.
-pub const SCHEMA: u32 = 1;
+pub(crate) const SCHEMA: u32 = 1;
 
 /// Everything found about one domain.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -123,12 +123,12 @@ pub fn temperror(spf: SpfStatus, dmarc: DmarcStatus, mx: MxStatus) -> bool {
 }
 
 /// The current time as RFC 3339 UTC with seconds, e.g. `2026-11-23T07:05:00Z`.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     rfc3339(time::OffsetDateTime::now_utc())
 }
 
 /// `at` in UTC, RFC 3339 with whole seconds: precise enough and easier on the eye.
-pub fn rfc3339(at: time::OffsetDateTime) -> String {
+pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
     let at = at
         .to_offset(time::UtcOffset::UTC)
         .replace_nanosecond(0)

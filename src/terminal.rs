@@ -42,7 +42,7 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 
 /// Displays its text escaped (see [`escape`]).
 #[derive(Debug, Clone, Copy)]
-pub struct Escaped<'a>(pub &'a str);
+pub(crate) struct Escaped<'a>(pub &'a str);
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -82,8 +82,8 @@ pub mod style {
     use anstyle::{AnsiColor, Style};
 
     pub const GOOD: Style = AnsiColor::Green.on_default().bold();
-    pub const BAD: Style = AnsiColor::Red.on_default().bold();
-    pub const UNKNOWN: Style = AnsiColor::Yellow.on_default().bold();
+    pub(crate) const BAD: Style = AnsiColor::Red.on_default().bold();
+    pub(crate) const UNKNOWN: Style = AnsiColor::Yellow.on_default().bold();
 }
 
 #[cfg(test)]

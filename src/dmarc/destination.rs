@@ -24,7 +24,7 @@ pub struct Destination {
 
 impl Destination {
     /// A destination recorded without any check.
-    pub fn unchecked(uri: &ReportUri) -> Self {
+    pub(crate) fn unchecked(uri: &ReportUri) -> Self {
         Self {
             uri: uri.clone(),
             external: false,

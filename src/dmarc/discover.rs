@@ -150,7 +150,7 @@ fn psd_of(record: &Published) -> Psd {
 /// The names a walk asks after `domain` itself (RFC 9989 §4.10 steps 3–7): the parent,
 /// or for a domain of eight or more labels its last seven, then one label less each time,
 /// down to the top-level domain.
-pub fn walk_names(domain: &str) -> Vec<String> {
+pub(crate) fn walk_names(domain: &str) -> Vec<String> {
     let labels: Vec<&str> = domain.split('.').collect();
     let first = if labels.len() > MAX_WALK_LABELS {
         labels.len() - MAX_WALK_LABELS

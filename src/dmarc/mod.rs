@@ -137,7 +137,7 @@ impl DmarcReport {
 
     /// At least one `rua` URI a receiver can use (RFC 3986 syntax; RFC 9989 §4.10.1
     /// calls this "syntactically valid").
-    pub fn has_usable_rua(&self) -> bool {
+    pub(crate) fn has_usable_rua(&self) -> bool {
         self.rua.iter().any(|d| d.uri.valid)
     }
 
@@ -164,7 +164,7 @@ pub struct DmarcResolver {
 
 impl DmarcResolver {
     /// Names above the scanned domains whose answers are kept for the whole scan.
-    pub const DEFAULT_SHARED_CAPACITY: u64 = 10_000;
+    pub(crate) const DEFAULT_SHARED_CAPACITY: u64 = 10_000;
 
     pub fn new(dns: Dns, psl: SuffixList, shared_capacity: u64) -> Self {
         Self {
@@ -366,7 +366,7 @@ fn applied_policy(
 }
 
 /// Orders policies from weakest (`none`, 0) to strongest (`reject`, 2).
-pub fn strength(policy: Policy) -> u8 {
+pub(crate) fn strength(policy: Policy) -> u8 {
     match policy {
         Policy::None => 0,
         Policy::Quarantine => 1,

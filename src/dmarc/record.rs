@@ -289,14 +289,14 @@ pub enum Spec {
 
 impl Spec {
     /// The two readings every record gets.
-    pub const READINGS: [Self; 2] = [Self::Rfc7489, Self::Rfc9989];
+    pub(crate) const READINGS: [Self; 2] = [Self::Rfc7489, Self::Rfc9989];
 
     pub fn as_str(self) -> &'static str {
         self.into()
     }
 
     /// Whether a finding for `self` concerns the reading under `reading`.
-    pub fn covers(self, reading: Self) -> bool {
+    pub(crate) fn covers(self, reading: Self) -> bool {
         self == Self::Both || self == reading
     }
 }
@@ -381,7 +381,7 @@ impl FindingKind {
     }
 
     /// The severity of this kind of finding for the reading(s) `spec`.
-    pub fn severity(self, spec: Spec) -> Severity {
+    pub(crate) fn severity(self, spec: Spec) -> Severity {
         match self {
             // The RFC 9989 grammar allows any order.
             Self::PolicyNotSecond if spec == Spec::Rfc9989 => Severity::Warning,

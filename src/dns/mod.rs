@@ -40,7 +40,7 @@ pub enum Outcome<T> {
 
 impl<T> Outcome<T> {
     /// NXDOMAIN and NODATA are both "void" for SPF (RFC 7208 §4.6.4).
-    pub fn is_void(&self) -> bool {
+    pub(crate) fn is_void(&self) -> bool {
         matches!(self, Self::NxDomain | Self::NoData)
     }
 
@@ -54,7 +54,7 @@ impl<T> Outcome<T> {
     }
 
     /// A short word for reports: `nxdomain`, `nodata`, or the failure.
-    pub fn describe_failure(&self) -> Option<String> {
+    pub(crate) fn describe_failure(&self) -> Option<String> {
         match self {
             Self::Answer(_) => None,
             Self::NxDomain => Some("NXDOMAIN (name does not exist)".into()),
@@ -115,7 +115,7 @@ pub struct MxRecord {
 
 /// The records of an answer, and where the asked name led when it is an alias.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Aliased<T> {
+pub(crate) struct Aliased<T> {
     pub records: Vec<T>,
     /// When the asked name owns a CNAME, the name its chain ends at (RFC 1034 §3.6.2),
     /// lower-case, without the trailing dot; `None` when the asked name owns the records.
@@ -146,7 +146,7 @@ pub struct DnsStats {
 
 impl DnsStats {
     /// The most frequent causes `scan.json` lists.
-    pub const TOP_CAUSES: usize = 5;
+    pub(crate) const TOP_CAUSES: usize = 5;
 
     fn count_failure(&self, failure: &TempFail) {
         self.temp_failures.fetch_add(1, Ordering::Relaxed);
@@ -173,7 +173,7 @@ pub struct FailureCause {
 
 impl FailureCause {
     /// The most frequent of `causes`, as `scan.json` lists them.
-    pub fn from_top(causes: &Causes) -> Vec<Self> {
+    pub(crate) fn from_top(causes: &Causes) -> Vec<Self> {
         causes
             .top(DnsStats::TOP_CAUSES)
             .into_iter()
@@ -358,7 +358,7 @@ impl Dns {
     }
 
     /// A records at `name`, saying whether `name` is an alias.
-    pub async fn a_aliased(&self, name: &str) -> Outcome<Aliased<Ipv4Addr>> {
+    pub(crate) async fn a_aliased(&self, name: &str) -> Outcome<Aliased<Ipv4Addr>> {
         self.query(name, RecordType::A, |rdata| match rdata {
             RData::A(a) => Some(a.0),
             _ => None,
@@ -367,7 +367,7 @@ impl Dns {
     }
 
     /// AAAA records at `name`, saying whether `name` is an alias.
-    pub async fn aaaa_aliased(&self, name: &str) -> Outcome<Aliased<Ipv6Addr>> {
+    pub(crate) async fn aaaa_aliased(&self, name: &str) -> Outcome<Aliased<Ipv6Addr>> {
         self.query(name, RecordType::AAAA, |rdata| match rdata {
             RData::AAAA(a) => Some(a.0),
             _ => None,
@@ -561,7 +561,7 @@ fn classify<T>(err: &NetError) -> Outcome<T> {
 }
 
 /// Whether `name` is an IP address (`192.0.2.1`, `[2001:db8::1]`) rather than a domain name.
-pub fn is_ip_literal(name: &str) -> bool {
+pub(crate) fn is_ip_literal(name: &str) -> bool {
     let bare = name
         .strip_prefix('[')
         .and_then(|n| n.strip_suffix(']'))
@@ -571,7 +571,7 @@ pub fn is_ip_literal(name: &str) -> bool {
 
 /// Why a name cannot be asked about.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NameError {
+pub(crate) enum NameError {
     #[error("empty name")]
     Empty,
     #[error("non-ASCII name \"{0}\"")]
@@ -587,7 +587,7 @@ pub enum NameError {
 /// Checks that `name` (no trailing dot) can be asked about at all: ASCII, 1–63 octets per
 /// label, at most 253 octets (RFC 1035 §2.3.4). Other characters are left to the DNS,
 /// which holds names such as `_spf.example.net`.
-pub fn check_name(name: &str) -> Result<(), NameError> {
+pub(crate) fn check_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }

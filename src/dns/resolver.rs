@@ -50,13 +50,13 @@ pub struct ResolverSettings {
 }
 
 impl ResolverSettings {
-    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-    pub const DEFAULT_ATTEMPTS: usize = 2;
-    pub const DEFAULT_CACHE_SIZE: u64 = 4_096;
+    pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+    pub(crate) const DEFAULT_ATTEMPTS: usize = 2;
+    pub(crate) const DEFAULT_CACHE_SIZE: u64 = 4_096;
     /// Well under the usual 1,024–20,000 open-file limits once the scan's own files are
     /// counted, and enough to keep a local resolver busy.
-    pub const DEFAULT_MAX_IN_FLIGHT: usize = 768;
-    pub const DEFAULT_UDP_SOCKETS: usize = 32;
+    pub(crate) const DEFAULT_MAX_IN_FLIGHT: usize = 768;
+    pub(crate) const DEFAULT_UDP_SOCKETS: usize = 32;
 
     /// The resolvers to ask: those configured, else the system's.
     pub fn resolvers(&self) -> anyhow::Result<Vec<SocketAddr>> {

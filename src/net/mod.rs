@@ -17,8 +17,9 @@ pub struct Guard {
 }
 
 impl Guard {
-    /// Connects only to public addresses: the default.
-    pub const PUBLIC_ONLY: Self = Self {
+    /// Connects only to public addresses: the default (`Guard::default()`).
+    #[cfg(test)]
+    pub(crate) const PUBLIC_ONLY: Self = Self {
         allow_nonpublic: false,
     };
     /// Connects anywhere (`--allow-nonpublic`): for auditing internal mail servers and

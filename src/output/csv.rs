@@ -20,7 +20,7 @@ use crate::stats::facts::Facts;
 /// Writes the `results.csv` of the scan in `dir` anew from its records (a resumed or
 /// merged scan's came from several runs), through a temporary file so that an
 /// interruption leaves the old one, and counts the figures of every record.
-pub fn rebuild(dir: &Path, csv_bom: bool) -> anyhow::Result<Tally> {
+pub(crate) fn rebuild(dir: &Path, csv_bom: bool) -> anyhow::Result<Tally> {
     let mut read = None;
     let tally = scandir::rewrite_results_csv(dir, |file| {
         let mut csv = CsvSink::new(BufWriter::new(file), csv_bom).map_err(io::Error::other)?;
@@ -84,14 +84,14 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 /// Writes rows; lists inside a cell are joined with `; `.
-pub struct CsvSink<W: Write> {
+pub(crate) struct CsvSink<W: Write> {
     writer: csv::Writer<W>,
 }
 
 impl<W: Write> CsvSink<W> {
     /// `bom` starts the file with a UTF-8 byte-order mark, without which Excel on a
     /// Japanese Windows reads UTF-8 as Shift_JIS.
-    pub fn new(mut out: W, bom: bool) -> csv::Result<Self> {
+    pub(crate) fn new(mut out: W, bom: bool) -> csv::Result<Self> {
         if bom {
             out.write_all("\u{feff}".as_bytes())?;
         }
@@ -100,7 +100,7 @@ impl<W: Write> CsvSink<W> {
         Ok(Self { writer })
     }
 
-    pub fn write(&mut self, r: &DomainRecord) -> csv::Result<()> {
+    pub(crate) fn write(&mut self, r: &DomainRecord) -> csv::Result<()> {
         let d = &r.dmarc;
         // Borrowed where the record already holds the text: a row is written per domain.
         let row: [Cow<'_, str>; COLUMNS.len()] = [
@@ -166,7 +166,7 @@ impl<W: Write> CsvSink<W> {
         self.writer.write_record(None::<&[u8]>)
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
         self.writer.flush()
     }
 }
@@ -235,7 +235,7 @@ fn distinct(items: impl Iterator<Item = String>) -> String {
 /// A cell starting with `=`, `+`, `-`, `@`, tab or carriage return is run as a formula
 /// by spreadsheets; a leading apostrophe makes it text (OWASP, "CSV Injection"). DNS
 /// records are written by strangers, so every cell goes through this.
-pub fn neutralise(cell: &str) -> Cow<'_, str> {
+pub(crate) fn neutralise(cell: &str) -> Cow<'_, str> {
     match cell.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
         _ => cell.into(),

@@ -24,7 +24,7 @@ use crate::stats::Tally;
 use crate::stats::facts::Facts;
 
 /// Whether an output path is `-`, standard output, as every output option accepts.
-pub fn is_stdout(path: &Path) -> bool {
+pub(crate) fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 

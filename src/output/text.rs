@@ -319,7 +319,7 @@ fn node(out: &mut String, n: &SpfNode, indent: &str, branch: &str) {
 }
 
 /// A notice about the run, for standard error: what went wrong, first.
-pub fn notice(n: &Notice) -> String {
+pub(crate) fn notice(n: &Notice) -> String {
     let label = match n.kind {
         NoticeKind::NothingMeasured => "error",
         NoticeKind::MostlyTemperror | NoticeKind::SmtpUnreachable | NoticeKind::SmtpSkipped => {

@@ -48,11 +48,11 @@ pub struct ScanOptions {
 }
 
 impl ScanOptions {
-    pub const DEFAULT_CONCURRENCY: usize = 256;
-    pub const DEFAULT_DOMAIN_TIMEOUT: Duration = Duration::from_secs(60);
+    pub(crate) const DEFAULT_CONCURRENCY: usize = 256;
+    pub(crate) const DEFAULT_DOMAIN_TIMEOUT: Duration = Duration::from_secs(60);
     /// Large providers' include trees number in the thousands; a bound keeps a zone scan,
     /// where most include targets are one customer's own, from filling memory.
-    pub const DEFAULT_MEMO_CAPACITY: u64 = 10_000;
+    pub(crate) const DEFAULT_MEMO_CAPACITY: u64 = 10_000;
 }
 
 impl Default for ScanOptions {
@@ -184,7 +184,7 @@ const INPUT_BATCH: usize = 256;
 const INPUT_BATCHES: usize = 8;
 
 /// How long the domains in flight may take to finish after an interruption.
-pub const GRACE: Duration = Duration::from_secs(5);
+pub(crate) const GRACE: Duration = Duration::from_secs(5);
 
 /// Which of the input's domains a run scans.
 #[derive(Debug, Default)]

@@ -22,7 +22,7 @@ pub struct Lock {
 
 impl Lock {
     /// Takes the lock on `dir` (which must exist) at once, or says which process holds it.
-    pub fn acquire(dir: &Path) -> anyhow::Result<Self> {
+    pub(crate) fn acquire(dir: &Path) -> anyhow::Result<Self> {
         let path = dir.join(LOCK_FILE);
         let mut file = File::options()
             .read(true)

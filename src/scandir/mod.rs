@@ -53,7 +53,7 @@ const TREND_CSV: &str = "trend.csv";
 const FINISHED_FILES: [&str; 4] = [RESULTS_JSONL, RESULTS_CSV, SUMMARY_JSON, SCAN_JSON];
 
 /// `DIR/results.jsonl`, for messages and for a resume.
-pub fn results_jsonl(dir: &Path) -> PathBuf {
+pub(crate) fn results_jsonl(dir: &Path) -> PathBuf {
     dir.join(RESULTS_JSONL)
 }
 
@@ -63,18 +63,18 @@ pub fn resume_json(dir: &Path) -> PathBuf {
 }
 
 /// `DIR/scan.json`, for messages.
-pub fn scan_json(dir: &Path) -> PathBuf {
+pub(crate) fn scan_json(dir: &Path) -> PathBuf {
     dir.join(SCAN_JSON)
 }
 
 /// Where `trend` writes its CSV by default: beside the scans of `root`.
-pub fn trend_csv(root: &Path) -> PathBuf {
+pub(crate) fn trend_csv(root: &Path) -> PathBuf {
     root.join(TREND_CSV)
 }
 
 /// Whether the scan in `dir` finished (it has `scan.json`, the last file written); says
 /// nothing of whether the files agree, which `history::verify` checks.
-pub fn is_finished(dir: &Path) -> bool {
+pub(crate) fn is_finished(dir: &Path) -> bool {
     scan_json(dir).symlink_metadata().is_ok()
 }
 
@@ -88,7 +88,7 @@ pub fn create(dir: &Path) -> anyhow::Result<Lock> {
 /// The streamed files of a new scan: `results.jsonl` (unless the records go to standard
 /// output) and `results.csv`, both created new. A directory that holds a scan already is
 /// refused, and a refused start leaves no file of its own behind.
-pub fn create_results(dir: &Path, jsonl: bool) -> anyhow::Result<(Option<File>, File)> {
+pub(crate) fn create_results(dir: &Path, jsonl: bool) -> anyhow::Result<(Option<File>, File)> {
     let jsonl_path = dir.join(RESULTS_JSONL);
     let records = jsonl.then(|| create_streamed(&jsonl_path)).transpose()?;
     let csv = create_streamed(&dir.join(RESULTS_CSV)).inspect_err(|_| {
@@ -103,7 +103,7 @@ pub fn create_results(dir: &Path, jsonl: bool) -> anyhow::Result<(Option<File>, 
 
 /// `results.jsonl` of an interrupted scan, opened to append the rest of its records;
 /// created when the scan stopped before it had any.
-pub fn append_results(dir: &Path) -> anyhow::Result<File> {
+pub(crate) fn append_results(dir: &Path) -> anyhow::Result<File> {
     let path = dir.join(RESULTS_JSONL);
     open_append(&path).with_context(|| {
         format!(
@@ -115,7 +115,7 @@ pub fn append_results(dir: &Path) -> anyhow::Result<File> {
 
 /// Replaces `results.csv` with what `fill` writes (a resumed or merged scan's CSV made
 /// again from its records); an error of `fill` leaves the old file.
-pub fn rewrite_results_csv<T>(
+pub(crate) fn rewrite_results_csv<T>(
     dir: &Path,
     fill: impl FnOnce(&mut File) -> io::Result<T>,
 ) -> anyhow::Result<T> {
@@ -140,7 +140,7 @@ pub fn finish(dir: &Path, summary: &impl Serialize, scan: &ScanJson) -> anyhow::
 
 /// Moves the finished scan built in `from` into the existing, locked `to`, file by file,
 /// `scan.json` last.
-pub fn move_finished(from: &Path, to: &Path) -> anyhow::Result<()> {
+pub(crate) fn move_finished(from: &Path, to: &Path) -> anyhow::Result<()> {
     for file in FINISHED_FILES {
         std::fs::rename(from.join(file), to.join(file))
             .with_context(|| format!("moving {file} into {}", to.display()))?;
@@ -149,7 +149,7 @@ pub fn move_finished(from: &Path, to: &Path) -> anyhow::Result<()> {
 }
 
 /// Refuses a `dir` that holds a scan (finished or not) already, saying how to go on.
-pub fn refuse_existing(dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn refuse_existing(dir: &Path) -> anyhow::Result<()> {
     for file in [RESULTS_JSONL, RESULTS_JSONL_ZST, SCAN_JSON] {
         let path = dir.join(file);
         if path.symlink_metadata().is_ok() {
@@ -173,7 +173,7 @@ pub fn refuse_existing(dir: &Path) -> anyhow::Result<()> {
 /// how to go on once space is freed: `--resume` where the scan has its `resume.json`
 /// (the records written so far are kept), else the same command again (the scan had not
 /// started: nothing of it is left to block the next).
-pub fn resumable(error: anyhow::Error, dir: &Path) -> anyhow::Error {
+pub(crate) fn resumable(error: anyhow::Error, dir: &Path) -> anyhow::Error {
     let full = error
         .chain()
         .filter_map(|e| e.downcast_ref::<io::Error>())

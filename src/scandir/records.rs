@@ -15,7 +15,7 @@ use super::{RESULTS_JSONL, RESULTS_JSONL_ZST};
 const REPORTED_BAD_LINES: u64 = 5;
 
 /// The records file of a scan directory, plain or compressed; None when it has neither.
-pub fn results_file(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn results_file(dir: &Path) -> Option<PathBuf> {
     [RESULTS_JSONL, RESULTS_JSONL_ZST]
         .into_iter()
         .map(|name| dir.join(name))
@@ -72,7 +72,7 @@ pub fn read_records<T: DeserializeOwned>(
 /// Calls `each` with the number (from 1) and bytes of every line of the records file at
 /// `path`, its newline included: a last line without one was torn by an interrupted
 /// writer. An error of `each` ends the pass.
-pub fn each_line(
+pub(crate) fn each_line(
     path: &Path,
     mut each: impl FnMut(u64, &[u8]) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -97,7 +97,7 @@ pub fn each_line(
 
 /// The `domain` of one `results.jsonl` line, read without the rest of the record; None
 /// for a line that is not a record.
-pub fn domain_of(line: &[u8]) -> Option<String> {
+pub(crate) fn domain_of(line: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Domain {
         domain: String,

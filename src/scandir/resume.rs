@@ -147,7 +147,7 @@ impl<A: Serialize + DeserializeOwned> ResumeFile<A> {
 
     /// Checks that `lists`, the scan's, are those it started with; refuses standard input
     /// and any list that changed. Returns warnings for lists that cannot be checked.
-    pub fn check_lists(&self, dir: &Path, lists: &[PathBuf]) -> anyhow::Result<Vec<String>> {
+    pub(crate) fn check_lists(&self, dir: &Path, lists: &[PathBuf]) -> anyhow::Result<Vec<String>> {
         if lists.iter().any(|l| l.as_os_str() == "-") {
             bail!(
                 "the scan in {} read standard input, which cannot be read again: scan the rest as a new scan",

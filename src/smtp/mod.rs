@@ -21,23 +21,23 @@ use strum::IntoStaticStr;
 use crate::net::NotPublic;
 
 /// The SMTP port MX hosts listen on (RFC 5321 §4.5.4.2).
-pub const DEFAULT_PORT: u16 = 25;
+pub(crate) const DEFAULT_PORT: u16 = 25;
 /// Time allowed for the TCP connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time allowed for each reply (greeting, EHLO, STARTTLS), the command write included.
 /// RFC 5321 §4.5.3.2 asks clients to wait minutes; a scan cannot, and a server slower
 /// than this is reported as a timeout, not a misconfiguration.
-pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Time allowed for the TLS handshake.
-pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Time allowed for the whole probe, whatever each phase has left.
-pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// The EHLO name when none is configured. Receivers care about it: many reject or
 /// tarpit an EHLO name that is not a resolvable FQDN (RFC 5321 §4.1.1.1 asks for the
 /// client's primary host name), so a real scan should pass the scanning host's own
 /// name, with matching forward and reverse DNS. `localhost` is what a default can
 /// honestly claim without knowing the host.
-pub const DEFAULT_HELO: &str = "localhost";
+pub(crate) const DEFAULT_HELO: &str = "localhost";
 
 /// How to probe: port, EHLO name, timeouts and the roots certificates are checked
 /// against.
@@ -104,7 +104,7 @@ impl Starttls {
     }
 
     /// A record with only a status.
-    pub fn with_status(status: StarttlsStatus) -> Self {
+    pub(crate) fn with_status(status: StarttlsStatus) -> Self {
         Self {
             status,
             phase: None,

@@ -44,12 +44,12 @@ pub struct StarttlsOptions {
 impl StarttlsOptions {
     /// Probes are slow (several round trips and a handshake) and each holds a
     /// connection to someone else's server: far fewer than the DNS questions in flight.
-    pub const DEFAULT_CONCURRENCY: usize = 32;
+    pub(crate) const DEFAULT_CONCURRENCY: usize = 32;
     /// One connection at a time per address: a provider's MX serving thousands of the
     /// scanned domains sees the scan as one polite client.
-    pub const DEFAULT_PER_ADDRESS: usize = 1;
+    pub(crate) const DEFAULT_PER_ADDRESS: usize = 1;
     /// Addresses whose result is kept; past it, an address may be probed again.
-    pub const RESULT_CAPACITY: u64 = 100_000;
+    pub(crate) const RESULT_CAPACITY: u64 = 100_000;
 }
 
 /// One host's probe: the address probed and what was found.
@@ -85,7 +85,7 @@ impl Rollup {
 
 /// Shared by every task of a scan.
 #[derive(Clone)]
-pub struct Prober {
+pub(crate) struct Prober {
     settings: Arc<ProbeSettings>,
     connections: Arc<Semaphore>,
     per_address: usize,
@@ -96,7 +96,7 @@ pub struct Prober {
 }
 
 impl Prober {
-    pub fn new(options: &StarttlsOptions) -> Self {
+    pub(crate) fn new(options: &StarttlsOptions) -> Self {
         Self {
             settings: Arc::new(options.settings.clone()),
             connections: Arc::new(Semaphore::new(options.concurrency.get())),
@@ -108,7 +108,7 @@ impl Prober {
 
     /// The probe of `mx_name` at `addr`, made once per scan: concurrent requests wait
     /// for the one connection, later ones get its result.
-    pub async fn probe(&self, addr: Cleared, mx_name: &str) -> Arc<Starttls> {
+    pub(crate) async fn probe(&self, addr: Cleared, mx_name: &str) -> Arc<Starttls> {
         // Boxed: the probe's future is large and lives only while it runs.
         Box::pin(
             self.results
@@ -139,7 +139,7 @@ impl Prober {
 /// malformed at connect, greeting or EHLO; a 4xx/5xx to EHLO declines the session as a
 /// 554 greeting does) or was not probed (`skipped`) says nothing about STARTTLS and is
 /// left out.
-pub fn rollup<'a>(probes: impl IntoIterator<Item = &'a Starttls>) -> Rollup {
+pub(crate) fn rollup<'a>(probes: impl IntoIterator<Item = &'a Starttls>) -> Rollup {
     let answered: Vec<bool> = probes
         .into_iter()
         .filter(|s| answered_ehlo(s))

@@ -11,13 +11,13 @@ use super::{DualCidr, Mechanism, Modifier, Qualifier, Record, TermKind};
 /// RFC 7208 §4.6.4: at most 10 DNS-querying terms per evaluation.
 pub const LOOKUP_LIMIT: u32 = 10;
 /// RFC 7208 §4.6.4: more than 2 void lookups should be a permerror; we follow the SHOULD.
-pub const VOID_LIMIT: u32 = 2;
+pub(crate) const VOID_LIMIT: u32 = 2;
 /// RFC 7208 §3.4: records above 450 octets may not fit a 512-octet UDP answer.
-pub const RECORD_LENGTH_ADVICE: usize = 450;
+pub(crate) const RECORD_LENGTH_ADVICE: usize = 450;
 /// An `ip4` range wider than /16 (65,536 addresses) is reported as broad.
-pub const BROAD_IP4_PREFIX: u8 = 16;
+pub(crate) const BROAD_IP4_PREFIX: u8 = 16;
 /// An `ip6` range wider than /32 (a whole ISP allocation) is reported as broad.
-pub const BROAD_IP6_PREFIX: u8 = 32;
+pub(crate) const BROAD_IP6_PREFIX: u8 = 32;
 
 /// The SPF part of a domain's record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
@@ -259,7 +259,7 @@ pub fn ip4_addresses(record: &Record) -> u64 {
 }
 
 /// Warnings about one record on its own (the tree-wide ones come from [`analyse`]).
-pub fn record_warnings(record: &Record, text: &str) -> Vec<Finding> {
+pub(crate) fn record_warnings(record: &Record, text: &str) -> Vec<Finding> {
     let mut warnings = Vec::new();
     if text.len() > RECORD_LENGTH_ADVICE {
         warnings.push(Finding::new(

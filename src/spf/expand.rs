@@ -21,7 +21,7 @@ use crate::dns::{self, Dns, Outcome};
 pub const WALK_CAP: u32 = 40;
 
 /// RFC 7208 §4.6.4: an `mx` term resolving to more names than this is a permerror.
-pub const MAX_MX_NAMES: usize = 10;
+pub(crate) const MAX_MX_NAMES: usize = 10;
 
 /// Walks SPF trees; one per scan, shared by every domain task.
 #[derive(Clone)]

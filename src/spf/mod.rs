@@ -57,7 +57,7 @@ pub enum Qualifier {
 }
 
 impl Qualifier {
-    pub fn symbol(self) -> char {
+    pub(crate) fn symbol(self) -> char {
         match self {
             Self::Pass => '+',
             Self::Fail => '-',
@@ -96,7 +96,7 @@ pub enum Mechanism {
 
 impl Mechanism {
     /// Terms that cause DNS queries count towards the limit of 10 (RFC 7208 §4.6.4).
-    pub fn queries_dns(&self) -> bool {
+    pub(crate) fn queries_dns(&self) -> bool {
         matches!(
             self,
             Self::Include(_) | Self::A(..) | Self::Mx(..) | Self::Ptr(_) | Self::Exists(_)
@@ -153,14 +153,16 @@ impl DomainSpec {
     /// True when the spec contains a macro other than `%{d}`, i.e. one whose value
     /// depends on the client IP, the sender or the HELO name, so a static analyser
     /// cannot know the name that would be queried.
-    pub fn needs_client(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn needs_client(&self) -> bool {
         self.parts
             .iter()
             .any(|p| matches!(p, MacroPart::Macro { letter, .. } if *letter != 'd'))
     }
 
     /// Expands the spec for the current `<domain>`, or `None` when it needs values
-    /// a static analyser does not have (see [`Self::needs_client`]).
+    /// a static analyser does not have: a macro other than `%{d}`, whose value depends on
+    /// the client IP, the sender or the HELO name.
     pub fn expand(&self, domain: &str) -> Option<String> {
         parse::expand_domain_spec(self, domain)
     }

@@ -24,7 +24,7 @@ impl Finding {
         }
     }
 
-    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+    pub(crate) fn with_target(mut self, target: impl Into<String>) -> Self {
         self.target = Some(target.into());
         self
     }
@@ -67,7 +67,7 @@ impl FindingKind {
         self.into()
     }
 
-    pub fn is_temporary(self) -> bool {
+    pub(crate) fn is_temporary(self) -> bool {
         self == Self::Temperror
     }
 }

@@ -159,7 +159,7 @@ impl OldFacts {
 /// The parts of a record that may be unknown: a part whose status is `temperror` in
 /// either scan is not compared.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Unknown {
+pub(crate) struct Unknown {
     pub spf: u64,
     pub dmarc: u64,
     pub mx: u64,
@@ -393,7 +393,7 @@ impl Serialize for Counts {
 
 /// One of the two scans.
 #[derive(Debug, Clone, Serialize)]
-pub struct ScanSide {
+pub(crate) struct ScanSide {
     pub dir: PathBuf,
     /// Distinct domains read.
     pub domains: u64,
@@ -405,7 +405,7 @@ pub struct ScanSide {
 
 /// The counts printed after a diff (and with `--json`, as JSON).
 #[derive(Debug, Clone, Serialize)]
-pub struct DiffCounts {
+pub(crate) struct DiffCounts {
     pub old: ScanSide,
     pub new: ScanSide,
     pub in_both: u64,
@@ -419,7 +419,7 @@ pub struct DiffCounts {
 
 impl DiffCounts {
     /// The summary as a short table.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let mut out = String::new();
         let mut line = |name: &str, n: u64, note: String| {
             let _ = writeln!(out, "{name:<24} {n:>9}{note}");
@@ -448,7 +448,7 @@ impl DiffCounts {
 
 /// A comparison of two scans: the counts, and the changed domains by name.
 #[derive(Debug)]
-pub struct Diff {
+pub(crate) struct Diff {
     pub summary: DiffCounts,
     pub rows: Vec<Row>,
 }
@@ -457,7 +457,7 @@ pub struct Diff {
 /// will be written, named in the summary. Both scans are verified first: a damaged one
 /// is refused, as its lost records would show as domains removed from or added to the
 /// list.
-pub fn compare_scans(old_dir: &Path, new_dir: &Path, out: &Path) -> anyhow::Result<Diff> {
+pub(crate) fn compare_scans(old_dir: &Path, new_dir: &Path, out: &Path) -> anyhow::Result<Diff> {
     let old_entry = checked(old_dir)?;
     let new_entry = checked(new_dir)?;
     let names = |e: &ScanEntry| {

@@ -101,7 +101,7 @@ impl Facts {
     }
 
     /// At least one `rua` URI a receiver can use (RFC 9989 §4.10.1: "syntactically valid").
-    pub fn rua_usable(&self) -> bool {
+    pub(crate) fn rua_usable(&self) -> bool {
         self.dmarc.rua.iter().any(|d| d.valid)
     }
 

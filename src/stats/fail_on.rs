@@ -13,7 +13,7 @@ use super::Adoption;
 #[cfg_attr(test, derive(strum::VariantArray))]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
-pub enum FailOn {
+pub(crate) enum FailOn {
     /// No SPF record.
     SpfMissing,
     /// SPF permerror (syntax, several records, a limit passed, a dangling include…).
@@ -36,12 +36,12 @@ pub enum FailOn {
 
 impl FailOn {
     /// The name as given on the command line.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         self.into()
     }
 
     /// The domains of `summary` that have this finding.
-    pub fn count(self, s: &Adoption) -> u64 {
+    pub(crate) fn count(self, s: &Adoption) -> u64 {
         let f = &s.figures;
         match self {
             Self::SpfMissing => s.spf_known - f.spf_present.count,

@@ -32,7 +32,7 @@ pub enum NoticeKind {
 
 impl Notice {
     /// Whether the run as a whole failed.
-    pub fn is_failure(&self) -> bool {
+    pub(crate) fn is_failure(&self) -> bool {
         self.kind == NoticeKind::NothingMeasured
     }
 }

@@ -27,10 +27,10 @@ use crate::spf::analysis::SpfStatus;
 use crate::spf::tree::FindingKind;
 
 /// How many dangling include targets the summary names.
-pub const TOP_DANGLING: usize = 20;
+pub(crate) const TOP_DANGLING: usize = 20;
 
 /// How a share of an empty population is written for people (0 of 0 is not 0%).
-pub const NOT_APPLICABLE: &str = "n/a";
+pub(crate) const NOT_APPLICABLE: &str = "n/a";
 
 /// A count and the population it is a share of.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -222,7 +222,7 @@ impl SmtpReach {
     }
 
     /// The most frequent reason a connection failed, with its count.
-    pub fn main_failure(&self) -> Option<Cause> {
+    pub(crate) fn main_failure(&self) -> Option<Cause> {
         self.failures.top(1).pop()
     }
 }

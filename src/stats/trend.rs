@@ -66,7 +66,7 @@ pub struct Trend {
 
 /// How a trend is made.
 #[derive(Debug, Clone)]
-pub struct TrendOptions {
+pub(crate) struct TrendOptions {
     pub by: By,
     pub grouping: Grouping,
     pub same_domains: bool,
@@ -82,7 +82,7 @@ type Period = BTreeMap<String, ScanEntry>;
 
 /// Computes the trend of the complete scans in `scans`; interrupted and damaged ones are
 /// skipped with a note on stderr.
-pub fn compute(scans: &[ScanEntry], options: &TrendOptions) -> anyhow::Result<Trend> {
+pub(crate) fn compute(scans: &[ScanEntry], options: &TrendOptions) -> anyhow::Result<Trend> {
     // With --group list every list is a series of its own, so that its periods and its
     // panel do not depend on when the other lists were scanned.
     let mut series: BTreeMap<String, BTreeMap<String, Period>> = BTreeMap::new();

@@ -14,6 +14,8 @@ pub mod exit;
 pub(crate) mod input;
 pub(crate) mod mailhost;
 pub mod mx;
+#[cfg(test)]
+mod names;
 pub mod net;
 pub mod output;
 pub mod page;

@@ -495,18 +495,7 @@ mod tests {
             (MxStatus::NullMx, "null_mx"),
             (MxStatus::Temperror, "temperror"),
         ];
-        assert_eq!(
-            names.len(),
-            <MxStatus as strum::VariantArray>::VARIANTS.len()
-        );
-        for (value, name) in names {
-            assert_eq!(value.as_str(), name);
-            assert_eq!(serde_json::to_value(value).unwrap(), name);
-            assert_eq!(
-                serde_json::from_value::<MxStatus>(name.into()).unwrap(),
-                value
-            );
-        }
+        crate::names::assert_serde_named(&names, MxStatus::as_str);
     }
 
     /// The names of the record format (src/record.rs), each variant once.
@@ -522,17 +511,6 @@ mod tests {
             (MxFindingKind::NoMailHost, "no_mail_host"),
             (MxFindingKind::TooManyHosts, "too_many_hosts"),
         ];
-        assert_eq!(
-            names.len(),
-            <MxFindingKind as strum::VariantArray>::VARIANTS.len()
-        );
-        for (value, name) in names {
-            assert_eq!(value.as_str(), name);
-            assert_eq!(serde_json::to_value(value).unwrap(), name);
-            assert_eq!(
-                serde_json::from_value::<MxFindingKind>(name.into()).unwrap(),
-                value
-            );
-        }
+        crate::names::assert_serde_named(&names, MxFindingKind::as_str);
     }
 }

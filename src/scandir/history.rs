@@ -210,9 +210,10 @@ mod tests {
             (Status::Interrupted, "interrupted", "interrupted"),
             (Status::Damaged, "DAMAGED", "damaged"),
         ];
-        assert_eq!(names.len(), <Status as strum::VariantArray>::VARIANTS.len());
-        for (status, shown, json) in names {
-            assert_eq!(status.name(), shown);
+        let shown: Vec<_> = names.iter().map(|&(s, shown, _)| (s, shown)).collect();
+        crate::names::assert_named(&shown, Status::name);
+        let json: Vec<_> = names.iter().map(|&(s, _, json)| (s, json)).collect();
+        for (status, json) in json {
             assert_eq!(serde_json::to_value(status).unwrap(), json);
         }
     }

@@ -208,18 +208,7 @@ mod tests {
             (StarttlsStatus::ProtocolError, "protocol_error"),
             (StarttlsStatus::Skipped, "skipped"),
         ];
-        assert_eq!(
-            names.len(),
-            <StarttlsStatus as strum::VariantArray>::VARIANTS.len()
-        );
-        for (value, name) in names {
-            assert_eq!(value.as_str(), name);
-            assert_eq!(serde_json::to_value(value).unwrap(), name);
-            assert_eq!(
-                serde_json::from_value::<StarttlsStatus>(name.into()).unwrap(),
-                value
-            );
-        }
+        crate::names::assert_serde_named(&names, StarttlsStatus::as_str);
     }
 
     /// The names of the record format (src/record.rs), each variant once.
@@ -232,11 +221,6 @@ mod tests {
             (Phase::Starttls, "starttls"),
             (Phase::Handshake, "handshake"),
         ];
-        assert_eq!(names.len(), <Phase as strum::VariantArray>::VARIANTS.len());
-        for (value, name) in names {
-            assert_eq!(value.as_str(), name);
-            assert_eq!(serde_json::to_value(value).unwrap(), name);
-            assert_eq!(serde_json::from_value::<Phase>(name.into()).unwrap(), value);
-        }
+        crate::names::assert_serde_named(&names, Phase::as_str);
     }
 }

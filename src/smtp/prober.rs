@@ -261,14 +261,6 @@ mod tests {
             (Rollup::None, "none"),
             (Rollup::NotApplicable, "n/a"),
         ];
-        assert_eq!(names.len(), <Rollup as strum::VariantArray>::VARIANTS.len());
-        for (value, name) in names {
-            assert_eq!(value.as_str(), name);
-            assert_eq!(serde_json::to_value(value).unwrap(), name);
-            assert_eq!(
-                serde_json::from_value::<Rollup>(name.into()).unwrap(),
-                value
-            );
-        }
+        crate::names::assert_serde_named(&names, Rollup::as_str);
     }
 }

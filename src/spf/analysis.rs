@@ -367,17 +367,6 @@ mod tests {
             (SpfStatus::Permerror, "permerror"),
             (SpfStatus::Temperror, "temperror"),
         ];
-        assert_eq!(
-            names.len(),
-            <SpfStatus as strum::VariantArray>::VARIANTS.len()
-        );
-        for (value, name) in names {
-            assert_eq!(value.as_str(), name);
-            assert_eq!(serde_json::to_value(value).unwrap(), name);
-            assert_eq!(
-                serde_json::from_value::<SpfStatus>(name.into()).unwrap(),
-                value
-            );
-        }
+        crate::names::assert_serde_named(&names, SpfStatus::as_str);
     }
 }

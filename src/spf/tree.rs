@@ -204,17 +204,6 @@ mod tests {
             (FindingKind::UnexpandableMacro, "unexpandable_macro"),
             (FindingKind::WalkTruncated, "walk_truncated"),
         ];
-        assert_eq!(
-            names.len(),
-            <FindingKind as strum::VariantArray>::VARIANTS.len()
-        );
-        for (value, name) in names {
-            assert_eq!(value.as_str(), name);
-            assert_eq!(serde_json::to_value(value).unwrap(), name);
-            assert_eq!(
-                serde_json::from_value::<FindingKind>(name.into()).unwrap(),
-                value
-            );
-        }
+        crate::names::assert_serde_named(&names, FindingKind::as_str);
     }
 }

@@ -87,11 +87,6 @@ mod tests {
             (FailOn::StarttlsMissing, "starttls-missing"),
             (FailOn::Temperror, "temperror"),
         ];
-        assert_eq!(names.len(), <FailOn as strum::VariantArray>::VARIANTS.len());
-        for (kind, name) in names {
-            assert_eq!(kind.name(), name);
-            assert_eq!(serde_json::to_value(kind).unwrap(), name);
-            assert_eq!(serde_json::from_value::<FailOn>(name.into()).unwrap(), kind);
-        }
+        crate::names::assert_serde_named(&names, FailOn::name);
     }
 }

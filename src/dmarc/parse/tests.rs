@@ -1,6 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
 use super::*;
@@ -725,18 +725,7 @@ fn value_names_are_the_documented_ones() {
     // Tag values as the record holds them, and the names of the readings; each name is
     // serde's and `as_str`'s, from one declaration, so a renamed variant must not
     // rename it. Finding kinds are pinned below.
-    fn pin<T>(names: &[(T, &str)], variants: usize)
-    where
-        T: Copy + std::fmt::Debug + PartialEq + Serialize + for<'de> Deserialize<'de>,
-        &'static str: From<T>,
-    {
-        assert_eq!(names.len(), variants);
-        for &(value, name) in names {
-            assert_eq!(<&str>::from(value), name);
-            assert_eq!(serde_json::to_value(value).unwrap(), json!(name));
-            assert_eq!(serde_json::from_value::<T>(json!(name)).unwrap(), value);
-        }
-    }
+    use crate::names::assert_serde_named as pin;
     use Policy::{None, Quarantine, Reject};
     pin(
         &[
@@ -744,23 +733,23 @@ fn value_names_are_the_documented_ones() {
             (Quarantine, "quarantine"),
             (Reject, "reject"),
         ],
-        Policy::VARIANTS.len(),
+        <&str>::from,
     );
     pin(
         &[(Alignment::Relaxed, "r"), (Alignment::Strict, "s")],
-        Alignment::VARIANTS.len(),
+        <&str>::from,
     );
     pin(
         &[(Psd::Yes, "y"), (Psd::No, "n"), (Psd::Unknown, "u")],
-        Psd::VARIANTS.len(),
+        <&str>::from,
     );
     pin(
         &[(Both, "both"), (Rfc7489, "rfc7489"), (Rfc9989, "rfc9989")],
-        3,
+        <&str>::from,
     );
     pin(
         &[(Severity::Error, "error"), (Severity::Warning, "warning")],
-        2,
+        <&str>::from,
     );
     use Validity::*;
     pin(
@@ -772,7 +761,7 @@ fn value_names_are_the_documented_ones() {
             (NotDmarcRecord, "not_dmarc_record"),
             (InvalidDuplicateTag, "invalid_duplicate_tag"),
         ],
-        6,
+        <&str>::from,
     );
 }
 

@@ -3,7 +3,7 @@
 # checkdmarc side by side, against the synthetic world of scripts/world.sh.
 #
 #   scripts/bench.sh [--large] [--sizes "10000 100000"] [--subset 2000] [--no-starttls-row]
-#                    [--silent-share 0.02 | --no-dead-rows]
+#                    [--silent-share 0.02 [--dead-size N] | --no-dead-rows]
 #
 # For each size and an added round trip of 0 and 20 ms (the world's delay relay), with
 # unbound's caches emptied before every run:
@@ -23,7 +23,8 @@
 #   - on the first size at 0 ms, one mailposture-bulk row with STARTTLS on, against a
 #     postfix MX (scripts/postfix-mx.sh) on the address of the world's Google-like MX
 #     hosts;
-#   - on the first size, dead-delegation rows: the same world again, with --silent-share
+#   - on the first size (or --dead-size N, one of the sizes), dead-delegation rows: the
+#     same world again, with --silent-share
 #     of its domains (default 0.02; world.sh up --silent-share) delegated to name servers
 #     that never answer, scanned by mailposture-bulk with the clean bulk rows' settings at
 #     0 and 20 ms. Each such row (and the clean one it stands beside) counts the healthy
@@ -46,6 +47,7 @@ sizes="10000 100000"
 subset=2000
 starttls_row=1
 silent_share=0.02
+dead_size=
 while [ $# -gt 0 ]; do
   case "$1" in
     --large) sizes="$sizes 1000000"; shift ;;
@@ -54,9 +56,12 @@ while [ $# -gt 0 ]; do
     --no-starttls-row) starttls_row=; shift ;;
     --silent-share) silent_share=$2; shift 2 ;;
     --no-dead-rows) silent_share=; shift ;;
-    *) sed -n '2,40p' "$0" >&2; exit 2 ;;
+    --dead-size) dead_size=$2; shift 2 ;;
+    *) sed -n '2,41p' "$0" >&2; exit 2 ;;
   esac
 done
+dead_size=${dead_size:-${sizes%% *}}
+case " $sizes " in *" $dead_size "*) ;; *) echo "--dead-size must be one of the sizes" >&2; exit 2 ;; esac
 conc0=${CONC_0:-256}
 conc20=${CONC_20:-2000}
 conc20_high=${CONC_20_HIGH:-5000}
@@ -188,7 +193,7 @@ for n in $sizes; do
   head -n "$subset" "$world/list.txt" >"$work/subset.txt"
   # The clean runs beside which the dead-delegation rows stand count the same figures.
   row_flags=()
-  [ -z "$first" ] || [ -z "$silent_share" ] || row_flags=(--expected "$world/expected.jsonl")
+  [ "$n" != "$dead_size" ] || [ -z "$silent_share" ] || row_flags=(--expected "$world/expected.jsonl")
   for rtt in 0 20; do
     "$root/scripts/world.sh" delay "$world" "$rtt"
     conc=$conc0; [ "$rtt" = 0 ] || conc=$conc20
@@ -225,7 +230,7 @@ for n in $sizes; do
       --allow-nonpublic
     "$root/scripts/postfix-mx.sh" down "$mx_dir"
   fi
-  if [ -n "$first" ] && [ -n "$silent_share" ]; then
+  if [ "$n" = "$dead_size" ] && [ -n "$silent_share" ]; then
     # The same domains, a share of them now delegated to name servers that never answer.
     dead_pct=$(python3 -c 'import sys; print(f"{float(sys.argv[1]):.1%}".replace(".0%", "%"))' \
       "$silent_share")

@@ -25,12 +25,12 @@
 #                              remove DIR
 #
 # Addresses (WORLD_NET, default 127.0.3): NSD on .1:53, the relay on .2:53, unbound on
-# .3:53 (port 53, as peers such as checkdmarc cannot be given a port). Every name server
-# in the zones resolves to the relay, so all of unbound's questions go through it. MX
-# hosts resolve into MX_NET (default 127.0.4; see world-gen.py); dead domains' name
-# servers into DEAD_NET (default 127.0.5: .1-.150), where unbound reaches them directly,
-# not through the relay. Needs root (port 53);
-# installs nsd and unbound with apt-get when missing. RELAY names the relay binary
+# .3:53 (port 53, as peers such as checkdmarc cannot be given a port). Every other name
+# server in the zones resolves to the relay, so all of unbound's questions to NSD go
+# through it; dead domains' name servers resolve into DEAD_NET (default 127.0.5:
+# .1-.150), which unbound reaches directly. MX hosts resolve into MX_NET (default
+# 127.0.4; see world-gen.py). Needs root (port 53); installs nsd and unbound with
+# apt-get when missing. RELAY names the relay binary
 # [default: target/release/dns-delay-relay, built from bench/ when missing]. DIR and FILE
 # are taken from the repository root.
 set -euo pipefail

@@ -1,21 +1,38 @@
 #!/usr/bin/env python3
 """Figures for scripts/bench.sh: one JSON row per measured run, then the Markdown table.
 
-    bench-rows.py row ROWS TOOL DOMAINS RTT_MS CONC STARTTLS WALL_S COUNTS SERVERS SCAN_DIR
+    bench-rows.py row [--world WORLD] [--expected EXPECTED [--baseline RESULTS]]
+                      ROWS TOOL DOMAINS RTT_MS CONC STARTTLS WALL_S COUNTS SERVERS SCAN_DIR
                       TIME_FILE...
         append a row: wall time of the batch, CPU and peak RSS from GNU time -v files
         (one per process; CPU is summed, RSS is the largest and the sum), DNS questions
-        from `world.sh counts` before/after (COUNTS is "before_json|after_json"), CPU
+        and unbound's requestlist.exceeded and .overwritten from `world.sh counts`
+        before/after (COUNTS is "before_json|after_json"), CPU
         seconds of the world's resolver and relay before/after (SERVERS is
         "before_json|after_json", each {"resolver": {"pid", "cpu_s"} or null, "relay":
-        ...}), and the `dns` object of SCAN_DIR/scan.json (SCAN_DIR `-` for checkdmarc)
+        ...}), and the `dns` object of SCAN_DIR/scan.json (SCAN_DIR `-` for checkdmarc).
+        WORLD names the world's kind in the tables ("clean" unless given, e.g. "2%
+        silent"). With EXPECTED (the world's expected.jsonl), also counts from
+        SCAN_DIR/results.jsonl the healthy domains (not marked "dead") with any part
+        temperror, and the dead ones with every part temperror; with RESULTS (the
+        results.jsonl of a run on the same world without dead domains), the healthy
+        domains whose facts (as scripts/compare-results.py takes them) differ from it
     bench-rows.py table ROWS CONDITIONS [NOTES_FILE]
         print the Markdown report; NOTES_FILE's lines follow the tables
 """
 
+import importlib.util
 import json
+import os
 import re
 import sys
+
+_spec = importlib.util.spec_from_file_location(
+    "compare_results", os.path.join(os.path.dirname(__file__), "compare-results.py"))
+compare_results = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(compare_results)
+
+PARTS = ("spf", "dmarc", "mx")
 
 
 def gnu_time(path):
@@ -34,7 +51,48 @@ def server_cpu_pct(before, after, name, wall):
     return (a["cpu_s"] - b["cpu_s"]) / wall * 100
 
 
+def temperror_parts(rec):
+    return sum(1 for part in PARTS if (rec.get(part) or {}).get("status") == "temperror")
+
+
+def dead_figures(scan_dir, expected, baseline):
+    """Counts over the healthy and the dead domains of a world with dead delegations."""
+    dead = {}
+    with open(expected) as f:
+        for line in f:
+            e = json.loads(line)
+            dead[e["domain"]] = e.get("dead")
+    healthy_temperror = dead_all_temperror = 0
+    for domain, rec in compare_results.records(f"{scan_dir}/results.jsonl"):
+        parts = temperror_parts(rec)
+        if dead.get(domain):
+            dead_all_temperror += parts == len(PARTS)
+        elif parts:
+            healthy_temperror += 1
+    figures = {"dead_domains": sum(1 for k in dead.values() if k),
+               "healthy_temperror": healthy_temperror,
+               "dead_all_temperror": dead_all_temperror}
+    if baseline:
+        base = {d: compare_results.canonical(v)
+                for d, v in compare_results.records(baseline) if not dead.get(d)}
+        figures["healthy_differ"] = sum(
+            1 for d, v in compare_results.records(f"{scan_dir}/results.jsonl")
+            if not dead.get(d) and base.get(d) != compare_results.canonical(v))
+    return figures
+
+
 def row(args):
+    world, expected, baseline = "clean", None, None
+    while args and args[0].startswith("--"):
+        flag, value, args = args[0], args[1], args[2:]
+        if flag == "--world":
+            world = value
+        elif flag == "--expected":
+            expected = value
+        elif flag == "--baseline":
+            baseline = value
+        else:
+            sys.exit(f"unknown option {flag}")
     rows, tool, domains, rtt, conc, starttls, wall, counts, servers, scan_dir, *times = args
     before, after = (json.loads(c) for c in counts.split("|"))
     servers_before, servers_after = (json.loads(c) for c in servers.split("|"))
@@ -60,13 +118,33 @@ def row(args):
                (after["upstream_queries"] - before["upstream_queries"]) / n,
            "resolver_cpu_pct": server_cpu_pct(servers_before, servers_after, "resolver", wall),
            "relay_cpu_pct": server_cpu_pct(servers_before, servers_after, "relay", wall),
-           "dns": dns}
+           "dns": dns, "world": world}
+    for key in ("requestlist_exceeded", "requestlist_overwritten"):
+        if key in before and key in after:
+            rec[key] = after[key] - before[key]
+    if expected and scan_dir != "-":
+        rec.update(dead_figures(scan_dir, expected, baseline))
     with open(rows, "a") as f:
         f.write(json.dumps(rec) + "\n")
     print(f"  {tool:<28} {n:>9,} domains {rtt:>3} ms {conc:>5}: "
           f"{rec['domains_per_s']:,.0f}/s, {rec['cpu_us_per_domain']:,.0f} µs CPU, "
           f"{rss_max:.1f} MB, {rec['resolver_q_per_domain']:.2f} q/domain, resolver "
-          f"{pct(rec['resolver_cpu_pct'])}", file=sys.stderr)
+          f"{pct(rec['resolver_cpu_pct'])}, requestlist exceeded "
+          f"{count(rec.get('requestlist_exceeded'))}, overwritten "
+          f"{count(rec.get('requestlist_overwritten'))}"
+          + (f", {world}: healthy temperror {rec['healthy_temperror']}, healthy facts differ "
+             f"{count(rec.get('healthy_differ'))}" if "healthy_temperror" in rec else ""),
+          file=sys.stderr)
+
+
+def dead_all(r):
+    if not r["dead_domains"]:
+        return "–"
+    return f"{r['dead_all_temperror']:,} of {r['dead_domains']:,}"
+
+
+def count(value):
+    return "–" if value is None else f"{value:,}"
 
 
 def pct(value):
@@ -81,16 +159,23 @@ def same_run(a, b):
     return all(a[k] == b[k] for k in ("domains", "rtt_ms", "concurrency", "starttls"))
 
 
+def clean(rows):
+    """The rows of runs on worlds without dead delegations."""
+    return [r for r in rows if r.get("world", "clean") == "clean"]
+
+
 def table(args):
     rows_file, conditions, *rest = args
     notes = rest[0] if rest else None
-    rows = [json.loads(l) for l in open(rows_file)]
+    all_rows = [json.loads(l) for l in open(rows_file)]
+    rows = clean(all_rows)
     out = [conditions, ""]
     out += ["### mailposture, whole lists", "",
             "| domains | added RTT | STARTTLS | transport | concurrency | domains/s "
             "| CPU µs/domain | peak RSS MB | DNS q/domain to unbound | to NSD "
-            "| resolver CPU % | relay CPU % | DNS temp failures |",
-            "|---:|---:|:--|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| resolver CPU % | relay CPU % | DNS temp failures "
+            "| unbound requestlist exceeded | overwritten |",
+            "|---:|---:|:--|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         if r["tool"] in ("mailposture-bulk", "mailposture-standard"):
             out.append(f"| {r['domains']:,} | {r['rtt_ms']} ms | {'on' if r['starttls'] else 'off'} "
@@ -98,7 +183,29 @@ def table(args):
                        f"| {r['cpu_us_per_domain']:,.0f} | {r['rss_mb']:.1f} "
                        f"| {r['resolver_q_per_domain']:.2f} | {r['upstream_q_per_domain']:.2f} "
                        f"| {pct(r['resolver_cpu_pct'])} | {pct(r['relay_cpu_pct'])} "
-                       f"| {temp_failures(r)} |")
+                       f"| {temp_failures(r)} | {count(r.get('requestlist_exceeded'))} "
+                       f"| {count(r.get('requestlist_overwritten'))} |")
+    dead_rows = [r for r in all_rows if r.get("world", "clean") != "clean"]
+    if dead_rows:
+        out += ["", "### Dead delegations beside clean, same list, same settings", "",
+                "| domains | world | added RTT | transport | concurrency | domains/s "
+                "| wall s | ÷ clean domains/s | healthy with a temperror "
+                "| healthy facts ≠ clean run | dead with all parts temperror "
+                "| unbound requestlist exceeded | overwritten | DNS temp failures |",
+                "|---:|:--|---:|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in all_rows if dead_rows else ():
+        if "healthy_temperror" not in r or r.get("world", "clean") == "clean" and not any(
+                d["tool"] == r["tool"] and same_run(d, r) for d in dead_rows):
+            continue
+        base = next((c for c in rows if c["tool"] == r["tool"] and same_run(c, r)), None)
+        ratio = f"{r['domains_per_s'] / base['domains_per_s']:.2f}×" if base else "–"
+        out.append(f"| {r['domains']:,} | {r['world']} | {r['rtt_ms']} ms | {r['transport']} "
+                   f"| {r['concurrency']} | {r['domains_per_s']:,.0f} | {r['wall_s']:.1f} "
+                   f"| {ratio} | {r['healthy_temperror']:,} "
+                   f"| {count(r.get('healthy_differ'))} "
+                   f"| {dead_all(r)} "
+                   f"| {count(r.get('requestlist_exceeded'))} "
+                   f"| {count(r.get('requestlist_overwritten'))} | {temp_failures(r)} |")
     out += ["", "### bulk against standard transport, same world, same list, same run", "",
             "| list | domains | added RTT | STARTTLS | concurrency | bulk domains/s "
             "| standard domains/s | bulk ÷ standard domains/s | bulk CPU µs/domain "
@@ -118,14 +225,17 @@ def table(args):
                        f"| {b['domains_per_s'] / st['domains_per_s']:.2f}× "
                        f"| {b['cpu_us_per_domain']:,.0f} | {st['cpu_us_per_domain']:,.0f} "
                        f"| {st['cpu_us_per_domain'] / b['cpu_us_per_domain']:.2f}× |")
-    out += ["", "### Side by side with checkdmarc, same world, same list, same run", "",
-            "| domains | added RTT | mailposture (bulk) domains/s "
-            "| checkdmarc domains/s (16 processes) | ratio | mailposture CPU µs/domain "
-            "| checkdmarc | ratio | mailposture peak RSS MB "
-            "| checkdmarc peak RSS MB (largest; all 16) | mailposture DNS q/domain "
-            "| checkdmarc | ratio | resolver CPU % with mailposture | with checkdmarc |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     cds = [r for r in rows if r["tool"] == "checkdmarc"]
+    if not cds:
+        out += ["", "checkdmarc was not run."]
+    else:
+        out += ["", "### Side by side with checkdmarc, same world, same list, same run", "",
+                "| domains | added RTT | mailposture (bulk) domains/s "
+                "| checkdmarc domains/s (16 processes) | ratio | mailposture CPU µs/domain "
+                "| checkdmarc | ratio | mailposture peak RSS MB "
+                "| checkdmarc peak RSS MB (largest; all 16) | mailposture DNS q/domain "
+                "| checkdmarc | ratio | resolver CPU % with mailposture | with checkdmarc |",
+                "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in cds:
         m = next((r for r in rows if r["tool"] == "mailposture-bulk-subset"
                   and r["domains"] == c["domains"] and r["rtt_ms"] == c["rtt_ms"]), None)

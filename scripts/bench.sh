@@ -3,6 +3,7 @@
 # checkdmarc side by side, against the synthetic world of scripts/world.sh.
 #
 #   scripts/bench.sh [--large] [--sizes "10000 100000"] [--subset 2000] [--no-starttls-row]
+#                    [--silent-share 0.02 [--dead-size N] | --no-dead-rows]
 #
 # For each size and an added round trip of 0 and 20 ms (the world's delay relay), with
 # unbound's caches emptied before every run:
@@ -21,12 +22,23 @@
 #     tables and a difference does not stop the bench;
 #   - on the first size at 0 ms, one mailposture-bulk row with STARTTLS on, against a
 #     postfix MX (scripts/postfix-mx.sh) on the address of the world's Google-like MX
-#     hosts.
+#     hosts;
+#   - on the first size (or --dead-size N, one of the sizes), dead-delegation rows: the
+#     same world again, with --silent-share
+#     of its domains (default 0.02; world.sh up --silent-share) delegated to name servers
+#     that never answer, scanned by mailposture-bulk with the clean bulk rows' settings at
+#     0 and 20 ms. Each such row (and the clean one it stands beside) counts the healthy
+#     domains with a temperror, the healthy domains whose facts differ from the clean
+#     run's, and the dead domains with every part temperror (bench-rows.py --expected,
+#     --baseline). --no-dead-rows leaves them out.
 # Each row also records the CPU that unbound and the relay used during the run (from
-# /proc/PID/stat), as % of one core over the run's wall time.
+# /proc/PID/stat), as % of one core over the run's wall time, and unbound's overload
+# counters over the run (requestlist.exceeded: questions it dropped; .overwritten:
+# questions it gave up for newer ones).
 # --large adds 1,000,000 domains. Writes reports/bench/<UTC date>.md and prints it.
 # Run as root from the repository; installs nsd, unbound, GNU time, python3-venv and
-# postfix with apt-get when missing, and checkdmarc into a venv under target/bench/.
+# postfix with apt-get when missing, and checkdmarc (unless --subset 0) into a venv under
+# target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -34,15 +46,22 @@ root=$(pwd)
 sizes="10000 100000"
 subset=2000
 starttls_row=1
+silent_share=0.02
+dead_size=
 while [ $# -gt 0 ]; do
   case "$1" in
     --large) sizes="$sizes 1000000"; shift ;;
     --sizes) sizes=$2; shift 2 ;;
     --subset) subset=$2; shift 2 ;;
     --no-starttls-row) starttls_row=; shift ;;
-    *) sed -n '2,27p' "$0" >&2; exit 2 ;;
+    --silent-share) silent_share=$2; shift 2 ;;
+    --no-dead-rows) silent_share=; shift ;;
+    --dead-size) dead_size=$2; shift 2 ;;
+    *) sed -n '2,41p' "$0" >&2; exit 2 ;;
   esac
 done
+dead_size=${dead_size:-${sizes%% *}}
+case " $sizes " in *" $dead_size "*) ;; *) echo "--dead-size must be one of the sizes" >&2; exit 2 ;; esac
 conc0=${CONC_0:-256}
 conc20=${CONC_20:-2000}
 conc20_high=${CONC_20_HIGH:-5000}
@@ -60,11 +79,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 cargo build --release --quiet -p mailposture -p mailposture-bench --bin mailposture --bin dns-delay-relay
 venv=$root/target/bench/venv
-if [ ! -x "$venv/bin/checkdmarc" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet checkdmarc
+checkdmarc_version="not run"
+if [ "$subset" -gt 0 ]; then
+  if [ ! -x "$venv/bin/checkdmarc" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet checkdmarc
+  fi
+  checkdmarc_version=$("$venv/bin/checkdmarc" --version 2>&1 | tail -1)
 fi
-checkdmarc_version=$("$venv/bin/checkdmarc" --version 2>&1 | tail -1)
 
 work=$(mktemp -d)
 # Postfix's daemons run as the postfix user and must reach their directory below.
@@ -102,12 +124,17 @@ servers_cpu() {
     "$(cpu_of "$world/unbound.pid")" "$(cpu_of "$world/relay.pid")"
 }
 
+# Options for bench-rows.py row (--world, --expected, --baseline) and a tag for the scan
+# directory, set around the runs of a world with dead delegations.
+row_flags=()
+scan_tag=
+
 # mailposture TOOL TRANSPORT LIST N RTT CONC STARTTLS [scan flags...]
-# Scans into $work/scan-TOOL-N-RTT-CONC-STARTTLS, which stays until the size is done.
+# Scans into $work/scan-TOOL-N-RTT-CONC-STARTTLS[-TAG], which stays until the size is done.
 mailposture() {
   local tool=$1 transport=$2 list=$3 n=$4 rtt=$5 conc=$6 starttls=$7 out before servers start end
   shift 7
-  out=$work/scan-$tool-$n-$rtt-$conc-$starttls
+  out=$work/scan-$tool-$n-$rtt-$conc-$starttls${scan_tag:+-$scan_tag}
   rm -rf "$out"
   "$root/scripts/world.sh" flush "$world"
   before=$(counts)
@@ -119,8 +146,9 @@ mailposture() {
     >/dev/null 2>"$work/scan.err" || { tail -5 "$work/scan.err" >&2; exit 1; }
   end=$(now)
   servers="$servers|$(servers_cpu)"
-  python3 "$root/scripts/bench-rows.py" row "$rows" "$tool" "$n" "$rtt" "$conc" "$starttls" \
-    "$(echo "$end - $start" | bc)" "$before|$(counts)" "$servers" "$out" "$work/time"
+  python3 "$root/scripts/bench-rows.py" row "${row_flags[@]}" "$rows" "$tool" "$n" "$rtt" \
+    "$conc" "$starttls" "$(echo "$end - $start" | bc)" "$before|$(counts)" "$servers" "$out" \
+    "$work/time"
 }
 
 # Both transports on the same list, bulk first; TOOL_SUFFIX is "" or "-subset".
@@ -163,6 +191,9 @@ for n in $sizes; do
   # shellcheck disable=SC1091
   . "$world/world.env"
   head -n "$subset" "$world/list.txt" >"$work/subset.txt"
+  # The clean runs beside which the dead-delegation rows stand count the same figures.
+  row_flags=()
+  [ "$n" != "$dead_size" ] || [ -z "$silent_share" ] || row_flags=(--expected "$world/expected.jsonl")
   for rtt in 0 20; do
     "$root/scripts/world.sh" delay "$world" "$rtt"
     conc=$conc0; [ "$rtt" = 0 ] || conc=$conc20
@@ -199,11 +230,39 @@ for n in $sizes; do
       --allow-nonpublic
     "$root/scripts/postfix-mx.sh" down "$mx_dir"
   fi
+  if [ "$n" = "$dead_size" ] && [ -n "$silent_share" ]; then
+    # The same domains, a share of them now delegated to name servers that never answer.
+    dead_pct=$(python3 -c 'import sys; print(f"{float(sys.argv[1]):.1%}".replace(".0%", "%"))' \
+      "$silent_share")
+    dead_world="$dead_pct silent"
+    echo "world of $n domains, $dead_world" >&2
+    "$root/scripts/world.sh" down "$world"
+    "$root/scripts/world.sh" up "$world" --domains "$n" --delay-ms 0 --silent-share "$silent_share"
+    scan_tag=dead
+    for rtt in 0 20; do
+      "$root/scripts/world.sh" delay "$world" "$rtt"
+      conc=$conc0 bulk_flags=()
+      [ "$rtt" = 0 ] || { conc=$conc20; bulk_flags=(--dns-in-flight "$in_flight20"); }
+      row_flags=(--world "$dead_world" --expected "$world/expected.jsonl"
+        --baseline "$work/scan-mailposture-bulk-$n-$rtt-$conc-off/results.jsonl")
+      mailposture mailposture-bulk bulk "$world/list.txt" "$n" "$rtt" "$conc" off --no-starttls \
+        "${bulk_flags[@]}"
+    done
+    scan_tag= row_flags=()
+  fi
   # The scan directories of a size are no longer needed (a million domains' are large).
   rm -rf "$work"/scan-mailposture-*
   first=
 done
 
+checkdmarc_runs="checkdmarc ran on the first $subset domains of the list (16 processes, \
+one shard each, timed as a batch), and mailposture again on the same subset for the \
+side-by-side rows."
+[ "$subset" -gt 0 ] || checkdmarc_runs=
+dead_rows=
+[ -z "$silent_share" ] || dead_rows="The dead-delegation rows scan the same world again \
+with ${dead_pct:-a share} of its domains delegated to name servers that never answer \
+(healthy: the other domains; their facts compared with the clean run of the same settings)."
 date=$(date -u +%F)
 mkdir -p reports/bench
 conditions="Measured $(date -u '+%F %H:%M UTC') by \`scripts/bench.sh\` on $(nproc) cores \
@@ -213,9 +272,7 @@ figures vary from run to run. mailposture $(git describe --always --dirty) (rele
 build), checkdmarc $checkdmarc_version; unbound's caches emptied before every run. \
 mailposture ran with each DNS transport (--transport bulk, standard) one after the other \
 on the same list; at 20 ms the bulk runs had --dns-in-flight $in_flight20, the standard \
-ones the default bound (768). checkdmarc ran on the first $subset domains of the list (16 \
-processes, one shard each, timed as a batch), and mailposture again on the same subset \
-for the side-by-side rows. CPU is user+sys of the scanner's processes only; resolver and \
+ones the default bound (768). ${checkdmarc_runs:+$checkdmarc_runs }${dead_rows:+$dead_rows }CPU is user+sys of the scanner's processes only; resolver and \
 relay CPU % are the CPU time unbound (2 threads) and the relay used during the run over \
 its wall time (100% is one core). DNS q/domain are the questions unbound received (to \
 unbound) and those that reached NSD through the relay (to NSD); DNS temp failures are \

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """A synthetic mail internet of N sender domains, as NSD zone files.
 
-    world-gen.py N DIR AUTH_ADDR MX_NET
-    world-gen.py --list FILE DIR AUTH_ADDR MX_NET
+    world-gen.py [DEAD OPTIONS] N DIR AUTH_ADDR MX_NET
+    world-gen.py [DEAD OPTIONS] --list FILE DIR AUTH_ADDR MX_NET
+
+    DEAD OPTIONS: [--silent-share S] [--servfail-share S] [--refused-share S]
+                  [--dead-net NET]
 
 N domains get generated names (d<i>-<hex>.<tld>); with --list, the domains are instead the
 names of a domain list (domain-lists/ format: one a line, `#` comments, blank lines; taken
@@ -17,7 +20,10 @@ Writes into DIR:
   zones.conf         the NSD `zone:` clauses for them
   list.txt           the domains to scan, one a line (about 1% do not exist)
   expected.jsonl     per domain what a correct scanner finds: SPF status, first error,
-                     lookup count, DMARC policy, kind of MX
+                     lookup count, DMARC policy, kind of MX; a dead domain's record (see
+                     below) also has "dead": "silent", "servfail" or "refused"
+  dead-servers.txt   with dead domains: one line per kind, "KIND ADDR...", the addresses
+                     scripts/dead-ns.py must serve in that mode
 
 Every MX host and address-looking target is in MX_NET (a /24 on loopback, e.g. 127.0.4):
 .1 Google-like, .2 Microsoft-like, .3 the ISP, .4 the ESP, .10-.250 self-hosted. The
@@ -32,6 +38,15 @@ The mix (shares of the list):
         aggregate reports to a third party that authorises them
   MX    35% Google-like, 15% Microsoft-like (a per-domain host under a wildcard), 10% ISP,
         5% ESP, 20% self-hosted, 10% none, 2% null MX, 3% dangling (host does not exist)
+
+Dead delegations (lame ones, as real lists hold many): --silent-share, --servfail-share
+and --refused-share (fractions, default 0) pick that share of the domains (rounded to a
+whole number), drawn from a generator of their own, so the other domains, their names and their records are the same
+as without the options. A dead domain's records are not served; its parent zone instead
+delegates it to ns1.<domain> and ns2.<domain>, with glue addresses in DEAD_NET (default
+127.0.5) where scripts/dead-ns.py never answers (silent: .1-.100), answers SERVFAIL
+(.101-.125) or REFUSED (.126-.150); the domains of a kind share its addresses in turn.
+Every part of a dead domain is expected temperror ("exists" null: nothing says).
 """
 
 import argparse
@@ -47,8 +62,18 @@ group.add_argument("--list", metavar="FILE")
 ap.add_argument("out")
 ap.add_argument("auth")
 ap.add_argument("mxnet")
+ap.add_argument("--silent-share", type=float, default=0.0)
+ap.add_argument("--servfail-share", type=float, default=0.0)
+ap.add_argument("--refused-share", type=float, default=0.0)
+ap.add_argument("--dead-net", default="127.0.5")
 args = ap.parse_args()
 out, auth, mxnet = args.out, args.auth, args.mxnet
+DEAD_SHARES = (("silent", args.silent_share), ("servfail", args.servfail_share),
+               ("refused", args.refused_share))
+if any(s < 0 for _, s in DEAD_SHARES) or sum(s for _, s in DEAD_SHARES) > 1:
+    sys.exit("dead shares are fractions of the list, 1 at most in all")
+# The addresses each kind of dead name server listens on (the last octet).
+DEAD_POOLS = {"silent": range(1, 101), "servfail": range(101, 126), "refused": range(126, 151)}
 
 
 def read_list(path):
@@ -216,6 +241,39 @@ for i in range(n):
     expected.append({"domain": d, "exists": True, "spf": status, "spf_error": error,
                      "spf_lookups": lookups, "dmarc": policy, "mx": mx})
 
+# Dead delegations: their own generator, so that the healthy domains stay as they are.
+dead = {}
+if any(s for _, s in DEAD_SHARES):
+    # Exactly round(share × N) domains of each kind, at random places in the list.
+    counts = [(kind, round(share * n)) for kind, share in DEAD_SHARES]
+    picked = iter(random.Random(f"dead-{n}").sample(range(n), sum(c for _, c in counts)))
+    for kind, count in counts:
+        for _ in range(count):
+            dead[listing[next(picked)]] = kind
+if dead:
+    def below_dead(owner):
+        labels = owner.split(".")
+        return any(".".join(labels[j:]) in dead for j in range(len(labels)))
+    for z in zones:
+        zones[z] = [line for line in zones[z] if not below_dead(line.split(". ", 1)[0])]
+    used = {kind: [] for kind in DEAD_POOLS}
+    turn = {kind: 0 for kind in DEAD_POOLS}
+    for i, d in enumerate(listing):
+        kind = dead.get(d)
+        if not kind:
+            continue
+        pool = DEAD_POOLS[kind]
+        for ns in ("ns1", "ns2"):
+            addr = f"{args.dead_net}.{pool[turn[kind] % len(pool)]}"
+            turn[kind] += 1
+            if addr not in used[kind]:
+                used[kind].append(addr)
+            rr(d, "NS", f"{ns}.{d}.")
+            rr(f"{ns}.{d}", "A", addr)
+        expected[i] = {"domain": d, "dead": kind, "exists": None, "spf": "temperror",
+                       "spf_error": None, "spf_lookups": None, "dmarc": "temperror",
+                       "mx": "temperror"}
+
 os.makedirs(f"{out}/zones", exist_ok=True)
 # The root delegates each TLD; every server name resolves to the relay.
 head = {}
@@ -241,3 +299,6 @@ with open(f"{out}/list.txt", "w") as f:
     f.write("\n".join(listing) + "\n")
 with open(f"{out}/expected.jsonl", "w") as f:
     f.writelines(json.dumps(e) + "\n" for e in expected)
+if dead:
+    with open(f"{out}/dead-servers.txt", "w") as f:
+        f.writelines(f"{kind} {' '.join(addrs)}\n" for kind, addrs in used.items() if addrs)

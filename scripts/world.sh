@@ -3,33 +3,45 @@
 # behind unbound (recursive), serving N generated sender domains or the names of a list.
 #
 #   scripts/world.sh up DIR [--domains N | --list FILE] [--delay-ms MS]
+#                              [--silent-share S] [--servfail-share S] [--refused-share S]
 #                              generate the world into DIR (scripts/world-gen.py: zones,
 #                              DIR/list.txt, DIR/expected.jsonl) and start the servers;
 #                              DIR/world.env names the addresses. --list serves the
-#                              names of a domain list instead of N generated ones
+#                              names of a domain list instead of N generated ones. The
+#                              shares (fractions, default 0) delegate that part of the
+#                              domains to name servers that never answer, answer
+#                              SERVFAIL or answer REFUSED (scripts/dead-ns.py, one
+#                              process per kind); expected.jsonl marks them "dead"
 #   scripts/world.sh delay DIR MS   restart the relay with another added round trip
 #   scripts/world.sh flush DIR      empty unbound's caches and statistics (a cold run)
-#   scripts/world.sh counts DIR     print {"resolver_queries": Q, "upstream_queries": U}:
-#                              questions unbound got since the last flush, and questions
-#                              that reached NSD through the relay since it started
+#   scripts/world.sh counts DIR     print {"resolver_queries": Q, "upstream_queries": U,
+#                              "requestlist_exceeded": E, "requestlist_overwritten": O}:
+#                              questions unbound got since the last flush, questions
+#                              that reached NSD through the relay since it started, and
+#                              unbound's own overload counters since the last flush
+#                              (questions it dropped, and questions it let go for newer
+#                              ones, because its list of questions in hand was full)
 #   scripts/world.sh down DIR       stop what `up` started (by the pids it wrote) and
 #                              remove DIR
 #
 # Addresses (WORLD_NET, default 127.0.3): NSD on .1:53, the relay on .2:53, unbound on
-# .3:53 (port 53, as peers such as checkdmarc cannot be given a port). Every name server
-# in the zones resolves to the relay, so all of unbound's questions go through it. MX
-# hosts resolve into MX_NET (default 127.0.4; see world-gen.py). Needs root (port 53);
-# installs nsd and unbound with apt-get when missing. RELAY names the relay binary
+# .3:53 (port 53, as peers such as checkdmarc cannot be given a port). Every other name
+# server in the zones resolves to the relay, so all of unbound's questions to NSD go
+# through it; dead domains' name servers resolve into DEAD_NET (default 127.0.5:
+# .1-.150), which unbound reaches directly. MX hosts resolve into MX_NET (default
+# 127.0.4; see world-gen.py). Needs root (port 53); installs nsd and unbound with
+# apt-get when missing. RELAY names the relay binary
 # [default: target/release/dns-delay-relay, built from bench/ when missing]. DIR and FILE
 # are taken from the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-usage() { sed -n '2,24p' "$0" >&2; exit 2; }
+usage() { sed -n '2,35p' "$0" >&2; exit 2; }
 
 net=${WORLD_NET:-127.0.3}
 mxnet=${MX_NET:-127.0.4}
+deadnet=${DEAD_NET:-127.0.5}
 auth=$net.1
 relay_addr=$net.2
 resolver=$net.3
@@ -83,22 +95,46 @@ start_relay() {
   echo $! >"$dir/relay.pid"
 }
 
+# Starts scripts/dead-ns.py once per line of DIR/dead-servers.txt ("KIND ADDR...").
+start_dead() {
+  local dir=$1 kind addrs
+  [ -f "$dir/dead-servers.txt" ] || return 0
+  while read -r kind addrs; do
+    # shellcheck disable=SC2086 # the addresses are words
+    python3 "$root/scripts/dead-ns.py" "$kind" $addrs 2>>"$dir/dead-$kind.log" &
+    echo $! >"$dir/dead-$kind.pid"
+  done <"$dir/dead-servers.txt"
+  # A silent server cannot be asked whether it listens: wait for its sockets instead.
+  while read -r kind addrs; do
+    for _ in $(seq 50); do
+      ss -Hlun "src ${addrs##* }:53" | grep -q . && break
+      kill -0 "$(cat "$dir/dead-$kind.pid")" 2>/dev/null ||
+        { echo "dead-ns.py $kind stopped (see $dir/dead-$kind.log)" >&2; return 1; }
+      sleep 0.1
+    done
+  done <"$dir/dead-servers.txt"
+}
+
 up() {
-  local dir=$1 domains delay=20 names=(10000)
+  local dir=$1 domains delay=20 names=(10000) dead=()
   shift
   while [ $# -gt 0 ]; do
     case "$1" in
       --domains) names=("$2"); shift 2 ;;
       --list) names=(--list "$2"); shift 2 ;;
       --delay-ms) delay=$2; shift 2 ;;
+      --silent-share|--servfail-share|--refused-share) dead+=("$1" "$2"); shift 2 ;;
       *) usage ;;
     esac
   done
   need
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
-  python3 "$root/scripts/world-gen.py" "${names[@]}" "$dir" "$relay_addr" "$mxnet"
+  rm -f "$dir/dead-servers.txt"
+  python3 "$root/scripts/world-gen.py" "${dead[@]}" --dead-net "$deadnet" "${names[@]}" \
+    "$dir" "$relay_addr" "$mxnet"
   domains=$(wc -l <"$dir/list.txt")
+  start_dead "$dir"
 
   cat >"$dir/nsd.conf" <<CONF
 server:
@@ -175,6 +211,7 @@ WORLD_AUTH=$auth:53
 WORLD_RELAY=$relay_addr:53
 WORLD_RESOLVER=$resolver
 WORLD_MX_NET=$mxnet
+WORLD_DEAD_NET=$deadnet
 ENV
 }
 
@@ -199,9 +236,11 @@ case "${1:-}" in
     [ $# -eq 2 ] || usage
     # The relay writes its counters every second.
     sleep 1.2
-    q=$(uctl "$2" stats_noreset | sed -n 's/^total\.num\.queries=//p')
+    stats=$(uctl "$2" stats_noreset)
+    stat() { sed -n "s/^total\.$1=//p" <<<"$stats"; }
     u=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["queries"])' "$2/relay-stats.json")
-    printf '{"resolver_queries": %s, "upstream_queries": %s}\n' "$q" "$u"
+    printf '{"resolver_queries": %s, "upstream_queries": %s, "requestlist_exceeded": %s, "requestlist_overwritten": %s}\n' \
+      "$(stat num.queries)" "$u" "$(stat requestlist.exceeded)" "$(stat requestlist.overwritten)"
     ;;
   down)
     [ $# -eq 2 ] || usage
@@ -209,6 +248,7 @@ case "${1:-}" in
     stop_pid "$2/unbound.pid"
     stop_pid "$2/relay.pid"
     stop_pid "$2/nsd.pid"
+    for pid in "$2"/dead-*.pid; do stop_pid "$pid"; done
     rm -rf "$2"
     ;;
   *) usage ;;

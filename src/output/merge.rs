@@ -48,10 +48,7 @@ pub(crate) fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<Merged> {
     } else {
         None
     };
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let parent = scandir::parent(out);
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     let name = out.file_name().unwrap_or(out.as_os_str()).to_string_lossy();
     let building = tempfile::Builder::new()

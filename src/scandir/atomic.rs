@@ -63,7 +63,7 @@ pub fn open_append(path: &Path) -> io::Result<File> {
 }
 
 /// The directory of `path`; `.` for a bare file name.
-fn parent(path: &Path) -> &Path {
+pub(crate) fn parent(path: &Path) -> &Path {
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

@@ -25,6 +25,7 @@ pub mod records;
 pub(crate) mod resume;
 pub(crate) mod scan_json;
 
+pub(crate) use atomic::parent;
 pub use atomic::{create_new, open_append, sync_dir, write_atomic, write_atomic_with};
 pub use lock::Lock;
 pub use resume::{Done, ListIdentity, ResumeFile};
@@ -150,23 +151,29 @@ pub(crate) fn move_finished(from: &Path, to: &Path) -> anyhow::Result<()> {
 
 /// Refuses a `dir` that holds a scan (finished or not) already, saying how to go on.
 pub(crate) fn refuse_existing(dir: &Path) -> anyhow::Result<()> {
-    for file in [RESULTS_JSONL, RESULTS_JSONL_ZST, SCAN_JSON] {
+    for file in [RESULTS_JSONL, RESULTS_JSONL_ZST, RESULTS_CSV, SCAN_JSON] {
         let path = dir.join(file);
         if path.symlink_metadata().is_ok() {
-            let shown = dir.display();
-            let resume = if !is_finished(dir) && dir.join(RESUME_JSON).is_file() {
-                format!(", or continue that scan with `mailposture scan --resume {shown}`")
-            } else {
-                String::new()
-            };
-            anyhow::bail!(
-                "{shown} already holds a scan ({} exists): give another directory with \
-                 --out DIR{resume}",
-                path.display()
-            );
+            return Err(holds_scan(dir, &path));
         }
     }
     Ok(())
+}
+
+/// The refusal of `dir`, which holds a scan (`path` exists): another directory, or for
+/// an unfinished scan that can be resumed, `--resume`.
+fn holds_scan(dir: &Path, path: &Path) -> anyhow::Error {
+    let shown = dir.display();
+    let resume = if !is_finished(dir) && dir.join(RESUME_JSON).is_file() {
+        format!(", or continue that scan with `mailposture scan --resume {shown}`")
+    } else {
+        String::new()
+    };
+    anyhow::anyhow!(
+        "{shown} already holds a scan ({} exists): give another directory with \
+         --out DIR{resume}",
+        path.display()
+    )
 }
 
 /// `error` as said to the user of the scan in `dir`: a full disk names the directory and
@@ -195,14 +202,7 @@ pub(crate) fn resumable(error: anyhow::Error, dir: &Path) -> anyhow::Error {
 /// Creates a streamed output file, which must not exist (see [`create_new`]).
 fn create_streamed(path: &Path) -> anyhow::Result<File> {
     create_new(path).map_err(|e| match e.kind() {
-        io::ErrorKind::AlreadyExists => {
-            let dir = path.parent().unwrap_or(path).display();
-            anyhow::anyhow!(
-                "{dir} already holds a scan ({} exists): give another directory with \
-                 --out DIR, or continue that scan with `mailposture scan --resume {dir}`",
-                path.display()
-            )
-        }
+        io::ErrorKind::AlreadyExists => holds_scan(parent(path), path),
         _ => anyhow::Error::new(e).context(format!("creating {}", path.display())),
     })
 }

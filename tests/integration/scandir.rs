@@ -105,10 +105,8 @@ async fn a_second_writer_is_refused_with_the_holders_pid_and_a_killed_one_blocks
     assert_eq!(lock_holder(&out), Some(resumed_pid));
 }
 
-/// Issue §3: a symbolic link named summary.json in the scan directory, planted to point
-/// at a file elsewhere, is replaced by the scan's summary; its target stays untouched.
-#[tokio::test]
-async fn a_planted_summary_json_link_is_replaced_not_written_through() {
+/// A world of one answered domain, its list, and an empty scan directory beside it.
+async fn one_domain() -> (DnsFixture, tempfile::TempDir, PathBuf, PathBuf) {
     let mut zone = Zone::new();
     zone.txt_text("a.example.jp", "v=spf1 -all");
     let dns = DnsFixture::start(zone).await;
@@ -117,6 +115,14 @@ async fn a_planted_summary_json_link_is_replaced_not_written_through() {
     write_list(&list, &["a.example.jp"]);
     let out = dir.path().join("scan");
     std::fs::create_dir(&out).unwrap();
+    (dns, dir, list, out)
+}
+
+/// Issue §3: a symbolic link named summary.json in the scan directory, planted to point
+/// at a file elsewhere, is replaced by the scan's summary; its target stays untouched.
+#[tokio::test]
+async fn a_planted_summary_json_link_is_replaced_not_written_through() {
+    let (dns, dir, list, out) = one_domain().await;
     let victim = dir.path().join("victim.txt");
     std::fs::write(&victim, "not the scan's to write\n").unwrap();
     std::os::unix::fs::symlink(&victim, out.join("summary.json")).unwrap();
@@ -141,14 +147,7 @@ async fn a_planted_summary_json_link_is_replaced_not_written_through() {
 /// file behind (an empty results.jsonl would refuse the next scan there).
 #[tokio::test]
 async fn a_refused_scan_leaves_no_empty_results_jsonl() {
-    let mut zone = Zone::new();
-    zone.txt_text("a.example.jp", "v=spf1 -all");
-    let dns = DnsFixture::start(zone).await;
-    let dir = tempfile::tempdir().unwrap();
-    let list = dir.path().join("list.txt");
-    write_list(&list, &["a.example.jp"]);
-    let out = dir.path().join("scan");
-    std::fs::create_dir(&out).unwrap();
+    let (dns, dir, list, out) = one_domain().await;
     std::fs::write(out.join("results.csv"), "someone's table\n").unwrap();
     let refused = run(dir.path(), scan_args(&list, &out, &dns)).await;
     let stderr = String::from_utf8_lossy(&refused.stderr);

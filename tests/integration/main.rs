@@ -47,6 +47,8 @@ mod shard;
 mod smtp;
 /// SPF expansion and verdicts over real DNS, one case per error kind.
 mod spf;
+/// The recursive-resolver stand-in with a bounded request list, on its own.
+mod standin;
 /// STARTTLS in a scan: probes shared across domains, host selection, roll-up.
 mod starttls;
 /// `trend` over a scan history built from changing zones.

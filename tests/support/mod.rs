@@ -13,6 +13,7 @@ pub mod dns;
 pub mod history;
 pub mod raw_dns;
 pub mod smtp;
+pub mod standin;
 pub mod svg;
 
 use mailposture::spf::analysis::{SpfReport, analyse};

@@ -27,7 +27,7 @@
 #     same world again, with --silent-share
 #     of its domains (default 0.02; world.sh up --silent-share) delegated to name servers
 #     that never answer, scanned by mailposture-bulk with the clean bulk rows' settings at
-#     0 and 20 ms. Each such row (and the clean one it stands beside) counts the healthy
+#     0 and 20 ms, and at 20 ms with CONC_20_HIGH too. Each such row (and the clean one it stands beside) counts the healthy
 #     domains with a temperror, the healthy domains whose facts differ from the clean
 #     run's, and the dead domains with every part temperror (bench-rows.py --expected,
 #     --baseline). --no-dead-rows leaves them out.
@@ -247,6 +247,13 @@ for n in $sizes; do
         --baseline "$work/scan-mailposture-bulk-$n-$rtt-$conc-off/results.jsonl")
       mailposture mailposture-bulk bulk "$world/list.txt" "$n" "$rtt" "$conc" off --no-starttls \
         "${bulk_flags[@]}"
+      if [ "$rtt" != 0 ]; then
+        # Many more domains at once: more dead ones waiting together.
+        row_flags=(--world "$dead_world" --expected "$world/expected.jsonl"
+          --baseline "$work/scan-mailposture-bulk-$n-$rtt-$conc20_high-off/results.jsonl")
+        mailposture mailposture-bulk bulk "$world/list.txt" "$n" "$rtt" "$conc20_high" off \
+          --no-starttls "${bulk_flags[@]}"
+      fi
     done
     scan_tag= row_flags=()
   fi

@@ -314,7 +314,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DIR", conflicts_with_all = ["lists", "out"], help_heading = CONTROL)]
     pub resume: Option<PathBuf>,
 
-    /// Domains scanned at once.
+    /// Domains scanned at once. A domain whose name servers do not answer gives its
+    /// place to the next while it waits (up to four such domains a place).
     #[arg(long, value_name = "N", default_value_t = crate::scan::ScanOptions::DEFAULT_CONCURRENCY, help_heading = CONTROL)]
     pub concurrency: usize,
 
@@ -423,8 +424,10 @@ pub struct DnsArgs {
     #[arg(long, value_name = "N", default_value_t = crate::dns::ResolverSettings::DEFAULT_ATTEMPTS)]
     pub attempts: usize,
 
-    /// DNS questions outstanding at once (each holds a socket: keep it under the
-    /// open-file limit, `ulimit -n`).
+    /// The most DNS questions in flight at once: the ceiling of a window that grows
+    /// while the resolver answers and halves when it shows distress; questions long
+    /// unanswered wait outside it, up to as many again (with the standard transport
+    /// each holds a socket: keep it under the open-file limit, `ulimit -n`).
     #[arg(long, value_name = "N", default_value_t = crate::dns::ResolverSettings::DEFAULT_MAX_IN_FLIGHT)]
     pub dns_in_flight: usize,
 

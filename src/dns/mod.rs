@@ -3,7 +3,10 @@
 //! distinguish (answer, NXDOMAIN, NODATA, temporary failure with its cause).
 
 mod bulk;
+mod gate;
+mod pacing;
 mod resolver;
+pub mod scope;
 
 pub use resolver::{ResolverSettings, Transport, build_resolver};
 
@@ -13,7 +16,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use hickory_resolver::TokioResolver;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
@@ -21,9 +23,10 @@ use hickory_resolver::proto::rr::rdata::CNAME;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use serde::{Deserialize, Serialize};
 use strum::IntoStaticStr;
-use tokio::sync::Semaphore;
 
 use crate::causes::Causes;
+use gate::Gate;
+use scope::Turn;
 
 /// The outcome of one DNS question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +97,10 @@ pub enum TempFailKind {
     /// The answer could not be decoded.
     #[strum(serialize = "protocol error")]
     Protocol,
+    /// Not asked: the scanned domain's name servers did not answer an earlier question
+    /// (`scope`).
+    #[strum(serialize = "not asked")]
+    NotAsked,
 }
 
 impl TempFailKind {
@@ -150,8 +157,16 @@ impl DnsStats {
 
     fn count_failure(&self, failure: &TempFail) {
         self.temp_failures.fetch_add(1, Ordering::Relaxed);
+        // Causes name no domain (`Causes`); the text of a question not asked names the
+        // one asked before it.
+        let cause = match failure.kind {
+            TempFailKind::NotAsked => {
+                "not asked: the domain's name servers did not answer an earlier question".into()
+            }
+            _ => failure.to_string(),
+        };
         if let Ok(mut causes) = self.failure_causes.lock() {
-            causes.add(&failure.to_string(), 1);
+            causes.add(&cause, 1);
         }
     }
 
@@ -203,41 +218,13 @@ pub struct DnsFigures {
     pub queries_sent: Option<u64>,
     pub tcp_fallbacks: Option<u64>,
     pub spoofed_or_stray: Option<u64>,
-}
-
-/// The admission of queries to the wire: a bound on those outstanding and `--qps`.
-pub(crate) struct Gate {
-    /// The standard transport holds a socket per question; beyond the process's file
-    /// limit it fails with "no connections available", which would turn thousands of
-    /// domains into false temperrors. Questions past the bound wait their turn instead.
-    in_flight: Semaphore,
-    /// `--qps`: a token bucket over all queries, for resolvers that limit each client.
-    rate: Option<DefaultDirectRateLimiter>,
-}
-
-impl Gate {
-    fn new(settings: &ResolverSettings) -> Self {
-        Self {
-            in_flight: Semaphore::new(settings.max_in_flight.max(1)),
-            rate: settings
-                .max_qps
-                .map(|qps| RateLimiter::direct(Quota::per_second(qps))),
-        }
-    }
-
-    /// Waits for a token and a place; the place is held until the permit drops.
-    async fn enter(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        if let Some(rate) = &self.rate {
-            rate.until_ready().await;
-        }
-        // A free place is taken without the waiting machinery (a queued asker never
-        // leaves places free, so this does not jump the queue). The semaphore is never
-        // closed, so acquiring cannot fail.
-        match self.in_flight.try_acquire() {
-            Ok(permit) => Some(permit),
-            Err(_) => self.in_flight.acquire().await.ok(),
-        }
-    }
+    /// Times the window of questions in flight was halved because the resolver showed
+    /// distress (`pacing`); absent from scans made before there was a window.
+    #[serde(default)]
+    pub window_decreases: Option<u64>,
+    /// The smallest that window became, in questions.
+    #[serde(default)]
+    pub smallest_window: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -297,6 +284,7 @@ impl Dns {
             Backend::Bulk(_) => Some(load(counter)),
             Backend::Standard(_) => None,
         };
+        let window = self.gate.figures();
         DnsFigures {
             transport: match self.backend {
                 Backend::Bulk(_) => Transport::Bulk,
@@ -309,6 +297,8 @@ impl Dns {
             queries_sent: bulk(&self.stats.queries_sent),
             tcp_fallbacks: bulk(&self.stats.tcp_fallbacks),
             spoofed_or_stray: bulk(&self.stats.spoofed_or_stray),
+            window_decreases: Some(window.decreases),
+            smallest_window: Some(window.smallest as u64),
         }
     }
 
@@ -386,8 +376,8 @@ impl Dns {
             .map(|found| found.records)
     }
 
-    /// The path every question takes: counted, bounded in flight, and mapped by
-    /// [`classify`].
+    /// The path every question takes: counted, under its domain's scope, bounded in
+    /// flight, and mapped by [`classify`].
     async fn query<T>(
         &self,
         name: &str,
@@ -404,29 +394,90 @@ impl Dns {
             stats: &self.stats,
             ended: false,
         };
-        // Both lookups are large state machines; boxed, they take heap only while a
-        // question is in flight instead of enlarging every future that asks one (a
-        // domain's scan future measured 31 KB unboxed, moved and zeroed per domain).
-        let outcome = match &self.backend {
-            Backend::Standard(resolver) => {
-                let _permit = self.gate.enter().await;
-                match Box::pin(resolver.lookup(fqdn.clone(), rtype)).await {
-                    Ok(lookup) => found(&fqdn, lookup.answers(), pick),
-                    Err(err) => classify(&err),
-                }
+        let turn = scope::turn(name).await;
+        let outcome = match &turn {
+            Turn::NotAsked(failure) => Outcome::TempFail(failure.clone()),
+            Turn::First(scope) => {
+                // Dropped before its end (the domain's deadline), the first question
+                // must still release the others.
+                let mut abandon = Abandon(Some(scope));
+                let ask = self.ask(&fqdn, rtype, false, &pick);
+                let mut ask = std::pin::pin!(ask);
+                let outcome = tokio::select! {
+                    biased;
+                    outcome = &mut ask => outcome,
+                    () = tokio::time::sleep(self.gate.rto()) => {
+                        scope.step_aside();
+                        ask.await
+                    }
+                };
+                abandon.0 = None;
+                scope.settle(name, rtype, &outcome);
+                outcome
             }
-            Backend::Bulk(bulk) => match Box::pin(bulk.lookup(&fqdn, rtype)).await {
-                Ok(bulk::Reply::One(cached)) => match &cached.answer {
-                    bulk::Answer::NoError(answers) => found(&fqdn, answers, pick),
-                    bulk::Answer::NxDomain => Outcome::NxDomain,
-                },
-                Ok(bulk::Reply::Followed(answers)) => found(&fqdn, &answers, pick),
-                Ok(bulk::Reply::NxDomain) => Outcome::NxDomain,
-                Err(failure) => Outcome::TempFail(failure),
-            },
+            Turn::Ask { scope, expected } => {
+                let outcome = self.ask(&fqdn, rtype, *expected, &pick).await;
+                scope.settle(name, rtype, &outcome);
+                outcome
+            }
+            Turn::Outside => self.ask(&fqdn, rtype, turn.expected(), &pick).await,
         };
         asking.end(&outcome);
         outcome
+    }
+
+    /// One question to the transport.
+    async fn ask<T>(
+        &self,
+        fqdn: &Name,
+        rtype: RecordType,
+        expected: bool,
+        pick: impl Fn(&RData) -> Option<T>,
+    ) -> Outcome<Aliased<T>> {
+        // Both lookups are large state machines; boxed, they take heap only while a
+        // question is in flight instead of enlarging every future that asks one (a
+        // domain's scan future measured 31 KB unboxed, moved and zeroed per domain).
+        match &self.backend {
+            Backend::Standard(resolver) => {
+                // hickory holds a socket for the whole lookup: so does the place.
+                let place = self.gate.enter(expected).await;
+                let outcome = match Box::pin(resolver.lookup(fqdn.clone(), rtype)).await {
+                    Ok(lookup) => found(fqdn, lookup.answers(), pick),
+                    Err(err) => classify(&err),
+                };
+                match &outcome {
+                    Outcome::TempFail(f) if f.kind == TempFailKind::Timeout => place.timed_out(),
+                    Outcome::TempFail(f)
+                        if matches!(f.kind, TempFailKind::Servfail | TempFailKind::Refused) =>
+                    {
+                        place.refused();
+                    }
+                    Outcome::TempFail(_) => drop(place),
+                    _ => place.answered(),
+                }
+                outcome
+            }
+            Backend::Bulk(bulk) => match Box::pin(bulk.lookup(fqdn, rtype, expected)).await {
+                Ok(bulk::Reply::One(cached)) => match &cached.answer {
+                    bulk::Answer::NoError(answers) => found(fqdn, answers, pick),
+                    bulk::Answer::NxDomain => Outcome::NxDomain,
+                },
+                Ok(bulk::Reply::Followed(answers)) => found(fqdn, &answers, pick),
+                Ok(bulk::Reply::NxDomain) => Outcome::NxDomain,
+                Err(failure) => Outcome::TempFail(failure),
+            },
+        }
+    }
+}
+
+/// Releases the questions waiting on a domain's first one when it is dropped unfinished.
+struct Abandon<'a>(Option<&'a scope::DomainScope>);
+
+impl Drop for Abandon<'_> {
+    fn drop(&mut self) {
+        if let Some(scope) = self.0.take() {
+            scope.abandon();
+        }
     }
 }
 
@@ -672,6 +723,7 @@ mod tests {
             (TempFailKind::Rcode, "rcode", "error response"),
             (TempFailKind::Network, "network", "network error"),
             (TempFailKind::Protocol, "protocol", "protocol error"),
+            (TempFailKind::NotAsked, "not_asked", "not asked"),
         ];
         let prose: Vec<_> = names.iter().map(|&(k, _, prose)| (k, prose)).collect();
         crate::names::assert_named(&prose, TempFailKind::as_str);

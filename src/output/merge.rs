@@ -272,6 +272,8 @@ fn merged_scan_json(parts: &[Part], domains: u64) -> ScanJson {
         dns.queries_sent = optional(&|f| f.queries_sent);
         dns.tcp_fallbacks = optional(&|f| f.tcp_fallbacks);
         dns.spoofed_or_stray = optional(&|f| f.spoofed_or_stray);
+        dns.window_decreases = optional(&|f| f.window_decreases);
+        dns.smallest_window = figures.iter().filter_map(|f| f.smallest_window).min();
         // The shards' causes of DNS failures, added up, most frequent first.
         let mut causes = Causes::default();
         let mut resolvers: Vec<String> = Vec::new();

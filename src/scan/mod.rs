@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::dmarc::{DmarcReport, DmarcResolver};
-use crate::dns::Dns;
+use crate::dns::{Dns, scope};
 use crate::exit::Signal;
 use crate::input::{self, DomainLists, InputEvent};
 use crate::mailhost::HostChecks;
@@ -100,24 +100,37 @@ impl Scanner {
 
     /// Everything about one domain (lower-case, no trailing dot).
     pub async fn scan(&self, domain: &str) -> DomainRecord {
+        self.scan_in_place(domain, None).await
+    }
+
+    /// [`Self::scan`], holding `place` among the domains scanned at once until the
+    /// domain's first DNS question has gone unanswered for a while (`dns::scope`).
+    async fn scan_in_place(
+        &self,
+        domain: &str,
+        place: Option<OwnedSemaphorePermit>,
+    ) -> DomainRecord {
         let start = Instant::now();
         let limit = self.options.domain_timeout;
         // One instant for the three parts: they start together, and at the deadline all
         // three end in the same turn, none freeing DNS places for another's questions.
         let deadline = tokio::time::Instant::now() + limit;
-        let (spf, dmarc, mut mx) = tokio::join!(
-            within(
-                deadline,
-                async { analyse(self.expander.expand(domain).await) },
-                || { spf_timed_out(domain, limit) }
-            ),
-            within(deadline, self.dmarc.fetch(domain), || {
-                dmarc_timed_out(domain, limit)
-            }),
-            within(deadline, self.mx.fetch(domain), || mx_timed_out(
-                domain, limit
-            )),
-        );
+        let parts = async {
+            tokio::join!(
+                within(
+                    deadline,
+                    async { analyse(self.expander.expand(domain).await) },
+                    || { spf_timed_out(domain, limit) }
+                ),
+                within(deadline, self.dmarc.fetch(domain), || {
+                    dmarc_timed_out(domain, limit)
+                }),
+                within(deadline, self.mx.fetch(domain), || mx_timed_out(
+                    domain, limit
+                )),
+            )
+        };
+        let ((spf, dmarc, mut mx), _place) = scope::for_domain(domain, place, parts).await;
         mx::check_null_mx_spf(&mut mx, spf.record.as_deref());
         // After the MX part, outside its deadline: a probe waits its turn for one of
         // the scan's few SMTP connections and has its own deadlines.
@@ -194,8 +207,15 @@ pub struct Selection {
     pub shard: Option<Shard>,
 }
 
+/// Domains that may wait on silent name servers, outside the scan's concurrency, for
+/// each domain scanned at once (`dns::scope`): a list with a share of dead delegations
+/// keeps its pace while they wait, and a list of nothing else still has a bound.
+const STEPPED_ASIDE_PER_PLACE: usize = 4;
+
 /// Scans `domains`, the scan's concurrency at a time, until `stop` fires; each record
-/// says which pass over the list produced it.
+/// says which pass over the list produced it. A domain whose name servers do not answer
+/// gives its place to the next one while it waits (up to [`STEPPED_ASIDE_PER_PLACE`]
+/// such domains per place); one not started when `stop` fires is not scanned.
 fn scan_all(
     domains: impl futures::Stream<Item = String>,
     scanner: &Arc<Scanner>,
@@ -203,18 +223,31 @@ fn scan_all(
     pass: u32,
 ) -> impl futures::Stream<Item = DomainRecord> {
     let concurrency = scanner.options.concurrency.get();
+    let places = Arc::new(Semaphore::new(concurrency));
     let scanner = Arc::clone(scanner);
+    let stop = stop.clone();
     domains
         .take_until(stopped(stop.clone()))
         .map(move |domain| {
             let scanner = Arc::clone(&scanner);
+            let places = Arc::clone(&places);
+            let stop = stop.clone();
             async move {
-                let mut report = scanner.scan(&domain).await;
+                // The semaphore is never closed, so only a stop ends the wait unplaced.
+                let place = tokio::select! {
+                    biased;
+                    () = stopped(stop) => return None,
+                    place = places.acquire_owned() => place.ok(),
+                };
+                // Boxed once placed: a domain waiting for its place takes a few words,
+                // not a whole scan's state (thousands wait at a time).
+                let mut report = Box::pin(scanner.scan_in_place(&domain, place)).await;
                 report.attempts = pass;
-                report
+                Some(report)
             }
         })
-        .buffer_unordered(concurrency)
+        .buffer_unordered(concurrency.saturating_mul(1 + STEPPED_ASIDE_PER_PLACE))
+        .filter_map(futures::future::ready)
 }
 
 /// Hands the finished records of `results` that `keep` returns to the writer, until the

@@ -118,8 +118,14 @@ impl Bulk {
     /// The answer to `name` `rtype`. A recursive resolver sends the whole CNAME chain;
     /// when the chain stops short (an authoritative server answering for part of it),
     /// its end is asked next.
-    pub(super) async fn lookup(&self, name: &Name, rtype: RecordType) -> Result<Reply, TempFail> {
-        let first = self.ask(name, rtype).await?;
+    /// `expected`: whether an answer is expected (see `pacing`).
+    pub(super) async fn lookup(
+        &self,
+        name: &Name,
+        rtype: RecordType,
+        expected: bool,
+    ) -> Result<Reply, TempFail> {
+        let first = self.ask(name, rtype, expected).await?;
         let (Answer::NoError(answers), Some(mut at)) =
             (&first.answer, unfinished_chain(name, rtype, &first.answer))
         else {
@@ -136,7 +142,7 @@ impl Bulk {
                 break;
             }
             visited.push(at.clone());
-            let next = self.ask(&at, rtype).await?;
+            let next = self.ask(&at, rtype, expected).await?;
             match &next.answer {
                 // The chain leads nowhere (RFC 6604: the RCODE is that of the last name).
                 Answer::NxDomain => return Ok(Reply::NxDomain),
@@ -153,11 +159,16 @@ impl Bulk {
     /// The answer to `name` `rtype`, from the cache or from one query shared by everyone
     /// asking it at the same moment. A temporary failure is given to those who waited for
     /// it, never to later questions.
-    async fn ask(&self, name: &Name, rtype: RecordType) -> Result<Arc<Cached>, TempFail> {
+    async fn ask(
+        &self,
+        name: &Name,
+        rtype: RecordType,
+        expected: bool,
+    ) -> Result<Arc<Cached>, TempFail> {
         self.cache
             .get_or_try(
                 &key(name, rtype),
-                || self.resolve(name, rtype),
+                || self.resolve(name, rtype, expected),
                 |cached| Some(cached.ttl),
             )
             .await
@@ -165,7 +176,12 @@ impl Bulk {
 
     /// Asks the resolvers, retrying on another socket (and the next resolver) until an
     /// attempt gets an answer or none are left.
-    async fn resolve(&self, name: &Name, rtype: RecordType) -> Result<Arc<Cached>, TempFail> {
+    async fn resolve(
+        &self,
+        name: &Name,
+        rtype: RecordType,
+        expected: bool,
+    ) -> Result<Arc<Cached>, TempFail> {
         let mut failure = TempFail {
             kind: TempFailKind::Timeout,
             detail: "no answer within the timeout".into(),
@@ -177,7 +193,10 @@ impl Bulk {
         while attempt < self.attempts {
             let server = self.servers[attempt % self.servers.len()];
             attempt += 1;
-            let reply = match self.exchange(server, name, rtype, edns, &mut socket).await {
+            let reply = match self
+                .exchange(server, name, rtype, edns, expected, &mut socket)
+                .await
+            {
                 Ok(reply) => reply,
                 Err(e) => {
                     failure = e;
@@ -229,25 +248,45 @@ impl Bulk {
         Err(failure)
     }
 
-    /// One attempt: UDP, then TCP when the UDP answer was truncated.
+    /// One attempt: UDP, then TCP when the UDP answer was truncated. It holds a place in
+    /// the window until it ends or is presumed lost (`pacing`), and tells the window how
+    /// it ended.
     async fn exchange(
         &self,
         server: SocketAddr,
         name: &Name,
         rtype: RecordType,
         edns: bool,
+        expected: bool,
         socket: &mut Option<usize>,
     ) -> Result<Message, TempFail> {
         let pool = if server.is_ipv6() { &self.v6 } else { &self.v4 };
         let pool = pool.as_ref().expect("a pool for every configured family");
         let mut message = self.message(name, rtype, edns);
-        let _permit = self.gate.enter().await;
-        let reply = match pool
-            .exchange(server, &mut message, self.timeout, socket)
-            .await
-        {
-            Ok(reply) => reply,
+        let mut place = self.gate.enter(expected).await;
+        let rto = self.gate.rto();
+        let udp = {
+            let udp = pool.exchange(server, &mut message, self.timeout, socket);
+            let mut udp = std::pin::pin!(udp);
+            tokio::select! {
+                biased;
+                reply = &mut udp => reply,
+                () = tokio::time::sleep(rto) => {
+                    place.presumed_lost();
+                    udp.await
+                }
+            }
+        };
+        let reply = match udp {
+            Ok(reply) => {
+                match reply.metadata.response_code {
+                    ResponseCode::ServFail | ResponseCode::Refused => place.refused(),
+                    _ => place.answered(),
+                }
+                reply
+            }
             Err(TryError::Timeout) => {
+                place.timed_out();
                 return Err(TempFail {
                     kind: TempFailKind::Timeout,
                     detail: "no answer within the timeout".into(),

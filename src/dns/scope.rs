@@ -1,0 +1,198 @@
+//! The questions of one scanned domain share a fate. A lame delegation leaves every name
+//! at or under the domain unanswered (the apex TXT and MX, `_dmarc`, the A and AAAA of
+//! its own mail hosts), so the first such question goes alone: the others wait, outside
+//! the window of questions in flight, until it is answered, and when it times out they
+//! end at once as temporary failures that say they were not asked and why. Names outside
+//! the domain (include targets, other domains' mail hosts) are asked as usual.
+//!
+//! The scope is carried by the Tokio task-local [`SCOPE`] around a domain's scan, so the
+//! analysers, which share caches across domains, need not pass it along.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use hickory_resolver::proto::rr::RecordType;
+use tokio::sync::{OwnedSemaphorePermit, watch};
+
+use super::{Outcome, TempFail, TempFailKind};
+
+tokio::task_local! {
+    static SCOPE: Arc<DomainScope>;
+}
+
+/// Runs `work` (the DNS part of the scan of `domain`, lower-case, no trailing dot) with
+/// its questions under one scope. `place` is the domain's place among those scanned at
+/// once: given up (see [`DomainScope::step_aside`]) while the domain waits on name
+/// servers that do not answer, so that dead domains do not hold up live ones, and
+/// handed back with the output otherwise.
+pub async fn for_domain<F: Future>(
+    domain: &str,
+    place: Option<OwnedSemaphorePermit>,
+    work: F,
+) -> (F::Output, Option<OwnedSemaphorePermit>) {
+    let scope = Arc::new(DomainScope {
+        domain: domain.to_ascii_lowercase(),
+        state: watch::Sender::new(State::Fresh),
+        place: Mutex::new(place),
+    });
+    let output = SCOPE.scope(Arc::clone(&scope), work).await;
+    let place = scope.place.lock().unwrap_or_else(|e| e.into_inner()).take();
+    (output, place)
+}
+
+pub(super) struct DomainScope {
+    domain: String,
+    state: watch::Sender<State>,
+    place: Mutex<Option<OwnedSemaphorePermit>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    /// No question under the domain yet.
+    Fresh,
+    /// The first question is out; the others wait for it.
+    Probing,
+    /// The name servers were heard from; `answered`: with records, NXDOMAIN or NODATA
+    /// (not only error codes).
+    Open { answered: bool },
+    /// A question under the domain timed out, and none had been answered before.
+    Silent(TempFail),
+}
+
+/// What a question under a scope does.
+pub(super) enum Turn {
+    /// Not under a scanned domain, or no scope: asked as usual, no answer presumed.
+    Outside,
+    /// The domain's first question: asked, and its outcome settles the others'.
+    First(Arc<DomainScope>),
+    /// Asked; `expected` when the domain's name servers have answered before.
+    Ask {
+        scope: Arc<DomainScope>,
+        expected: bool,
+    },
+    /// Not asked: the domain's name servers did not answer an earlier question.
+    NotAsked(TempFail),
+}
+
+impl Turn {
+    /// Whether a failure of this question would be a sign of the resolver's distress.
+    pub(super) fn expected(&self) -> bool {
+        matches!(self, Self::Ask { expected: true, .. })
+    }
+}
+
+/// The turn of a question for `name`, waiting while the domain's first one is out.
+pub(super) async fn turn(name: &str) -> Turn {
+    let Ok(scope) = SCOPE.try_with(Arc::clone) else {
+        return Turn::Outside;
+    };
+    if !covers(&scope.domain, name) {
+        return Turn::Outside;
+    }
+    let mut seen = scope.state.subscribe();
+    let claimed = scope.state.send_if_modified(|state| {
+        let fresh = *state == State::Fresh;
+        if fresh {
+            *state = State::Probing;
+        }
+        fresh
+    });
+    if claimed {
+        return Turn::First(scope);
+    }
+    // The first question always settles the state (when it is dropped unanswered too),
+    // so this wait ends; the sender lives in `scope`, which this function holds.
+    let settled = seen
+        .wait_for(|state| *state != State::Probing)
+        .await
+        .map(|state| state.clone());
+    match settled {
+        Ok(State::Silent(failure)) => Turn::NotAsked(failure),
+        Ok(State::Open { answered }) => Turn::Ask {
+            scope,
+            expected: answered,
+        },
+        _ => Turn::Ask {
+            scope,
+            expected: false,
+        },
+    }
+}
+
+impl DomainScope {
+    /// Records what a question for `name` `rtype` under the domain came to.
+    pub(super) fn settle<T>(&self, name: &str, rtype: RecordType, outcome: &Outcome<T>) {
+        self.state.send_if_modified(|state| {
+            let next = match (&*state, outcome) {
+                (State::Silent(_), _) | (State::Open { answered: true }, _) => return false,
+                (_, Outcome::TempFail(f)) if f.kind == TempFailKind::Timeout => {
+                    State::Silent(TempFail {
+                        kind: TempFailKind::NotAsked,
+                        detail: format!(
+                            "the name servers of {} did not answer {rtype} {name} ({})",
+                            self.domain, f.detail
+                        ),
+                    })
+                }
+                (_, Outcome::TempFail(_)) => State::Open { answered: false },
+                _ => State::Open { answered: true },
+            };
+            if *state == next {
+                return false;
+            }
+            *state = next;
+            true
+        });
+    }
+
+    /// The first question was dropped before it ended (the domain's deadline): the
+    /// others are asked for themselves.
+    pub(super) fn abandon(&self) {
+        self.state.send_if_modified(|state| {
+            let probing = *state == State::Probing;
+            if probing {
+                *state = State::Open { answered: false };
+            }
+            probing
+        });
+    }
+
+    /// The first question has gone unanswered for the RTO: the domain gives back its
+    /// place among those scanned at once while it waits.
+    pub(super) fn step_aside(&self) {
+        let place = self.place.lock().unwrap_or_else(|e| e.into_inner()).take();
+        drop(place);
+    }
+}
+
+/// Whether `name` is `domain` or under it, ignoring case and a trailing dot.
+fn covers(domain: &str, name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.len() == domain.len() {
+        return name.eq_ignore_ascii_case(domain);
+    }
+    name.len() > domain.len()
+        && name.as_bytes()[name.len() - domain.len() - 1] == b'.'
+        && name.as_bytes()[name.len() - domain.len()..].eq_ignore_ascii_case(domain.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn covers_the_domain_and_its_subdomains_only() {
+        for (name, covered) in [
+            ("example.jp", true),
+            ("Example.JP.", true),
+            ("_dmarc.example.jp", true),
+            ("mail.EXAMPLE.jp", true),
+            ("badexample.jp", false),
+            ("example.jp.evil", false),
+            ("jp", false),
+            ("other.jp", false),
+        ] {
+            assert_eq!(covers("example.jp", name), covered, "{name}");
+        }
+    }
+}

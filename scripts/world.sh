@@ -193,7 +193,7 @@ server:
   # with up to thousands of questions waiting, some for name servers that never answer.
   infra-cache-numhosts: 100000
   jostle-timeout: 200
-  wait-limit-netblock: 127.0.0.0/8 -1
+  wait-limit: 0
   so-rcvbuf: 4m
   so-sndbuf: 4m
   prefetch: no
@@ -208,7 +208,7 @@ CONF
   # wait-limit (a per-client bound on waiting questions) came with unbound 1.22 and
   # Debian's security updates; an unbound without it runs without the line.
   unbound-checkconf "$dir/unbound.conf" >/dev/null 2>&1 ||
-    sed -i '/^  wait-limit-netblock:/d' "$dir/unbound.conf"
+    sed -i '/^  wait-limit:/d' "$dir/unbound.conf"
   unbound -d -c "$dir/unbound.conf" 2>>"$dir/unbound.log" &
   echo $! >"$dir/unbound.pid"
   wait_answers "$resolver" "$dir/unbound.log"

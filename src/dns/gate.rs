@@ -82,6 +82,8 @@ impl Gate {
                 let mut state = self.lock();
                 if state.admits() {
                     state.in_flight += 1;
+                    drop(state);
+                    super::scope::note_sent();
                     return Place {
                         gate: self,
                         sent: Instant::now(),

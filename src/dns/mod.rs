@@ -406,7 +406,7 @@ impl Dns {
                 let outcome = tokio::select! {
                     biased;
                     outcome = &mut ask => outcome,
-                    () = tokio::time::sleep(self.gate.rto()) => {
+                    () = scope.unanswered_for(|| self.gate.rto()) => {
                         scope.step_aside();
                         ask.await
                     }

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use hickory_resolver::proto::rr::RecordType;
-use tokio::sync::{OwnedSemaphorePermit, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, watch};
 
 use super::{Outcome, TempFail, TempFailKind};
 
@@ -34,6 +34,7 @@ pub async fn for_domain<F: Future>(
         domain: domain.to_ascii_lowercase(),
         state: watch::Sender::new(State::Fresh),
         place: Mutex::new(place),
+        sent: Notify::new(),
     });
     let output = SCOPE.scope(Arc::clone(&scope), work).await;
     let place = scope.place.lock().unwrap_or_else(|e| e.into_inner()).take();
@@ -44,6 +45,9 @@ pub(super) struct DomainScope {
     domain: String,
     state: watch::Sender<State>,
     place: Mutex<Option<OwnedSemaphorePermit>>,
+    /// Told when a try of this domain gets its place in the window: while the first
+    /// question is out it is the only one the domain asks, so this is when it left.
+    sent: Notify,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,12 +161,27 @@ impl DomainScope {
         });
     }
 
+    /// Ends once the first question has been on the wire for `rto` (time spent waiting
+    /// for a place in the window does not count: a live domain queued behind others is
+    /// not a dead one).
+    pub(super) async fn unanswered_for(&self, rto: impl FnOnce() -> std::time::Duration) {
+        self.sent.notified().await;
+        tokio::time::sleep(rto()).await;
+    }
+
     /// The first question has gone unanswered for the RTO: the domain gives back its
     /// place among those scanned at once while it waits.
     pub(super) fn step_aside(&self) {
         let place = self.place.lock().unwrap_or_else(|e| e.into_inner()).take();
         drop(place);
     }
+}
+
+/// Tells the current domain's scope, if any, that one of its tries got its place in the
+/// window (see [`DomainScope::unanswered_for`]).
+pub(super) fn note_sent() {
+    // Outside a scope there is nobody to tell.
+    let _ = SCOPE.try_with(|scope| scope.sent.notify_one());
 }
 
 /// Whether `name` is `domain` or under it, ignoring case and a trailing dot.

@@ -101,6 +101,11 @@ impl Gate {
         self.lock().pacing.rto()
     }
 
+    /// How long try `retry` (0 for the first) of a question waits for its answer.
+    pub(crate) fn try_timeout(&self, retry: usize) -> Duration {
+        self.lock().pacing.try_timeout(retry)
+    }
+
     pub(crate) fn figures(&self) -> WindowFigures {
         let state = self.lock();
         WindowFigures {

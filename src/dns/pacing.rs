@@ -23,6 +23,14 @@
 //!   against the window, though it is still waited for until the per-try timeout: only
 //!   that fixed timeout ends a try, so the adaptive estimate never turns a slow answer
 //!   into a temporary failure.
+//! - The first try of a question waits the full per-try timeout (`--timeout`); a retry
+//!   waits twice the RTO for each try before it (the back-off of RFC 6298 §5.5), at least
+//!   [`MIN_RETRY_TIMEOUT`] (§2.4's floor) and at most the per-try timeout. A resolver
+//!   keeps working on a question after a try of it times out, and answers every copy of
+//!   it asked meanwhile, so a retry only has to outlast a lost datagram and the rest of
+//!   that work; waiting the full timeout again made a silent domain cost twice the
+//!   timeout. The price: a question the resolver answers only after the first try's
+//!   timeout plus the retries' waits is a temporary failure.
 
 use std::time::{Duration, Instant};
 
@@ -33,6 +41,8 @@ pub(crate) const FLOOR: usize = 8;
 /// The shortest time a try is waited for before it is presumed lost: about one round
 /// trip from a resolver to authoritative servers (unbound's `jostle-timeout` default).
 pub(crate) const MIN_RTO: Duration = Duration::from_millis(200);
+/// The shortest wait of a retry (RFC 6298 §2.4's floor on the RTO).
+pub(crate) const MIN_RETRY_TIMEOUT: Duration = Duration::from_secs(1);
 /// RFC 6298 §2.1: the RTO before any round trip has been measured.
 const INITIAL_RTO: Duration = Duration::from_secs(1);
 
@@ -44,6 +54,8 @@ pub(crate) struct Pacing {
     threshold: f64,
     /// SRTT and RTTVAR, in seconds, once measured.
     srtt: Option<(f64, f64)>,
+    /// The per-try timeout (`--timeout`).
+    timeout: Duration,
     max_rto: Duration,
     /// When the window last shrank: tries sent before it do not shrink it again.
     last_decrease: Option<Instant>,
@@ -60,6 +72,7 @@ impl Pacing {
             window: INITIAL_WINDOW.min(ceiling) as f64,
             threshold: ceiling as f64,
             srtt: None,
+            timeout,
             max_rto: timeout.max(MIN_RTO),
             last_decrease: None,
             decreases: 0,
@@ -115,6 +128,18 @@ impl Pacing {
         self.last_decrease = Some(now);
         self.decreases += 1;
         self.smallest = self.smallest.min(self.window());
+    }
+
+    /// How long try `retry` (0 for the first) of a question waits for its answer.
+    pub(crate) fn try_timeout(&self, retry: usize) -> Duration {
+        if retry == 0 {
+            return self.timeout;
+        }
+        let backoff = 2u32.saturating_pow(u32::try_from(retry).unwrap_or(u32::MAX));
+        self.rto()
+            .saturating_mul(backoff)
+            .max(MIN_RETRY_TIMEOUT)
+            .min(self.timeout)
     }
 
     /// How long a try goes unanswered before it is presumed lost.
@@ -199,6 +224,24 @@ mod tests {
         let mut tiny = Pacing::new(2, 5_000 * MS);
         tiny.distress(t0, t0);
         assert_eq!(tiny.window(), 2);
+    }
+
+    #[test]
+    fn retries_wait_less_than_the_first_try_and_back_off() {
+        let mut p = Pacing::new(768, 5_000 * MS);
+        answer(&mut p, 50, 10 * MS);
+        assert_eq!(p.rto(), MIN_RTO);
+        assert_eq!(
+            p.try_timeout(0),
+            5_000 * MS,
+            "the first try waits --timeout"
+        );
+        assert_eq!(p.try_timeout(1), MIN_RETRY_TIMEOUT, "2 × 200 ms, floored");
+        assert_eq!(p.try_timeout(3), 1_600 * MS, "8 × 200 ms");
+        assert_eq!(p.try_timeout(10), 5_000 * MS, "never past --timeout");
+        // A --timeout under the floors is kept.
+        assert_eq!(Pacing::new(8, 400 * MS).try_timeout(1), 400 * MS);
+        assert_eq!(Pacing::new(8, 100 * MS).try_timeout(0), 100 * MS);
     }
 
     #[test]

@@ -79,7 +79,6 @@ pub(super) struct Bulk {
     tcp: tcp::Connections,
     /// Answers by question; an entry being fetched makes every other asker wait for it.
     cache: Shared<Key, Arc<Cached>, TempFail>,
-    timeout: Duration,
     attempts: usize,
     randomise_case: bool,
     gate: Arc<Gate>,
@@ -107,7 +106,6 @@ impl Bulk {
             tcp: tcp::Connections::new(&servers, settings.timeout),
             cache: Shared::new(settings.cache_size),
             servers,
-            timeout: settings.timeout,
             attempts: settings.attempts.max(1),
             randomise_case: settings.randomise_case,
             gate,
@@ -192,11 +190,14 @@ impl Bulk {
         let mut socket = None;
         while attempt < self.attempts {
             let server = self.servers[attempt % self.servers.len()];
+            let attempt_of = Attempt {
+                server,
+                edns,
+                expected,
+                wait: self.gate.try_timeout(attempt),
+            };
             attempt += 1;
-            let reply = match self
-                .exchange(server, name, rtype, edns, expected, &mut socket)
-                .await
-            {
+            let reply = match self.exchange(attempt_of, name, rtype, &mut socket).await {
                 Ok(reply) => reply,
                 Err(e) => {
                     failure = e;
@@ -253,20 +254,24 @@ impl Bulk {
     /// it ended.
     async fn exchange(
         &self,
-        server: SocketAddr,
+        attempt: Attempt,
         name: &Name,
         rtype: RecordType,
-        edns: bool,
-        expected: bool,
         socket: &mut Option<usize>,
     ) -> Result<Message, TempFail> {
+        let Attempt {
+            server,
+            edns,
+            expected,
+            wait,
+        } = attempt;
         let pool = if server.is_ipv6() { &self.v6 } else { &self.v4 };
         let pool = pool.as_ref().expect("a pool for every configured family");
         let mut message = self.message(name, rtype, edns);
         let mut place = self.gate.enter(expected).await;
         let rto = self.gate.rto();
         let udp = {
-            let udp = pool.exchange(server, &mut message, self.timeout, socket);
+            let udp = pool.exchange(server, &mut message, wait, socket);
             let mut udp = std::pin::pin!(udp);
             tokio::select! {
                 biased;
@@ -340,6 +345,17 @@ impl Bulk {
         }
         message
     }
+}
+
+/// How one try of a question goes out.
+#[derive(Debug, Clone, Copy)]
+struct Attempt {
+    server: SocketAddr,
+    edns: bool,
+    /// Whether an answer is expected (see `pacing`).
+    expected: bool,
+    /// How long the try waits for its answer.
+    wait: Duration,
 }
 
 /// Where `name`'s CNAME chain ends when `answer` holds a chain but no record of `rtype`

@@ -416,7 +416,9 @@ pub struct DnsArgs {
     #[arg(long, value_name = "ADDR[:PORT]")]
     pub resolver: Vec<String>,
 
-    /// Seconds to wait for one DNS answer.
+    /// Seconds the first try of a DNS question waits for its answer (with the bulk
+    /// transport a retry waits less: twice the measured RTO per earlier try, at least
+    /// 1 s, at most this).
     #[arg(long, value_name = "SECS", default_value_t = crate::dns::ResolverSettings::DEFAULT_TIMEOUT.as_secs_f64())]
     pub timeout: f64,
 

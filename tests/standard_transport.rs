@@ -8,6 +8,8 @@ const TRANSPORT: mailposture::dns::Transport = mailposture::dns::Transport::Stan
 
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/dead_zones.rs"]
+mod dead_zones;
 #[path = "integration/dmarc.rs"]
 mod dmarc;
 #[path = "integration/hostile.rs"]

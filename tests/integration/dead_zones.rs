@@ -45,16 +45,21 @@ fn text(record: &DomainRecord) -> String {
 async fn a_silent_domain_asks_one_question_and_says_why_the_rest_were_not_asked() {
     let mut zone = Zone::new();
     silent(&mut zone, "dead.example.test");
+    silent(&mut zone, "alone.example.test");
     let fixture = DnsFixture::start(zone).await;
+    // What one unanswered question costs on the wire with this transport.
+    let _ = fixture.dns().txt("alone.example.test").await;
+    let one_question = fixture.queries();
     let scanner = Scanner::new(fixture.dns(), ScanOptions::default());
     let record = scanner.scan("dead.example.test").await;
-    let queries = fixture.queries();
+    let queries = fixture.queries() - one_question;
     fixture.stop().await;
 
     assert_eq!(statuses(&record), ["temperror"; 3].map(String::from));
-    // One try (the fixture's settings: one attempt) of the first question; without a
-    // shared fate, DMARC and MX would each have waited out a timeout of their own.
-    assert_eq!(queries, 1, "{}", text(&record));
+    // The first question alone went out; without a shared fate, DMARC and MX would
+    // each have waited out a timeout of their own.
+    assert!(one_question > 0);
+    assert_eq!(queries, one_question, "{}", text(&record));
     let json = serde_json::to_value(&record).unwrap();
     for part in ["dmarc", "mx"] {
         let said = json[part].to_string();
@@ -246,9 +251,13 @@ async fn a_small_request_list_is_paced_and_dead_domains_hold_one_place_each() {
     assert_eq!(in_hand, DEAD);
     let dns = &scan_json["dns"];
     eprintln!("dead zones: request list exceeded {exceeded} times, {dns}");
-    // The list overflowed, and the window shrank in answer to it.
+    // The list overflowed, and the window shrank in answer to it. hickory's resolver
+    // retries inside one lookup, so the standard transport's window sees a lookup's
+    // end, not its lost tries: only the bulk transport's must have shrunk here.
     assert!(exceeded > 0);
-    assert!(dns["window_decreases"].as_u64().unwrap() >= 1, "{dns}");
+    if crate::TRANSPORT == mailposture::dns::Transport::Bulk {
+        assert!(dns["window_decreases"].as_u64().unwrap() >= 1, "{dns}");
+    }
 }
 
 /// A zone whose name servers answer SERVFAIL: every question is asked (a quick answer

@@ -160,9 +160,7 @@ impl DnsStats {
         // Causes name no domain (`Causes`); the text of a question not asked names the
         // one asked before it.
         let cause = match failure.kind {
-            TempFailKind::NotAsked => {
-                "not asked: the domain's name servers did not answer an earlier question".into()
-            }
+            TempFailKind::NotAsked => NOT_ASKED_CAUSE.to_owned(),
             _ => failure.to_string(),
         };
         if let Ok(mut causes) = self.failure_causes.lock() {
@@ -178,6 +176,11 @@ impl DnsStats {
             .unwrap_or_default()
     }
 }
+
+/// The cause under which questions not asked (`scope`) are counted: the failure of the
+/// question before them is the cause worth naming.
+pub(crate) const NOT_ASKED_CAUSE: &str =
+    "not asked: the domain's name servers did not answer an earlier question";
 
 /// A cause of temporary DNS failures and how many questions it ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

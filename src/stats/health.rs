@@ -96,9 +96,13 @@ pub(crate) fn notices(summary: &Adoption, dns: Option<&DnsFigures>) -> Vec<Notic
     notices
 }
 
-/// `resolver ADDR: CAUSE (N of M DNS questions failed)`, from the commonest cause.
+/// `resolver ADDR: CAUSE (N of M DNS questions failed)`, from the commonest cause of the
+/// questions asked (those not asked for their domain's silence follow from another).
 fn dns_cause(dns: &DnsFigures) -> Option<String> {
-    let top = dns.failure_causes.first()?;
+    let top = dns
+        .failure_causes
+        .iter()
+        .find(|c| c.cause != crate::dns::NOT_ASKED_CAUSE)?;
     let resolvers = match dns.resolvers.as_slice() {
         [] => "resolver".to_owned(),
         [one] => format!("resolver {one}"),

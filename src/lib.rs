@@ -30,4 +30,5 @@ pub mod smtp;
 pub mod spf;
 pub mod stats;
 pub mod terminal;
+pub mod tls_rpt;
 mod txt_fields;

@@ -13,6 +13,7 @@ pub mod dns;
 pub mod exit;
 pub(crate) mod input;
 pub(crate) mod mailhost;
+pub mod mta_sts;
 pub mod mx;
 #[cfg(test)]
 mod names;
@@ -29,3 +30,5 @@ pub mod smtp;
 pub mod spf;
 pub mod stats;
 pub mod terminal;
+pub mod tls_rpt;
+mod txt_fields;

@@ -13,6 +13,9 @@ mod reading;
 mod record;
 mod uri;
 
+// Report URIs of TLS-RPT (RFC 8460 §3) follow the same RFC 3986 and RFC 6068 rules.
+pub(crate) use self::uri::{is_uri, mailto_address};
+
 use serde::{Deserialize, Serialize};
 use strum::IntoStaticStr;
 

@@ -68,7 +68,7 @@ fn split_size(raw: &str) -> (&str, Option<u64>) {
 const SUB_DELIMS: &[u8] = b"$&'()*+;=";
 
 /// RFC 3986 §3: `URI = scheme ":" hier-part [ "?" query ] [ "#" fragment ]`.
-fn is_uri(s: &str) -> bool {
+pub(crate) fn is_uri(s: &str) -> bool {
     let Some((scheme, rest)) = s.split_once(':') else {
         return false;
     };
@@ -175,7 +175,7 @@ fn uri_chars(s: &str, extra: &[u8]) -> bool {
 
 /// RFC 6068 §2 `mailtoURI = "mailto:" [ to ] [ hfields ]`, `to = addr-spec *("," addr-spec)`:
 /// (address, domain) when `to` is exactly one addr-spec whose domain is a host name.
-fn mailto_address(uri: &str) -> Option<(String, String)> {
+pub(crate) fn mailto_address(uri: &str) -> Option<(String, String)> {
     let (_, rest) = uri.split_once(':')?;
     let to = rest.split('?').next().unwrap_or_default();
     let decoded = percent_decode(to)?;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::Notify;
 
-use super::ResolverSettings;
 use super::pacing::Pacing;
+use super::{ResolverSettings, TempFailKind};
 
 pub(crate) struct Gate {
     state: Mutex<State>,
@@ -41,7 +41,6 @@ impl State {
 /// The figures of the window, for `scan.json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct WindowFigures {
-    pub window: usize,
     pub smallest: usize,
     pub decreases: u64,
 }
@@ -82,6 +81,7 @@ impl Gate {
                 let mut state = self.lock();
                 if state.admits() {
                     state.in_flight += 1;
+                    let rto = state.pacing.rto();
                     drop(state);
                     super::scope::note_sent();
                     return Place {
@@ -89,6 +89,7 @@ impl Gate {
                         sent: Instant::now(),
                         expected,
                         held: Held::Window,
+                        rto,
                     };
                 }
             }
@@ -109,7 +110,6 @@ impl Gate {
     pub(crate) fn figures(&self) -> WindowFigures {
         let state = self.lock();
         WindowFigures {
-            window: state.pacing.window(),
             smallest: state.pacing.smallest(),
             decreases: state.pacing.decreases(),
         }
@@ -136,24 +136,59 @@ enum Held {
     Nothing,
 }
 
-/// One try's place; what ended the try is told through its methods, and a place
-/// dropped without one (the question given up) is simply freed.
+/// How a try ended, as far as the window is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// A response: records, NXDOMAIN, NODATA, or an error code other than these below.
+    Answer,
+    /// SERVFAIL or REFUSED: distress when an answer was expected, else an answer.
+    Refused,
+    /// No answer within the try's timeout: distress when an answer was expected.
+    TimedOut,
+    /// Neither (the socket refused to send, the answer was unreadable): no signal.
+    Other,
+}
+
+impl Ending {
+    /// The ending of a try that failed with `kind`.
+    pub(crate) fn of_failure(kind: TempFailKind) -> Self {
+        match kind {
+            TempFailKind::Timeout => Self::TimedOut,
+            TempFailKind::Servfail | TempFailKind::Refused => Self::Refused,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// One try's place; how the try ended is told through [`Place::ended`], and a place
+/// dropped without it (the question given up) is simply freed.
 pub(crate) struct Place<'a> {
     gate: &'a Gate,
     sent: Instant,
     expected: bool,
     held: Held,
+    /// The RTO when the try was admitted.
+    rto: Duration,
 }
 
 impl Place<'_> {
-    /// A response came back: records, NXDOMAIN, NODATA, or an error code other than
-    /// those [`Self::refused`] takes.
-    pub(crate) fn answered(mut self) {
-        let rtt = self.sent.elapsed();
+    /// How long this try may go unanswered before it is presumed lost.
+    pub(crate) fn rto(&self) -> Duration {
+        self.rto
+    }
+
+    /// Tells the window how the try ended, and frees its place.
+    pub(crate) fn ended(mut self, ending: Ending) {
+        let distress = self.expected && matches!(ending, Ending::Refused | Ending::TimedOut);
+        let answered = !distress && matches!(ending, Ending::Answer | Ending::Refused);
         let grew = {
             let mut state = self.gate.lock();
             let before = state.pacing.window();
-            state.pacing.answered(rtt);
+            if distress {
+                state.pacing.distress(self.sent, Instant::now());
+            } else if answered {
+                state.pacing.answered(self.sent.elapsed());
+            }
             state.pacing.window() > before
         };
         self.gate
@@ -161,24 +196,6 @@ impl Place<'_> {
         if grew {
             self.gate.freed.notify_one();
         }
-    }
-
-    /// SERVFAIL or REFUSED: distress when an answer was expected, else an answer.
-    pub(crate) fn refused(self) {
-        if self.expected {
-            self.timed_out();
-        } else {
-            self.answered();
-        }
-    }
-
-    /// No answer within the per-try timeout.
-    pub(crate) fn timed_out(mut self) {
-        if self.expected {
-            self.gate.lock().pacing.distress(self.sent, Instant::now());
-        }
-        self.gate
-            .release(std::mem::replace(&mut self.held, Held::Nothing));
     }
 
     /// The try has gone unanswered for the RTO: it stops counting against the window
@@ -246,7 +263,7 @@ mod tests {
         drop(fifth);
         drop(more);
         for place in places {
-            place.answered();
+            place.ended(Ending::Answer);
         }
         let state = gate.lock();
         assert_eq!((state.in_flight, state.lost), (0, 0));
@@ -255,15 +272,14 @@ mod tests {
     #[tokio::test]
     async fn only_expected_failures_shrink_the_window() {
         let gate = gate(768);
-        assert_eq!(gate.figures().window, 64);
-        gate.enter(false).await.timed_out();
-        gate.enter(false).await.refused();
+        assert_eq!(gate.lock().pacing.window(), 64);
+        gate.enter(false).await.ended(Ending::TimedOut);
+        gate.enter(false).await.ended(Ending::Refused);
         assert_eq!(gate.figures().decreases, 0);
-        gate.enter(true).await.refused();
+        gate.enter(true).await.ended(Ending::Refused);
         assert_eq!(
             gate.figures(),
             WindowFigures {
-                window: 32,
                 smallest: 32,
                 decreases: 1
             }

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use strum::IntoStaticStr;
 
 use crate::causes::Causes;
-use gate::Gate;
+use gate::{Ending, Gate};
 use scope::Turn;
 
 /// The outcome of one DNS question.
@@ -402,8 +402,8 @@ impl Dns {
             Turn::NotAsked(failure) => Outcome::TempFail(failure.clone()),
             Turn::First(scope) => {
                 // Dropped before its end (the domain's deadline), the first question
-                // must still release the others.
-                let mut abandon = Abandon(Some(scope));
+                // must still release the others; once settled, this does nothing.
+                let _abandon = Abandon(scope);
                 let ask = self.ask(&fqdn, rtype, false, &pick);
                 let mut ask = std::pin::pin!(ask);
                 let outcome = tokio::select! {
@@ -414,7 +414,6 @@ impl Dns {
                         ask.await
                     }
                 };
-                abandon.0 = None;
                 scope.settle(name, rtype, &outcome);
                 outcome
             }
@@ -423,7 +422,8 @@ impl Dns {
                 scope.settle(name, rtype, &outcome);
                 outcome
             }
-            Turn::Outside => self.ask(&fqdn, rtype, turn.expected(), &pick).await,
+            // Nothing is known of a name outside a scanned domain.
+            Turn::Outside => self.ask(&fqdn, rtype, false, &pick).await,
         };
         asking.end(&outcome);
         outcome
@@ -448,16 +448,10 @@ impl Dns {
                     Ok(lookup) => found(fqdn, lookup.answers(), pick),
                     Err(err) => classify(&err),
                 };
-                match &outcome {
-                    Outcome::TempFail(f) if f.kind == TempFailKind::Timeout => place.timed_out(),
-                    Outcome::TempFail(f)
-                        if matches!(f.kind, TempFailKind::Servfail | TempFailKind::Refused) =>
-                    {
-                        place.refused();
-                    }
-                    Outcome::TempFail(_) => drop(place),
-                    _ => place.answered(),
-                }
+                place.ended(match &outcome {
+                    Outcome::TempFail(f) => Ending::of_failure(f.kind),
+                    _ => Ending::Answer,
+                });
                 outcome
             }
             Backend::Bulk(bulk) => match Box::pin(bulk.lookup(fqdn, rtype, expected)).await {
@@ -474,13 +468,11 @@ impl Dns {
 }
 
 /// Releases the questions waiting on a domain's first one when it is dropped unfinished.
-struct Abandon<'a>(Option<&'a scope::DomainScope>);
+struct Abandon<'a>(&'a scope::DomainScope);
 
 impl Drop for Abandon<'_> {
     fn drop(&mut self) {
-        if let Some(scope) = self.0.take() {
-            scope.abandon();
-        }
+        self.0.abandon();
     }
 }
 

@@ -54,9 +54,8 @@ pub(crate) struct Pacing {
     threshold: f64,
     /// SRTT and RTTVAR, in seconds, once measured.
     srtt: Option<(f64, f64)>,
-    /// The per-try timeout (`--timeout`).
+    /// The per-try timeout (`--timeout`), which also caps the RTO.
     timeout: Duration,
-    max_rto: Duration,
     /// When the window last shrank: tries sent before it do not shrink it again.
     last_decrease: Option<Instant>,
     decreases: u64,
@@ -73,7 +72,6 @@ impl Pacing {
             threshold: ceiling as f64,
             srtt: None,
             timeout,
-            max_rto: timeout.max(MIN_RTO),
             last_decrease: None,
             decreases: 0,
             smallest: INITIAL_WINDOW.min(ceiling),
@@ -148,7 +146,7 @@ impl Pacing {
             None => INITIAL_RTO,
             Some((srtt, rttvar)) => Duration::from_secs_f64(srtt + 4.0 * rttvar),
         };
-        rto.clamp(MIN_RTO, self.max_rto)
+        rto.clamp(MIN_RTO, self.timeout.max(MIN_RTO))
     }
 }
 

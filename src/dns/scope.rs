@@ -78,13 +78,6 @@ pub(super) enum Turn {
     NotAsked(TempFail),
 }
 
-impl Turn {
-    /// Whether a failure of this question would be a sign of the resolver's distress.
-    pub(super) fn expected(&self) -> bool {
-        matches!(self, Self::Ask { expected: true, .. })
-    }
-}
-
 /// The turn of a question for `name`, waiting while the domain's first one is out.
 pub(super) async fn turn(name: &str) -> Turn {
     let Ok(scope) = SCOPE.try_with(Arc::clone) else {
@@ -150,7 +143,7 @@ impl DomainScope {
     }
 
     /// The first question was dropped before it ended (the domain's deadline): the
-    /// others are asked for themselves.
+    /// others are asked for themselves. After [`Self::settle`], nothing to do.
     pub(super) fn abandon(&self) {
         self.state.send_if_modified(|state| {
             let probing = *state == State::Probing;

@@ -14,6 +14,7 @@ use std::time::Duration;
 use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
+use super::gate::Ending;
 use super::{DnsStats, Gate, ResolverSettings, TempFail, TempFailKind};
 use crate::cache::Shared;
 use udp::{Pool, TryError};
@@ -269,7 +270,7 @@ impl Bulk {
         let pool = pool.as_ref().expect("a pool for every configured family");
         let mut message = self.message(name, rtype, edns);
         let mut place = self.gate.enter(expected).await;
-        let rto = self.gate.rto();
+        let rto = place.rto();
         let udp = {
             let udp = pool.exchange(server, &mut message, wait, socket);
             let mut udp = std::pin::pin!(udp);
@@ -284,14 +285,14 @@ impl Bulk {
         };
         let reply = match udp {
             Ok(reply) => {
-                match reply.metadata.response_code {
-                    ResponseCode::ServFail | ResponseCode::Refused => place.refused(),
-                    _ => place.answered(),
-                }
+                place.ended(match reply.metadata.response_code {
+                    ResponseCode::ServFail | ResponseCode::Refused => Ending::Refused,
+                    _ => Ending::Answer,
+                });
                 reply
             }
             Err(TryError::Timeout) => {
-                place.timed_out();
+                place.ended(Ending::TimedOut);
                 return Err(TempFail {
                     kind: TempFailKind::Timeout,
                     detail: "no answer within the timeout".into(),

@@ -24,6 +24,17 @@ pub struct Extension {
     pub value: String,
 }
 
+/// The one record among `txts` that begins with `prefix` (both RFCs discard the others):
+/// `Ok(None)` when none does, `Err(count)` when several do.
+pub(crate) fn the_one<'a>(txts: &'a [String], prefix: &str) -> Result<Option<&'a str>, usize> {
+    let mut chosen = txts.iter().filter(|t| t.starts_with(prefix));
+    match (chosen.next(), chosen.next()) {
+        (None, _) => Ok(None),
+        (Some(one), None) => Ok(Some(one)),
+        (Some(_), Some(_)) => Err(2 + chosen.count()),
+    }
+}
+
 /// One `name=value` field of a record, borrowed from its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RawField<'a> {

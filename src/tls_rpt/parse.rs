@@ -60,14 +60,9 @@ pub enum RecordError {
 /// Several such records are an error: RFC 8460 §3 has senders then assume the domain
 /// does not implement TLS-RPT.
 pub fn select_record(txts: &[String]) -> Result<Option<Record>, RecordError> {
-    let chosen: Vec<&String> = txts
-        .iter()
-        .filter(|t| t.starts_with(SELECT_PREFIX))
-        .collect();
-    match chosen.as_slice() {
-        [] => Ok(None),
-        [one] => parse_record(one).map(Some),
-        more => Err(RecordError::MultipleRecords { count: more.len() }),
+    match txt_fields::the_one(txts, SELECT_PREFIX) {
+        Ok(one) => one.map(parse_record).transpose(),
+        Err(count) => Err(RecordError::MultipleRecords { count }),
     }
 }
 

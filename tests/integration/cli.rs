@@ -11,7 +11,7 @@ use mailposture::scandir::records;
 use mailposture::stats::Tally;
 use mailposture::stats::facts::read_facts;
 
-use crate::support::cmd::run;
+use crate::support::cmd::{self, run};
 use crate::support::{DnsFixture, Zone};
 
 const WORLD: &str = r#"
@@ -57,21 +57,9 @@ struct Spf {
     all: Option<String>,
 }
 
-/// `scan LIST --out OUT --resolver DNS --quiet` and any `extra` flags.
+/// `scan LIST --out OUT --resolver DNS --quiet --no-starttls` and any `extra` flags.
 fn scan_args(list: &Path, out: &Path, dns: &DnsFixture, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = vec![
-        "scan".into(),
-        list.display().to_string(),
-        "--out".into(),
-        out.display().to_string(),
-        "--resolver".into(),
-        dns.resolver_arg(),
-        "--quiet".into(),
-        // The fixture's MX hosts are not on loopback: no SMTP connections to them.
-        "--no-starttls".into(),
-    ];
-    args.extend(extra.iter().map(|a| a.to_string()));
-    args
+    cmd::scan_args(list, out, &dns.resolver_arg(), extra)
 }
 
 fn write_list(dir: &Path) -> std::path::PathBuf {

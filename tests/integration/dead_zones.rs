@@ -8,7 +8,7 @@ use std::path::Path;
 use mailposture::record::DomainRecord;
 use mailposture::scan::{ScanOptions, Scanner};
 
-use crate::support::cmd::run;
+use crate::support::cmd::{run, scan_args};
 use crate::support::standin::{Standin, StandinConfig};
 use crate::support::{DnsFixture, Zone};
 
@@ -116,19 +116,7 @@ async fn scan(
     let path = dir.join("list.txt");
     std::fs::write(&path, list.join("\n")).unwrap();
     let out = dir.join("scan");
-    let mut args: Vec<String> = [
-        "scan",
-        path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--resolver",
-        resolver,
-        "--quiet",
-        "--no-starttls",
-    ]
-    .map(String::from)
-    .to_vec();
-    args.extend(flags.iter().map(|f| (*f).to_owned()));
+    let args = scan_args(&path, &out, resolver, flags);
     let output = run(dir, args).await;
     assert!(
         output.status.success(),

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::support::cmd::{command, run};
+use crate::support::cmd::{self, command, run};
 use crate::support::{DnsFixture, Zone};
 
 /// Two healthy domains and one with `p=none`; everything else is outside the fixture's
@@ -35,18 +35,7 @@ fn args(list: &[&str]) -> Vec<String> {
 
 /// `scan LIST --out OUT --resolver RESOLVER --quiet --no-starttls` and `extra`.
 fn scan_args(list: &str, out: &Path, resolver: &str, extra: &[&str]) -> Vec<String> {
-    let mut a = args(&[
-        "scan",
-        list,
-        "--out",
-        out.to_str().unwrap(),
-        "--resolver",
-        resolver,
-        "--quiet",
-        "--no-starttls",
-    ]);
-    a.extend(args(extra));
-    a
+    cmd::scan_args(Path::new(list), out, resolver, extra)
 }
 
 fn stderr(output: &Output) -> String {

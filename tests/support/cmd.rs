@@ -27,6 +27,23 @@ pub fn set_transport(command: &mut Command) {
     command.env("MAILPOSTURE_TRANSPORT", name);
 }
 
+/// `scan LIST --out OUT --resolver RESOLVER --quiet --no-starttls` and `extra` (test
+/// fixtures' MX hosts are not on loopback: no SMTP connections to them).
+pub fn scan_args(list: &Path, out: &Path, resolver: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "scan".into(),
+        list.display().to_string(),
+        "--out".into(),
+        out.display().to_string(),
+        "--resolver".into(),
+        resolver.to_owned(),
+        "--quiet".into(),
+        "--no-starttls".into(),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    args
+}
+
 /// Runs the binary with `args` in `dir`, off the async runtime's threads.
 pub async fn run(dir: &Path, args: Vec<String>) -> Output {
     let dir = dir.to_path_buf();

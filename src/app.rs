@@ -18,7 +18,7 @@ use crate::progress::Progress;
 use crate::record::SCHEMA;
 use crate::scan::{self, ScanOptions, Scanner, Selection};
 use crate::scandir::history;
-use crate::scandir::scan_json::{ScanJsonOptions, StarttlsJson};
+use crate::scandir::scan_json::{MtaStsJson, ScanJsonOptions, StarttlsJson};
 use crate::scandir::{self, ScanJson};
 use crate::stats::facts::Facts;
 use crate::stats::fail_on::{self, FailOn};
@@ -293,6 +293,8 @@ fn options_record(config: &ScanConfig) -> ScanJsonOptions {
         memo_capacity,
         suffix_list,
         starttls,
+        mta_sts,
+        unpublished_policies: _,
         scan_time,
         retry_temperror,
     } = &config.options;
@@ -317,6 +319,10 @@ fn options_record(config: &ScanConfig) -> ScanJsonOptions {
             helo: s.settings.helo.clone(),
             port: s.settings.port,
             allow_nonpublic: s.guard.allows_nonpublic(),
+        }),
+        mta_sts: mta_sts.as_ref().map(|m| MtaStsJson {
+            port: m.port,
+            allow_nonpublic: m.guard.allows_nonpublic(),
         }),
     }
 }

@@ -97,7 +97,7 @@ value_enum! {
 
 const INPUT: &str = "Input";
 const DNS: &str = "DNS";
-const STARTTLS: &str = "STARTTLS";
+const STARTTLS: &str = "STARTTLS and MTA-STS";
 const OUTPUT: &str = "Output";
 const CONTROL: &str = "Scan control";
 
@@ -392,11 +392,26 @@ pub struct SmtpArgs {
     #[arg(long, value_name = "PORT", default_value_t = 25)]
     pub smtp_port: u16,
 
-    /// Probe MX addresses that are not public (loopback, private-use, link-local,
-    /// documentation...), which are otherwise recorded as skipped: for auditing
-    /// internal mail servers, and for tests on loopback.
+    /// Probe MX addresses, and fetch MTA-STS policies from addresses, that are not
+    /// public (loopback, private-use, link-local, documentation...), which are otherwise
+    /// recorded as skipped: for auditing internal mail servers, and for tests on loopback.
     #[arg(long)]
     pub allow_nonpublic: bool,
+
+    /// Do not fetch MTA-STS policies over HTTPS (the `_mta-sts` and `_smtp._tls` TXT
+    /// records are still read).
+    #[arg(long)]
+    pub no_mta_sts: bool,
+
+    /// Port of the MTA-STS policy hosts' HTTPS service (443; another only for tests).
+    #[arg(long, value_name = "PORT", default_value_t = crate::mta_sts::fetch::DEFAULT_PORT)]
+    pub mta_sts_port: u16,
+
+    /// PEM file of further trust anchors, added to the built-in web PKI roots, for the
+    /// certificates of MX hosts (STARTTLS) and of MTA-STS policy hosts (HTTPS): for a
+    /// private PKI, and for tests with a test CA.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -80,13 +80,49 @@
 //!                       why, e.g. "not probed: 10.0.0.5 is private-use (RFC 1918);
 //!                       --allow-nonpublic probes it"); like an unreachable host it
 //!                       counts in no roll-up or figure
+//! mta_sts       (null in records of scans before it existed)
+//!               status  none (no v=STSv1 TXT at _mta-sts.<domain>) | ok (a valid record and,
+//!                       when fetched, a valid policy) | invalid (a record, but no usable
+//!                       policy: several records, bad syntax, a policy not fetched or not
+//!                       valid) | temperror (the TXT lookup or the fetch failed: DNS failure,
+//!                       timeout)
+//!               record  the v=STSv1 record, or null;  records  all of them when several
+//!               id      the record's id
+//!               fetch   null when not fetched (no usable record, --no-mta-sts), else {url,
+//!                       status: ok | no_host | dns_temperror | not_public | connect |
+//!                       timeout | tls | certificate | http_status | redirect | media_type |
+//!                       too_large | encoding | protocol, error, address, http_status,
+//!                       content_type, location (a 3xx's, never followed), cert (as
+//!                       hosts[].starttls.cert, for mta-sts.<domain>)}
+//!               policy  null, or {mode: enforce | testing | none, max_age, mx: [patterns]}
+//!               holds   null without an active policy (none, invalid, mode none), else
+//!                       holds (every MX host matched by a pattern and, probed, valid TLS
+//!                       1.2+ for its name) | would_fail (a host unmatched or without valid
+//!                       TLS: enforcing senders refuse it) | unverified (none fails, some
+//!                       not known: not probed, probe unanswered, no MX hosts)
+//!               hosts   [{name, pattern (the first matching one, or null), tls: valid |
+//!                       invalid | unknown, detail}] in the MX part's order
+//!               errors [{kind, detail}]  kinds: temperror multiple_records record_syntax
+//!                       no_policy (no policy host, or 404) policy_fetch_failed
+//!                       policy_syntax would_fail (mode enforce)
+//!               warnings [{kind, detail}]  kinds: testing_would_fail short_max_age (under
+//!                       a day) duplicate_field policy_without_record (check only)
+//! tls_rpt       (null in records of scans before it existed)
+//!               status  none | ok | invalid (several records, bad syntax) | temperror
+//!               record  the v=TLSRPTv1 record, or null;  records  all of them when several
+//!               rua     [{uri, scheme: mailto | https, target (address or host)}]
+//!               errors [{kind, detail}]  kinds: temperror multiple_records syntax
+//!               warnings [{kind, detail}]  kinds: missing (an MTA-STS record is published,
+//!                       TLS-RPT is not)
 //! ```
 
 use serde::{Deserialize, Serialize};
 
 use crate::dmarc::{DmarcReport, DmarcStatus};
+use crate::mta_sts::MtaStsReport;
 use crate::mx::{MxReport, MxStatus};
 use crate::spf::analysis::{SpfReport, SpfStatus};
+use crate::tls_rpt::TlsRptReport;
 
 /// Version of the record format.
 pub(crate) const SCHEMA: u32 = 1;
@@ -104,6 +140,11 @@ pub struct DomainRecord {
     pub spf: SpfReport,
     pub dmarc: DmarcReport,
     pub mx: MxReport,
+    /// Null in records of scans made before the part existed.
+    #[serde(default)]
+    pub mta_sts: Option<MtaStsReport>,
+    #[serde(default)]
+    pub tls_rpt: Option<TlsRptReport>,
 }
 
 fn first_attempt() -> u32 {

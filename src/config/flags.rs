@@ -64,6 +64,17 @@ pub(crate) struct SmtpFlags {
     pub smtp_port: u16,
     #[serde(default)]
     pub allow_nonpublic: bool,
+    #[serde(default)]
+    pub no_mta_sts: bool,
+    #[serde(default = "default_mta_sts_port")]
+    pub mta_sts_port: u16,
+    /// Absolute, so that the scan resumes from any directory.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+}
+
+fn default_mta_sts_port() -> u16 {
+    crate::mta_sts::fetch::DEFAULT_PORT
 }
 
 impl From<&PolicyArgs> for PolicyFlags {
@@ -108,6 +119,9 @@ impl From<&SmtpArgs> for SmtpFlags {
             smtp_concurrency,
             smtp_port,
             allow_nonpublic,
+            no_mta_sts,
+            mta_sts_port,
+            ca_file,
         } = args;
         Self {
             no_starttls: *no_starttls,
@@ -117,6 +131,9 @@ impl From<&SmtpArgs> for SmtpFlags {
             smtp_concurrency: *smtp_concurrency,
             smtp_port: *smtp_port,
             allow_nonpublic: *allow_nonpublic,
+            no_mta_sts: *no_mta_sts,
+            mta_sts_port: *mta_sts_port,
+            ca_file: ca_file.clone(),
         }
     }
 }
@@ -164,6 +181,10 @@ impl ScanFlags {
                 *list = std::fs::canonicalize(&*list)
                     .with_context(|| format!("cannot open the list {}", list.display()))?;
             }
+        }
+        if let Some(ca) = &mut flags.smtp.ca_file {
+            *ca = std::fs::canonicalize(&*ca)
+                .with_context(|| format!("cannot read the CA file {}", ca.display()))?;
         }
         if let Some(psl) = &mut flags.policy.psl {
             *psl = std::fs::canonicalize(&*psl)

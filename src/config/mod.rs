@@ -6,15 +6,20 @@ pub(crate) mod flags;
 use std::net::{IpAddr, SocketAddr};
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
 
 use self::flags::{DnsFlags, PolicyFlags, ScanFlags, SmtpFlags};
 use crate::cli::{CheckArgs, ScanArgs, TrendArgs};
 use crate::dns::{ResolverSettings, Transport};
 use crate::exit::usage;
 use crate::input::{self, DomainLists};
+use crate::mta_sts::fetch::FetchSettings;
 use crate::net::Guard;
 use crate::output::OutputSpec;
 use crate::progress::Progress;
@@ -148,13 +153,15 @@ impl ScanConfig {
         done: Option<Done>,
     ) -> anyhow::Result<Self> {
         let resolver = resolver_settings(&flags.dns, Transport::Bulk)?;
+        let roots = roots(flags.smtp.ca_file.as_deref())?;
         let concurrency = NonZeroUsize::new(flags.concurrency)
             .ok_or_else(|| usage("--concurrency must be at least 1"))?;
         let options = ScanOptions {
             concurrency,
             domain_timeout: seconds("--domain-timeout", flags.domain_timeout)?,
             suffix_list: suffix_list(&flags.policy)?,
-            starttls: starttls(&flags.smtp)?,
+            starttls: starttls(&flags.smtp, &roots)?,
+            mta_sts: mta_sts(&flags.smtp, &roots),
             scan_time: flags.scan_time.as_deref().map(scan_time).transpose()?,
             retry_temperror: flags.retry_temperror,
             ..ScanOptions::default()
@@ -233,6 +240,8 @@ impl CheckConfig {
                 domains.push(domain);
             }
         }
+        let smtp = SmtpFlags::from(&args.smtp);
+        let roots = roots(smtp.ca_file.as_deref())?;
         Ok(Self {
             domains,
             json: args.json,
@@ -240,14 +249,56 @@ impl CheckConfig {
             resolver: resolver_settings(&(&args.dns).into(), Transport::Standard)?,
             options: ScanOptions {
                 suffix_list: suffix_list(&(&args.policy).into())?,
-                starttls: starttls(&(&args.smtp).into())?,
+                starttls: starttls(&smtp, &roots)?,
+                mta_sts: mta_sts(&smtp, &roots),
+                unpublished_policies: true,
                 ..ScanOptions::default()
             },
         })
     }
 }
 
-fn starttls(args: &SmtpFlags) -> anyhow::Result<Option<StarttlsOptions>> {
+/// The trust anchors of certificate checks: the web PKI roots built in, and those of
+/// `--ca-file`.
+fn roots(ca_file: Option<&Path>) -> anyhow::Result<Arc<RootCertStore>> {
+    let mut roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let Some(path) = ca_file else {
+        return Ok(Arc::new(roots));
+    };
+    let shown = path.display();
+    let certs = CertificateDer::pem_file_iter(path)
+        .with_context(|| format!("cannot read the CA file {shown}"))?
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("{shown}: not a PEM file of certificates"))?;
+    if certs.is_empty() {
+        return Err(usage(format!("{shown} holds no PEM certificate")));
+    }
+    for (i, cert) in certs.into_iter().enumerate() {
+        roots.add(cert).with_context(|| {
+            format!(
+                "{shown}: certificate {} is not a usable trust anchor",
+                i + 1
+            )
+        })?;
+    }
+    Ok(Arc::new(roots))
+}
+
+fn mta_sts(args: &SmtpFlags, roots: &Arc<RootCertStore>) -> Option<FetchSettings> {
+    (!args.no_mta_sts).then(|| FetchSettings {
+        port: args.mta_sts_port,
+        roots: Arc::clone(roots),
+        guard: Guard::new(args.allow_nonpublic),
+        ..FetchSettings::default()
+    })
+}
+
+fn starttls(
+    args: &SmtpFlags,
+    roots: &Arc<RootCertStore>,
+) -> anyhow::Result<Option<StarttlsOptions>> {
     if args.no_starttls {
         return Ok(None);
     }
@@ -267,6 +318,7 @@ fn starttls(args: &SmtpFlags) -> anyhow::Result<Option<StarttlsOptions>> {
         settings: ProbeSettings {
             port: args.smtp_port,
             helo,
+            roots: Arc::clone(roots),
             ..ProbeSettings::default()
         },
         concurrency,

@@ -1,11 +1,18 @@
-//! MTA-STS (RFC 8461): the `_mta-sts` TXT record, the policy file and the match of an
-//! MX host against the policy's `mx` patterns, as pure functions over text.
-//!
-//! Fetching the record and the policy, and the verdicts drawn from them, come later.
+//! MTA-STS (RFC 8461): the `_mta-sts` TXT record and the policy file (pure `parse`),
+//! the policy's fetch over HTTPS (`fetch`), and the verdict on both, with whether the
+//! policy would hold for the domain's MX hosts as the STARTTLS probe found them (pure
+//! `analysis`).
 
+pub mod analysis;
+pub mod fetch;
 mod parse;
 
 use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use strum::IntoStaticStr;
+
+pub use fetch::{FetchStatus, PolicyFetch};
 
 pub use crate::txt_fields::{Extension, FieldError};
 pub use parse::{
@@ -86,7 +93,20 @@ pub struct Policy {
 }
 
 /// `mode`: what a sender does when a delivery fails to validate (RFC 8461 §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::Display)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[cfg_attr(test, derive(strum::VariantArray))]
+#[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Mode {
     /// Do not deliver to an MX host that fails validation.
@@ -119,5 +139,192 @@ impl fmt::Display for MxPattern {
             f.write_str("*.")?;
         }
         f.write_str(&self.domain)
+    }
+}
+
+/// The `mta_sts` part of a domain's record (see the `# Format` section of
+/// `src/record.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MtaStsReport {
+    pub status: MtaStsStatus,
+    /// The one `v=STSv1` record, as published; null when there is none or several.
+    pub record: Option<String>,
+    /// Every record beginning `v=STSv1`, when there are several (senders then use none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<String>,
+    /// The record's `id`.
+    pub id: Option<String>,
+    /// The fetch of the policy; null when the record is missing or unusable, or the
+    /// fetch was not asked for (`--no-mta-sts`).
+    pub fetch: Option<PolicyFetch>,
+    /// The policy as fetched and parsed.
+    pub policy: Option<PolicyFacts>,
+    /// Whether the policy, enforced, lets mail through: null without an active policy
+    /// (none, unusable, or `mode: none`).
+    pub holds: Option<Holding>,
+    /// Each MX host against the policy, in the MX part's order; empty when `holds` is
+    /// null.
+    #[serde(default)]
+    pub hosts: Vec<HostVerdict>,
+    pub errors: Vec<StsFinding>,
+    pub warnings: Vec<StsFinding>,
+}
+
+/// What the `mta_sts` part found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum MtaStsStatus {
+    /// No TXT record begins with `v=STSv1` (NXDOMAIN, NODATA or other records only).
+    None,
+    /// A valid record, and (when fetched) a valid policy that senders apply.
+    Ok,
+    /// A record is published, but senders get no usable policy from it (RFC 8461
+    /// §3.1, §3.3, §5): several records, bad syntax, a policy that cannot be fetched
+    /// or parsed.
+    Invalid,
+    /// The record's lookup or the policy's fetch failed in a way that says nothing of
+    /// the domain (a DNS failure, a timeout): unknown, never absence.
+    Temperror,
+}
+
+impl MtaStsStatus {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// The parsed policy, in the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyFacts {
+    pub mode: Mode,
+    pub max_age: u32,
+    /// The `mx` patterns as written (`*.` kept).
+    pub mx: Vec<String>,
+}
+
+impl From<&Policy> for PolicyFacts {
+    fn from(policy: &Policy) -> Self {
+        Self {
+            mode: policy.mode,
+            max_age: policy.max_age,
+            mx: policy.mx.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// Whether an active policy would let mail through, were it enforced (RFC 8461 §4,
+/// §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Holding {
+    /// Every MX host is matched by a pattern and presented, over STARTTLS with TLS 1.2
+    /// or later, a certificate valid for its name under the configured roots.
+    Holds,
+    /// At least one MX host is not matched, or was found without valid TLS: an
+    /// enforcing sender refuses to deliver to it.
+    WouldFail,
+    /// No host fails, but at least one could not be checked (not probed, probe
+    /// timed out, MX lookup failed, no MX host).
+    Unverified,
+}
+
+impl Holding {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// One MX host against the policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostVerdict {
+    pub name: String,
+    /// The first `mx` pattern that matches the host; null when none does.
+    pub pattern: Option<String>,
+    pub tls: HostTls,
+    /// Why `tls` is not `valid`.
+    pub detail: Option<String>,
+}
+
+/// What the STARTTLS probe says of an MX host, for an enforcing sender (RFC 8461 §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum HostTls {
+    /// STARTTLS, TLS 1.2 or later, a certificate valid for the host name.
+    Valid,
+    /// The host answered without that: STARTTLS not offered, a failed handshake, or a
+    /// certificate not valid for the name.
+    Invalid,
+    /// Not known: not probed (probing off, not selected, address not public) or the
+    /// probe did not get an answer.
+    Unknown,
+}
+
+impl HostTls {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// An error or warning of the `mta_sts` part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StsFinding {
+    pub kind: StsFindingKind,
+    pub detail: String,
+}
+
+impl StsFinding {
+    pub(crate) fn new(kind: StsFindingKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Kinds of findings; the snake_case names are part of the output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum StsFindingKind {
+    // Errors.
+    /// The TXT lookup or the policy fetch failed (status `temperror`).
+    Temperror,
+    /// Several `v=STSv1` records (RFC 8461 §3.1).
+    MultipleRecords,
+    /// The record does not follow RFC 8461 §3.1.
+    RecordSyntax,
+    /// Nothing serves a policy: the policy host has no address, or answers 404.
+    NoPolicy,
+    /// The policy could not be fetched as RFC 8461 §3.3 requires (certificate,
+    /// redirect, status, media type, size, connection).
+    PolicyFetchFailed,
+    /// The policy does not follow RFC 8461 §3.2.
+    PolicySyntax,
+    /// `mode: enforce`, and an MX host is unmatched or without valid TLS: senders that
+    /// enforce refuse to deliver to it.
+    WouldFail,
+    // Warnings.
+    /// `mode: testing`, and enforcing it would fail (the hosts say where).
+    TestingWouldFail,
+    /// `max_age` under a day: RFC 8461 §3.2 suggests weeks, so that a policy outlives
+    /// an attack on the next fetch.
+    ShortMaxAge,
+    /// A field written twice in the record or the policy: senders use the first.
+    DuplicateField,
+    /// A policy is served at the policy host while no record is published: senders
+    /// never look for it (RFC 8461 §3.3). Looked for only by `check`.
+    PolicyWithoutRecord,
+}
+
+impl StsFindingKind {
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 }

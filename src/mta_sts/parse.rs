@@ -12,7 +12,7 @@ use crate::txt_fields::{self, RawField, WSP};
 /// that do not begin with "v=STSv1;" are discarded" — the version and the ";" directly
 /// after it, case-sensitively. So `v=STSv1 ;id=…`, though its ABNF allows white space
 /// before the ";", is discarded rather than chosen.
-const SELECT_PREFIX: &str = "v=STSv1;";
+pub(super) const SELECT_PREFIX: &str = "v=STSv1;";
 
 /// `sts-version`.
 const VERSION: &str = "v=STSv1";

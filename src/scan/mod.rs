@@ -1,6 +1,7 @@
 //! The scan engine: a stream of domains from the input, through bounded concurrency, to
-//! the single writer. Per domain, SPF, DMARC and MX run at once, each under a deadline;
-//! then the checks of the MX hosts (`mailhost`).
+//! the single writer. Per domain, SPF, DMARC, MX and the MTA-STS and TLS-RPT records run
+//! at once, each under a deadline; then the checks of the MX hosts (`mailhost`) and the
+//! fetch of an MTA-STS policy, and last the verdict on the policy against the hosts.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -16,6 +17,8 @@ use crate::dns::{Dns, scope};
 use crate::exit::Signal;
 use crate::input::{self, DomainLists, InputEvent};
 use crate::mailhost::HostChecks;
+use crate::mta_sts::MtaStsReport;
+use crate::mta_sts::fetch::{FetchSettings, PolicyFetcher};
 use crate::mx::{self, MxReport, MxResolver};
 use crate::output::Writer;
 use crate::progress::Progress;
@@ -27,6 +30,8 @@ use crate::smtp::prober::StarttlsOptions;
 use crate::spf::analysis::{SpfReport, analyse};
 use crate::spf::expand::Expander;
 use crate::spf::tree::{Finding, FindingKind, SpfNode, Via};
+use crate::tls_rpt::TlsRptReport;
+use crate::{mta_sts, tls_rpt};
 
 /// Limits of a scan, with the defaults a scan through a public resolver wants.
 #[derive(Debug, Clone)]
@@ -41,6 +46,13 @@ pub struct ScanOptions {
     pub suffix_list: SuffixList,
     /// STARTTLS probing of MX hosts; off unless set (the command line sets it).
     pub starttls: Option<StarttlsOptions>,
+    /// The fetch of MTA-STS policies; off unless set (the command line sets it). The
+    /// TXT records are read either way.
+    pub mta_sts: Option<FetchSettings>,
+    /// Also fetch the policy of a domain that publishes no MTA-STS record, to warn of a
+    /// policy no sender looks for (`check`: one HTTPS connection per domain is too
+    /// many for a scan).
+    pub unpublished_policies: bool,
     /// The time recorded for every domain instead of the clock's (`--scan-time`).
     pub scan_time: Option<String>,
     /// Passes over the domains that ended in temperror, after the first.
@@ -63,6 +75,8 @@ impl Default for ScanOptions {
             memo_capacity: Self::DEFAULT_MEMO_CAPACITY,
             suffix_list: SuffixList::bundled(),
             starttls: None,
+            mta_sts: None,
+            unpublished_policies: false,
             scan_time: None,
             retry_temperror: 0,
         }
@@ -75,8 +89,12 @@ pub struct Scanner {
     expander: Expander,
     dmarc: DmarcResolver,
     mx: MxResolver,
+    /// For the MTA-STS and TLS-RPT records.
+    dns: Dns,
     /// The checks of each domain's MX hosts (STARTTLS); none when probing is off.
     host_checks: Option<HostChecks>,
+    /// None when policies are not fetched.
+    policies: Option<PolicyFetcher>,
     options: ScanOptions,
 }
 
@@ -88,12 +106,17 @@ impl Scanner {
             options.suffix_list.clone(),
             DmarcResolver::DEFAULT_SHARED_CAPACITY,
         );
-        let mx = MxResolver::new(dns, mx::DEFAULT_HOST_CACHE_CAPACITY);
+        let mx = MxResolver::new(dns.clone(), mx::DEFAULT_HOST_CACHE_CAPACITY);
         Self {
             expander,
             dmarc,
             mx,
             host_checks: options.starttls.as_ref().map(HostChecks::new),
+            policies: options
+                .mta_sts
+                .as_ref()
+                .map(|settings| PolicyFetcher::new(dns.clone(), settings.clone())),
+            dns,
             options,
         }
     }
@@ -112,8 +135,8 @@ impl Scanner {
     ) -> DomainRecord {
         let start = Instant::now();
         let limit = self.options.domain_timeout;
-        // One instant for the three parts: they start together, and at the deadline all
-        // three end in the same turn, none freeing DNS places for another's questions.
+        // One instant for the parts: they start together, and at the deadline all of
+        // them end in the same turn, none freeing DNS places for another's questions.
         let deadline = tokio::time::Instant::now() + limit;
         let parts = async {
             tokio::join!(
@@ -128,14 +151,36 @@ impl Scanner {
                 within(deadline, self.mx.fetch(domain), || mx_timed_out(
                     domain, limit
                 )),
+                within(deadline, self.mta_sts_record(domain), || {
+                    MtaStsReport::temperror(deadline_detail("MTA-STS lookup", domain, limit))
+                }),
+                within(deadline, self.tls_rpt_record(domain), || {
+                    TlsRptReport::temperror(deadline_detail("TLS-RPT lookup", domain, limit))
+                }),
             )
         };
-        let ((spf, dmarc, mut mx), _place) = scope::for_domain(domain, place, parts).await;
+        let ((spf, dmarc, mut mx, mut sts, mut tls_rpt), _place) =
+            scope::for_domain(domain, place, parts).await;
         mx::check_null_mx_spf(&mut mx, spf.record.as_deref());
-        // After the MX part, outside its deadline: a probe waits its turn for one of
-        // the scan's few SMTP connections and has its own deadlines.
-        if let Some(checks) = &self.host_checks {
-            checks.run(&mut mx).await;
+        // After the DNS parts, outside their deadline: a probe waits its turn for one of
+        // the scan's few SMTP connections, and both it and the fetch have their own
+        // deadlines.
+        let probes = async {
+            if let Some(checks) = &self.host_checks {
+                checks.run(&mut mx).await;
+            }
+        };
+        let (fetched, ()) = tokio::join!(self.policy(domain, &sts), probes);
+        if let Some(fetched) = fetched {
+            if sts.wants_policy() {
+                mta_sts::analysis::add_policy(&mut sts, &fetched);
+            } else {
+                mta_sts::analysis::note_unpublished_policy(&mut sts, &fetched);
+            }
+        }
+        mta_sts::analysis::judge_hosts(&mut sts, &mx);
+        if sts.record.is_some() || !sts.records.is_empty() {
+            tls_rpt::analysis::note_missing(&mut tls_rpt, "an MTA-STS record is published");
         }
         DomainRecord {
             schema: SCHEMA,
@@ -146,7 +191,35 @@ impl Scanner {
             spf,
             dmarc,
             mx,
+            mta_sts: Some(sts),
+            tls_rpt: Some(tls_rpt),
         }
+    }
+
+    async fn mta_sts_record(&self, domain: &str) -> MtaStsReport {
+        let name = format!("{}.{domain}", mta_sts::TXT_LABEL);
+        mta_sts::analysis::from_txt(domain, self.dns.txt(&name).await)
+    }
+
+    async fn tls_rpt_record(&self, domain: &str) -> TlsRptReport {
+        let name = format!("{}.{domain}", tls_rpt::TXT_LABEL);
+        tls_rpt::analysis::from_txt(domain, self.dns.txt(&name).await)
+    }
+
+    /// The policy of `domain`, when its record asks for one, or when it has none and
+    /// unpublished policies are looked for.
+    async fn policy(
+        &self,
+        domain: &str,
+        sts: &MtaStsReport,
+    ) -> Option<Arc<mta_sts::fetch::Fetched>> {
+        let fetcher = self.policies.as_ref()?;
+        let wanted = sts.wants_policy()
+            || (self.options.unpublished_policies && sts.status == mta_sts::MtaStsStatus::None);
+        if !wanted {
+            return None;
+        }
+        Some(fetcher.fetch(domain).await)
     }
 }
 

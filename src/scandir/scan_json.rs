@@ -70,6 +70,18 @@ pub struct ScanJsonOptions {
     pub shard: Option<Shard>,
     /// Null when STARTTLS was not probed.
     pub starttls: Option<StarttlsJson>,
+    /// Null when MTA-STS policies were not fetched (`--no-mta-sts`, or a scan made
+    /// before they were).
+    #[serde(default)]
+    pub mta_sts: Option<MtaStsJson>,
+}
+
+/// How MTA-STS policies were fetched.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MtaStsJson {
+    pub port: u16,
+    pub allow_nonpublic: bool,
 }
 
 /// How MX hosts were probed for STARTTLS.

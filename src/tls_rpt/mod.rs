@@ -1,9 +1,12 @@
 //! SMTP TLS Reporting (RFC 8460): the `_smtp._tls` TXT record that says where sending
-//! MTAs send their reports of TLS failures, as a pure parser over text.
-//!
-//! Fetching the record, and the verdicts drawn from it, come later.
+//! MTAs send their reports of TLS failures, as a pure parser over text (`parse`) and the
+//! verdict on it (`analysis`).
 
+pub mod analysis;
 mod parse;
+
+use serde::{Deserialize, Serialize};
+use strum::IntoStaticStr;
 
 pub use crate::txt_fields::{Extension, FieldError};
 pub use parse::{RecordError, parse_record, select_record};
@@ -59,5 +62,109 @@ impl ReportUri {
         match self {
             Self::Mailto { uri, .. } | Self::Https { uri, .. } => uri,
         }
+    }
+}
+
+/// The `tls_rpt` part of a domain's record (see the `# Format` section of
+/// `src/record.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsRptReport {
+    pub status: TlsRptStatus,
+    /// The one `v=TLSRPTv1` record, as published; null when there is none or several.
+    pub record: Option<String>,
+    /// Every record beginning `v=TLSRPTv1`, when there are several.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<String>,
+    /// Where reports go, when the record is valid.
+    pub rua: Vec<RuaFacts>,
+    pub errors: Vec<RptFinding>,
+    pub warnings: Vec<RptFinding>,
+}
+
+/// What the `tls_rpt` part found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum TlsRptStatus {
+    /// No TXT record begins with `v=TLSRPTv1`.
+    None,
+    /// One valid record.
+    Ok,
+    /// Records are published, but senders report nowhere: several records, or bad
+    /// syntax (RFC 8460 §3).
+    Invalid,
+    /// The lookup failed: unknown, never absence.
+    Temperror,
+}
+
+impl TlsRptStatus {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// One `rua` destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuaFacts {
+    pub uri: String,
+    /// `mailto` or `https`.
+    pub scheme: String,
+    /// The e-mail address of a `mailto:` URI, or the host of an `https:` one.
+    pub target: String,
+}
+
+impl From<&ReportUri> for RuaFacts {
+    fn from(uri: &ReportUri) -> Self {
+        let (scheme, target) = match uri {
+            ReportUri::Mailto { address, .. } => ("mailto", address),
+            ReportUri::Https { host, .. } => ("https", host),
+        };
+        Self {
+            uri: uri.as_str().to_owned(),
+            scheme: scheme.to_owned(),
+            target: target.clone(),
+        }
+    }
+}
+
+/// An error or warning of the `tls_rpt` part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RptFinding {
+    pub kind: RptFindingKind,
+    pub detail: String,
+}
+
+impl RptFinding {
+    pub(crate) fn new(kind: RptFindingKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Kinds of findings; the snake_case names are part of the output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantArray))]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum RptFindingKind {
+    // Errors.
+    /// The lookup failed.
+    Temperror,
+    /// Several `v=TLSRPTv1` records (RFC 8460 §3).
+    MultipleRecords,
+    /// The record does not follow RFC 8460 §3 (a missing or invalid `rua` included).
+    Syntax,
+    // Warnings.
+    /// The domain asks senders to enforce TLS (an MTA-STS record) but not to report
+    /// failures: they would go unseen.
+    Missing,
+}
+
+impl RptFindingKind {
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 }

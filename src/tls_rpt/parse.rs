@@ -10,7 +10,7 @@ use crate::txt_fields::{self, RawField, WSP};
 /// do not begin with "v=TLSRPTv1;" are discarded" — the version and the ";" directly
 /// after it, case-sensitively (`%s` in the ABNF). So `v=TLSRPTv1 ;rua=…`, though its
 /// ABNF allows white space before the ";", is discarded rather than chosen.
-const SELECT_PREFIX: &str = "v=TLSRPTv1;";
+pub(super) const SELECT_PREFIX: &str = "v=TLSRPTv1;";
 
 /// `tlsrpt-version`.
 const VERSION: &str = "v=TLSRPTv1";

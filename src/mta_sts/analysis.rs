@@ -345,3 +345,397 @@ pub fn note_unpublished_policy(report: &mut MtaStsReport, fetched: &Fetched) {
         ),
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::dns::{TempFail, TempFailKind};
+    use crate::mta_sts::fetch::PolicyFetch;
+    use crate::mx::MxHost;
+    use crate::smtp::{CertFacts, Starttls};
+
+    const ENFORCE: &str = "version: STSv1\nmode: enforce\nmx: mx1.example.com\nmx: *.backup.example.com\nmax_age: 604800\n";
+
+    fn txt(records: &[&str]) -> Outcome<Vec<String>> {
+        Outcome::Answer(records.iter().map(|r| (*r).to_owned()).collect())
+    }
+
+    fn fetched(status: FetchStatus, http_status: Option<u16>, body: Option<&str>) -> Fetched {
+        Fetched {
+            facts: PolicyFetch {
+                url: "https://mta-sts.example.com/.well-known/mta-sts.txt".into(),
+                status,
+                error: (status != FetchStatus::Ok).then(|| format!("{} here", status.as_str())),
+                address: None,
+                http_status,
+                content_type: None,
+                location: None,
+                cert: None,
+            },
+            body: body.map(str::to_owned),
+        }
+    }
+
+    /// A report with a valid record and `body` as its policy.
+    fn with_policy(body: &str) -> MtaStsReport {
+        let mut report = from_txt("example.com", txt(&["v=STSv1; id=20260101"]));
+        assert!(report.wants_policy());
+        add_policy(
+            &mut report,
+            &fetched(FetchStatus::Ok, Some(200), Some(body)),
+        );
+        report
+    }
+
+    fn cert(valid: bool) -> CertFacts {
+        CertFacts {
+            valid,
+            chain_valid: valid,
+            hostname_match: valid,
+            not_after: "2027-01-01T00:00:00Z".into(),
+            days_to_expiry: 30,
+            expired: false,
+            issuer: "CN=Test CA".into(),
+            subject: "CN=mx".into(),
+            self_signed: !valid,
+            error: (!valid).then(|| "UnknownIssuer".to_owned()),
+        }
+    }
+
+    fn probed(status: StarttlsStatus, cert_valid: Option<bool>) -> Option<HostStarttls> {
+        let mut result = Starttls::with_status(status);
+        if status == StarttlsStatus::Ok {
+            result.tls_version = Some("TLSv1.3".into());
+            result.cert = cert_valid.map(cert);
+        }
+        Some(HostStarttls {
+            address: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+            result: Arc::new(result),
+        })
+    }
+
+    fn mx(hosts: &[(&str, Option<HostStarttls>)]) -> MxReport {
+        MxReport {
+            status: MxStatus::Ok,
+            hosts: hosts
+                .iter()
+                .enumerate()
+                .map(|(i, (name, starttls))| MxHost {
+                    name: (*name).to_owned(),
+                    preference: u16::try_from(i).unwrap() * 10,
+                    addresses: vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))],
+                    errors: Vec::new(),
+                    starttls: starttls.clone(),
+                })
+                .collect(),
+            implicit_mx: None,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            starttls: None,
+        }
+    }
+
+    fn kinds(findings: &[StsFinding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.kind.as_str()).collect()
+    }
+
+    #[test]
+    fn record_states() {
+        let none = from_txt("example.com", txt(&["v=spf1 -all", "hello"]));
+        assert_eq!(none.status, MtaStsStatus::None);
+        assert!(!none.wants_policy());
+        assert_eq!(
+            from_txt("example.com", Outcome::NxDomain).status,
+            MtaStsStatus::None
+        );
+
+        let failed = from_txt(
+            "example.com",
+            Outcome::TempFail(TempFail {
+                kind: TempFailKind::Servfail,
+                detail: "SERVFAIL".into(),
+            }),
+        );
+        assert_eq!(failed.status, MtaStsStatus::Temperror);
+        assert_eq!(kinds(&failed.errors), ["temperror"]);
+        assert!(failed.errors[0].detail.contains("_mta-sts.example.com"));
+
+        let two = from_txt("example.com", txt(&["v=STSv1; id=1", "v=STSv1; id=2", "x"]));
+        assert_eq!(two.status, MtaStsStatus::Invalid);
+        assert_eq!(kinds(&two.errors), ["multiple_records"]);
+        assert_eq!(two.records.len(), 2);
+        assert!(two.record.is_none() && !two.wants_policy());
+
+        let bad = from_txt("example.com", txt(&["v=STSv1; id=too-long-and-dashed"]));
+        assert_eq!(bad.status, MtaStsStatus::Invalid);
+        assert_eq!(kinds(&bad.errors), ["record_syntax"]);
+        assert_eq!(
+            bad.record.as_deref(),
+            Some("v=STSv1; id=too-long-and-dashed")
+        );
+        assert!(!bad.wants_policy());
+
+        let good = from_txt("example.com", txt(&["v=STSv1; id=abc; id=def"]));
+        assert_eq!(good.status, MtaStsStatus::Ok);
+        assert_eq!(good.id.as_deref(), Some("abc"));
+        assert_eq!(kinds(&good.warnings), ["duplicate_field"]);
+        assert!(good.wants_policy());
+    }
+
+    #[test]
+    fn fetch_failures_say_why_and_transient_ones_are_temperror() {
+        let cases = [
+            (
+                FetchStatus::NoHost,
+                None,
+                MtaStsStatus::Invalid,
+                "no_policy",
+            ),
+            (
+                FetchStatus::HttpStatus,
+                Some(404),
+                MtaStsStatus::Invalid,
+                "no_policy",
+            ),
+            (
+                FetchStatus::HttpStatus,
+                Some(500),
+                MtaStsStatus::Invalid,
+                "policy_fetch_failed",
+            ),
+            (
+                FetchStatus::Redirect,
+                Some(301),
+                MtaStsStatus::Invalid,
+                "policy_fetch_failed",
+            ),
+            (
+                FetchStatus::Certificate,
+                None,
+                MtaStsStatus::Invalid,
+                "policy_fetch_failed",
+            ),
+            (
+                FetchStatus::MediaType,
+                Some(200),
+                MtaStsStatus::Invalid,
+                "policy_fetch_failed",
+            ),
+            (
+                FetchStatus::TooLarge,
+                Some(200),
+                MtaStsStatus::Invalid,
+                "policy_fetch_failed",
+            ),
+            (
+                FetchStatus::Timeout,
+                None,
+                MtaStsStatus::Temperror,
+                "temperror",
+            ),
+            (
+                FetchStatus::DnsTemperror,
+                None,
+                MtaStsStatus::Temperror,
+                "temperror",
+            ),
+        ];
+        for (status, http, expected, kind) in cases {
+            let mut report = from_txt("example.com", txt(&["v=STSv1; id=1"]));
+            add_policy(&mut report, &fetched(status, http, None));
+            assert_eq!(report.status, expected, "{status:?}");
+            assert_eq!(kinds(&report.errors), [kind], "{status:?}");
+            assert!(report.policy.is_none());
+            assert_eq!(report.fetch.as_ref().map(|f| f.status), Some(status));
+            judge_hosts(&mut report, &mx(&[("mx1.example.com", None)]));
+            assert_eq!(report.holds, None, "no policy, nothing to hold");
+        }
+    }
+
+    #[test]
+    fn bad_policy_is_invalid_and_short_max_age_warns() {
+        let bad = with_policy("version: STSv1\nmode: sometimes\nmx: a.example\nmax_age: 1\n");
+        assert_eq!(bad.status, MtaStsStatus::Invalid);
+        assert_eq!(kinds(&bad.errors), ["policy_syntax"]);
+
+        let short = with_policy("version: STSv1\nmode: testing\nmx: a.example\nmax_age: 3600\n");
+        assert_eq!(short.status, MtaStsStatus::Ok);
+        assert_eq!(kinds(&short.warnings), ["short_max_age"]);
+        let none = with_policy("version: STSv1\nmode: none\nmax_age: 3600\n");
+        assert!(
+            none.warnings.is_empty(),
+            "max_age of a policy that asks nothing"
+        );
+    }
+
+    #[test]
+    fn enforce_holds_when_every_host_is_matched_and_valid() {
+        let mut report = with_policy(ENFORCE);
+        let mx = mx(&[
+            ("mx1.example.com", probed(StarttlsStatus::Ok, Some(true))),
+            (
+                "a.backup.example.com",
+                probed(StarttlsStatus::Ok, Some(true)),
+            ),
+        ]);
+        judge_hosts(&mut report, &mx);
+        assert_eq!(report.holds, Some(Holding::Holds));
+        assert!(report.errors.is_empty() && report.warnings.is_empty());
+        assert_eq!(
+            report.hosts[1].pattern.as_deref(),
+            Some("*.backup.example.com")
+        );
+        assert!(report.hosts.iter().all(|h| h.tls == HostTls::Valid));
+    }
+
+    #[test]
+    fn enforce_would_fail_on_an_unmatched_host_or_an_invalid_certificate() {
+        // `*.` covers exactly one label (RFC 8461 §4.1).
+        let mut unmatched = with_policy(ENFORCE);
+        judge_hosts(
+            &mut unmatched,
+            &mx(&[
+                ("mx1.example.com", probed(StarttlsStatus::Ok, Some(true))),
+                (
+                    "a.b.backup.example.com",
+                    probed(StarttlsStatus::Ok, Some(true)),
+                ),
+            ]),
+        );
+        assert_eq!(unmatched.holds, Some(Holding::WouldFail));
+        assert_eq!(kinds(&unmatched.errors), ["would_fail"]);
+        assert!(
+            unmatched.errors[0]
+                .detail
+                .contains("a.b.backup.example.com (matched by no mx pattern)")
+        );
+        assert_eq!(unmatched.hosts[1].pattern, None);
+
+        let mut self_signed = with_policy(ENFORCE);
+        judge_hosts(
+            &mut self_signed,
+            &mx(&[("mx1.example.com", probed(StarttlsStatus::Ok, Some(false)))]),
+        );
+        assert_eq!(self_signed.holds, Some(Holding::WouldFail));
+        assert_eq!(self_signed.hosts[0].tls, HostTls::Invalid);
+        assert!(self_signed.errors[0].detail.contains("UnknownIssuer"));
+
+        let mut plain = with_policy(ENFORCE);
+        judge_hosts(
+            &mut plain,
+            &mx(&[("mx1.example.com", probed(StarttlsStatus::NotOffered, None))]),
+        );
+        assert_eq!(plain.holds, Some(Holding::WouldFail));
+    }
+
+    #[test]
+    fn testing_with_a_gap_warns_instead() {
+        let mut report =
+            with_policy("version: STSv1\nmode: testing\nmx: mx1.example.com\nmax_age: 604800\n");
+        judge_hosts(&mut report, &mx(&[("other.example.net", None)]));
+        assert_eq!(report.holds, Some(Holding::WouldFail));
+        assert!(report.errors.is_empty());
+        assert_eq!(kinds(&report.warnings), ["testing_would_fail"]);
+    }
+
+    #[test]
+    fn unknown_tls_leaves_the_policy_unverified_never_failing() {
+        for host in [
+            None,
+            probed(StarttlsStatus::Timeout, None),
+            probed(StarttlsStatus::Skipped, None),
+            probed(StarttlsStatus::Refused, None),
+        ] {
+            let mut report = with_policy(ENFORCE);
+            judge_hosts(&mut report, &mx(&[("mx1.example.com", host)]));
+            assert_eq!(report.holds, Some(Holding::Unverified));
+            assert!(report.errors.is_empty(), "{:?}", report.errors);
+            assert_eq!(report.hosts[0].tls, HostTls::Unknown);
+        }
+        let mut no_mx = with_policy(ENFORCE);
+        let mut empty = mx(&[]);
+        empty.status = MxStatus::Temperror;
+        judge_hosts(&mut no_mx, &empty);
+        assert_eq!(no_mx.holds, Some(Holding::Unverified));
+    }
+
+    #[test]
+    fn mode_none_is_not_judged() {
+        let mut report = with_policy("version: STSv1\nmode: none\nmax_age: 86400\n");
+        judge_hosts(&mut report, &mx(&[("mx1.example.com", None)]));
+        assert_eq!(report.holds, None);
+        assert!(report.hosts.is_empty());
+    }
+
+    #[test]
+    fn a_policy_without_a_record_is_a_warning() {
+        let mut report = from_txt("example.com", Outcome::NoData);
+        note_unpublished_policy(
+            &mut report,
+            &fetched(FetchStatus::Ok, Some(200), Some(ENFORCE)),
+        );
+        assert_eq!(report.status, MtaStsStatus::None);
+        assert_eq!(kinds(&report.warnings), ["policy_without_record"]);
+        let mut nothing = from_txt("example.com", Outcome::NoData);
+        note_unpublished_policy(&mut nothing, &fetched(FetchStatus::NoHost, None, None));
+        assert!(nothing.warnings.is_empty());
+    }
+
+    /// The names of the record format (src/record.rs), each variant once.
+    #[test]
+    fn names_are_the_documented_ones() {
+        use crate::names::assert_serde_named;
+        assert_serde_named(
+            &[
+                (MtaStsStatus::None, "none"),
+                (MtaStsStatus::Ok, "ok"),
+                (MtaStsStatus::Invalid, "invalid"),
+                (MtaStsStatus::Temperror, "temperror"),
+            ],
+            MtaStsStatus::as_str,
+        );
+        assert_serde_named(
+            &[
+                (Holding::Holds, "holds"),
+                (Holding::WouldFail, "would_fail"),
+                (Holding::Unverified, "unverified"),
+            ],
+            Holding::as_str,
+        );
+        assert_serde_named(
+            &[
+                (HostTls::Valid, "valid"),
+                (HostTls::Invalid, "invalid"),
+                (HostTls::Unknown, "unknown"),
+            ],
+            HostTls::as_str,
+        );
+        assert_serde_named(
+            &[
+                (Mode::Enforce, "enforce"),
+                (Mode::Testing, "testing"),
+                (Mode::None, "none"),
+            ],
+            |m| m.into(),
+        );
+        assert_serde_named(
+            &[
+                (StsFindingKind::Temperror, "temperror"),
+                (StsFindingKind::MultipleRecords, "multiple_records"),
+                (StsFindingKind::RecordSyntax, "record_syntax"),
+                (StsFindingKind::NoPolicy, "no_policy"),
+                (StsFindingKind::PolicyFetchFailed, "policy_fetch_failed"),
+                (StsFindingKind::PolicySyntax, "policy_syntax"),
+                (StsFindingKind::WouldFail, "would_fail"),
+                (StsFindingKind::TestingWouldFail, "testing_would_fail"),
+                (StsFindingKind::ShortMaxAge, "short_max_age"),
+                (StsFindingKind::DuplicateField, "duplicate_field"),
+                (StsFindingKind::PolicyWithoutRecord, "policy_without_record"),
+            ],
+            StsFindingKind::as_str,
+        );
+    }
+}

@@ -83,3 +83,101 @@ pub fn note_missing(report: &mut TlsRptReport, asks_for_tls: &str) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::{TempFail, TempFailKind};
+
+    fn txt(records: &[&str]) -> Outcome<Vec<String>> {
+        Outcome::Answer(records.iter().map(|r| (*r).to_owned()).collect())
+    }
+
+    fn kinds(findings: &[RptFinding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.kind.as_str()).collect()
+    }
+
+    #[test]
+    fn record_states() {
+        let ok = from_txt(
+            "example.com",
+            txt(&[
+                "v=TLSRPTv1; rua=mailto:tls@example.com,https://r.example.net/x",
+                "other",
+            ]),
+        );
+        assert_eq!(ok.status, TlsRptStatus::Ok);
+        let targets: Vec<(&str, &str)> = ok
+            .rua
+            .iter()
+            .map(|r| (r.scheme.as_str(), r.target.as_str()))
+            .collect();
+        assert_eq!(
+            targets,
+            [("mailto", "tls@example.com"), ("https", "r.example.net")]
+        );
+
+        let none = from_txt("example.com", Outcome::NxDomain);
+        assert_eq!(none.status, TlsRptStatus::None);
+        let two = from_txt(
+            "example.com",
+            txt(&[
+                "v=TLSRPTv1; rua=mailto:a@example.com",
+                "v=TLSRPTv1; rua=mailto:b@example.com",
+            ]),
+        );
+        assert_eq!(
+            (two.status, kinds(&two.errors)),
+            (TlsRptStatus::Invalid, vec!["multiple_records"])
+        );
+        assert_eq!(two.records.len(), 2);
+        let bad = from_txt("example.com", txt(&["v=TLSRPTv1; rua=ftp://x.example"]));
+        assert_eq!(
+            (bad.status, kinds(&bad.errors)),
+            (TlsRptStatus::Invalid, vec!["syntax"])
+        );
+        assert!(bad.rua.is_empty());
+        let failed = from_txt(
+            "example.com",
+            Outcome::TempFail(TempFail {
+                kind: TempFailKind::Timeout,
+                detail: "no answer".into(),
+            }),
+        );
+        assert_eq!(failed.status, TlsRptStatus::Temperror);
+    }
+
+    #[test]
+    fn missing_reports_warn_only_when_known_missing() {
+        let mut none = from_txt("example.com", Outcome::NoData);
+        note_missing(&mut none, "an MTA-STS record is published");
+        assert_eq!(kinds(&none.warnings), ["missing"]);
+        let mut failed = TlsRptReport::temperror("x".into());
+        note_missing(&mut failed, "an MTA-STS record is published");
+        assert!(failed.warnings.is_empty(), "a failed lookup is not absence");
+    }
+
+    /// The names of the record format (src/record.rs), each variant once.
+    #[test]
+    fn names_are_the_documented_ones() {
+        use crate::names::assert_serde_named;
+        assert_serde_named(
+            &[
+                (TlsRptStatus::None, "none"),
+                (TlsRptStatus::Ok, "ok"),
+                (TlsRptStatus::Invalid, "invalid"),
+                (TlsRptStatus::Temperror, "temperror"),
+            ],
+            TlsRptStatus::as_str,
+        );
+        assert_serde_named(
+            &[
+                (RptFindingKind::Temperror, "temperror"),
+                (RptFindingKind::MultipleRecords, "multiple_records"),
+                (RptFindingKind::Syntax, "syntax"),
+                (RptFindingKind::Missing, "missing"),
+            ],
+            RptFindingKind::as_str,
+        );
+    }
+}

@@ -1,5 +1,5 @@
 //! Human-readable text: the `check` report (the SPF include tree with its lookup counts,
-//! DMARC, MX) and the end-of-scan summary.
+//! DMARC, MX, MTA-STS and TLS-RPT) and the end-of-scan summary.
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -10,10 +10,12 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use crate::dmarc::Policy;
 use crate::dmarc::discover::Source;
 use crate::dmarc::{DmarcReport, DmarcStatus};
+use crate::mta_sts::{MtaStsReport, MtaStsStatus, StsFinding};
 use crate::mx::{MxFinding, MxStatus};
 use crate::record::DomainRecord;
 use crate::scandir::ScanJson;
 use crate::scandir::history::ScanEntry;
+use crate::smtp::CertFacts;
 use crate::smtp::prober::HostStarttls;
 use crate::spf::analysis::{LOOKUP_LIMIT, SpfReport, SpfStatus};
 use crate::spf::tree::{Finding, SpfNode};
@@ -21,6 +23,7 @@ use crate::stats::health::{Notice, NoticeKind};
 use crate::stats::trend::Trend;
 use crate::stats::{Adoption, Figure};
 use crate::terminal::{self, Escaped, escape, style, thousands};
+use crate::tls_rpt::{TlsRptReport, TlsRptStatus};
 
 /// The `check` report for one domain. Every text that came from the network is escaped;
 /// verdict words carry colour, which the caller's stream drops where it is not wanted.
@@ -74,14 +77,119 @@ pub fn domain(r: &DomainRecord) -> String {
     }
     mx_findings(&mut out, "  error", &mx.errors);
     mx_findings(&mut out, "  warning", &mx.warnings);
+    if let Some(sts) = &r.mta_sts {
+        mta_sts(&mut out, &r.domain, sts);
+    }
+    if let Some(rpt) = &r.tls_rpt {
+        tls_rpt(&mut out, &r.domain, rpt);
+    }
     out
+}
+
+fn mta_sts(out: &mut String, domain: &str, m: &MtaStsReport) {
+    let _ = write!(out, "\nMTA-STS  {}", verdict(m.status.as_str()));
+    if let Some(p) = &m.policy {
+        let _ = write!(out, "  mode {}, max_age {} s", p.mode, p.max_age);
+    }
+    if let Some(holds) = m.holds {
+        let _ = write!(out, "  {}", verdict(holds.as_str()));
+    }
+    match m.status {
+        MtaStsStatus::None => {
+            let _ = write!(out, "  no v=STSv1 record at _mta-sts.{}", Escaped(domain));
+        }
+        MtaStsStatus::Temperror => out.push_str("  not known: a lookup or the fetch failed"),
+        MtaStsStatus::Ok if m.fetch.is_none() => out.push_str("  policy not fetched"),
+        _ => {}
+    }
+    out.push('\n');
+    for record in m.record.iter().chain(&m.records) {
+        line(out, "  ", &escape(record));
+    }
+    if let Some(f) = &m.fetch {
+        let mut text = format!("policy {} {}", Escaped(&f.url), verdict(f.status.as_str()));
+        if let Some(address) = f.address {
+            let _ = write!(text, " from {address}");
+        }
+        if let Some(code) = f.http_status {
+            let _ = write!(text, "  HTTP {code}");
+        }
+        for part in [&f.content_type, &f.location, &f.error]
+            .into_iter()
+            .flatten()
+        {
+            let _ = write!(text, "  {}", Escaped(part));
+        }
+        if let Some(c) = &f.cert {
+            let _ = write!(text, "  {}", certificate(c));
+        }
+        line(out, "  ", &text);
+    }
+    if let Some(p) = &m.policy {
+        let patterns: Vec<String> = p.mx.iter().map(|x| Escaped(x).to_string()).collect();
+        line(out, "  ", &format!("mx {}", patterns.join(", ")));
+    }
+    for h in &m.hosts {
+        let pattern = h.pattern.as_deref().map_or_else(
+            || verdict("matched by no mx pattern"),
+            |p| format!("matched by {}", Escaped(p)),
+        );
+        let mut text = format!("{}  {pattern}  TLS {}", Escaped(&h.name), h.tls.as_str());
+        if let Some(detail) = &h.detail {
+            let _ = write!(text, " ({})", Escaped(detail));
+        }
+        line(out, "  ", &text);
+    }
+    sts_findings(out, "error", &m.errors);
+    sts_findings(out, "warning", &m.warnings);
+}
+
+fn sts_findings(out: &mut String, label: &str, list: &[StsFinding]) {
+    for f in list {
+        line(
+            out,
+            "  ",
+            &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
+        );
+    }
+}
+
+fn tls_rpt(out: &mut String, domain: &str, t: &TlsRptReport) {
+    let _ = write!(out, "\nTLS-RPT  {}", verdict(t.status.as_str()));
+    match t.status {
+        TlsRptStatus::None => {
+            let _ = write!(
+                out,
+                "  no v=TLSRPTv1 record at _smtp._tls.{}",
+                Escaped(domain)
+            );
+        }
+        TlsRptStatus::Temperror => out.push_str("  not known: the lookup failed"),
+        _ => {}
+    }
+    out.push('\n');
+    for record in t.record.iter().chain(&t.records) {
+        line(out, "  ", &escape(record));
+    }
+    for rua in &t.rua {
+        line(out, "  ", &format!("rua {}", Escaped(&rua.uri)));
+    }
+    for (label, list) in [("error", &t.errors), ("warning", &t.warnings)] {
+        for f in list {
+            line(
+                out,
+                "  ",
+                &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
+            );
+        }
+    }
 }
 
 /// A status word, coloured by what it means for the domain.
 fn verdict(word: &str) -> String {
     let style = match word {
-        "ok" | "all" => style::GOOD,
-        "temperror" => style::UNKNOWN,
+        "ok" | "all" | "holds" => style::GOOD,
+        "temperror" | "unverified" => style::UNKNOWN,
         _ => style::BAD,
     };
     format!("{style}{word}{style:#}")
@@ -120,34 +228,38 @@ fn starttls(probe: &HostStarttls) -> String {
         let _ = write!(line, "  {}", Escaped(part));
     }
     if let Some(c) = &s.cert {
-        let validity = if c.valid {
-            "valid".to_owned()
-        } else {
-            let mut why = Vec::new();
-            if !c.chain_valid {
-                why.push(if c.self_signed {
-                    "self-signed"
-                } else {
-                    "untrusted chain"
-                });
-            }
-            if !c.hostname_match {
-                why.push("wrong name");
-            }
-            if c.expired {
-                why.push("expired");
-            }
-            format!("NOT valid ({})", why.join(", "))
-        };
-        let _ = write!(
-            line,
-            "  certificate {validity}, expires {} ({} days), issuer {}",
-            c.not_after,
-            c.days_to_expiry,
-            Escaped(&c.issuer)
-        );
+        let _ = write!(line, "  {}", certificate(c));
     }
     line
+}
+
+/// A certificate's verdict, expiry and issuer.
+fn certificate(c: &CertFacts) -> String {
+    let validity = if c.valid {
+        "valid".to_owned()
+    } else {
+        let mut why = Vec::new();
+        if !c.chain_valid {
+            why.push(if c.self_signed {
+                "self-signed"
+            } else {
+                "untrusted chain"
+            });
+        }
+        if !c.hostname_match {
+            why.push("wrong name");
+        }
+        if c.expired {
+            why.push("expired");
+        }
+        format!("NOT valid ({})", why.join(", "))
+    };
+    format!(
+        "certificate {validity}, expires {} ({} days), issuer {}",
+        c.not_after,
+        c.days_to_expiry,
+        Escaped(&c.issuer)
+    )
 }
 
 fn dmarc(out: &mut String, domain: &str, d: &DmarcReport) {

@@ -46,6 +46,46 @@ struct Record {
     spf: Spf,
     dmarc: serde_json::Value,
     mx: serde_json::Value,
+    mta_sts: MtaSts,
+    tls_rpt: TlsRpt,
+}
+
+/// The `mta_sts` object, field for field.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(
+    dead_code,
+    reason = "read only to hold the fields to the documented ones"
+)]
+struct MtaSts {
+    status: String,
+    record: Option<String>,
+    #[serde(default)]
+    records: Vec<String>,
+    id: Option<String>,
+    fetch: Option<serde_json::Value>,
+    policy: Option<serde_json::Value>,
+    holds: Option<String>,
+    hosts: Vec<serde_json::Value>,
+    errors: Vec<serde_json::Value>,
+    warnings: Vec<serde_json::Value>,
+}
+
+/// The `tls_rpt` object, field for field.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(
+    dead_code,
+    reason = "read only to hold the fields to the documented ones"
+)]
+struct TlsRpt {
+    status: String,
+    record: Option<String>,
+    #[serde(default)]
+    records: Vec<String>,
+    rua: Vec<serde_json::Value>,
+    errors: Vec<serde_json::Value>,
+    warnings: Vec<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -108,6 +148,10 @@ async fn scan_writes_jsonl_csv_and_summary() {
         .collect();
     // No --retry-temperror: every record is from the first pass.
     assert!(records.values().all(|r| r.attempts == 1));
+    // The world publishes no MTA-STS or TLS-RPT: both parts say so, nothing fetched.
+    assert!(records.values().all(|r| r.mta_sts.status == "none"
+        && r.mta_sts.fetch.is_none()
+        && r.tls_rpt.status == "none"));
     assert_eq!(
         records.keys().map(String::as_str).collect::<Vec<_>>(),
         [

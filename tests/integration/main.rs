@@ -24,6 +24,8 @@ mod diff;
 mod dmarc;
 /// Hostile peers: lying, truncating and looping DNS, huge SPF trees, a million junk lines.
 mod hostile;
+/// MTA-STS and TLS-RPT in a domain's scan: records, fetches, would the policy hold.
+mod mta_sts;
 /// MX hosts, null MX, implicit MX and the shared host cache, over real DNS.
 mod mx;
 /// How a run ends and what it tells a person: exit codes, notices, `--fail-on`,

@@ -470,7 +470,9 @@ mx1.example.test.  IN AAAA 2001:db8::1
         .await;
     fixture.stop().await;
     let text = plain(&mailposture::output::text::domain(&report));
-    let mx = &text[text.find("\nMX").expect("an MX part")..];
+    let start = text.find("\nMX").expect("an MX part");
+    let end = text.find("\nMTA-STS").expect("an MTA-STS part");
+    let mx = &text[start..end];
     let lines: Vec<&str> = mx.lines().skip(1).collect();
     assert_eq!(lines[0], "MX     ok");
     assert_eq!(lines[1], "     10 mx1.example.test  192.0.2.1, 2001:db8::1");

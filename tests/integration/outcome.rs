@@ -88,11 +88,11 @@ async fn a_scan_in_which_every_question_failed_is_a_failure() {
         scan["dns"]["resolvers"],
         serde_json::json!([SILENT_RESOLVER])
     );
-    // Each domain's first question timed out; its other two were not asked.
+    // Each domain's first question timed out; its other four were not asked.
     assert_eq!(
         scan["dns"]["failure_causes"],
         serde_json::json!([
-            {"cause": "not asked: the domain's name servers did not answer an earlier question", "questions": 6},
+            {"cause": "not asked: the domain's name servers did not answer an earlier question", "questions": 12},
             {"cause": "timeout: no answer within the timeout", "questions": 3},
         ])
     );
@@ -437,7 +437,13 @@ async fn dash_is_standard_output_for_trend_and_diff() {
 fn help_completions_and_man_page() {
     let help = command().args(["scan", "--help"]).output().unwrap();
     let text = stdout(&help);
-    for heading in ["Input:", "DNS:", "STARTTLS:", "Output:", "Scan control:"] {
+    for heading in [
+        "Input:",
+        "DNS:",
+        "STARTTLS and MTA-STS:",
+        "Output:",
+        "Scan control:",
+    ] {
         assert!(text.contains(heading), "{heading} in {text}");
     }
     assert!(

@@ -3,6 +3,7 @@
 //!
 //! Fetching the record and the policy, and the verdicts drawn from them, come later.
 
+pub mod fetch;
 mod parse;
 
 use std::fmt;

@@ -24,6 +24,8 @@ mod diff;
 mod dmarc;
 /// Hostile peers: lying, truncating and looping DNS, huge SPF trees, a million junk lines.
 mod hostile;
+/// The MTA-STS policy fetch against an in-process HTTPS server, one test per ending.
+mod mta_sts_fetch;
 /// MX hosts, null MX, implicit MX and the shared host cache, over real DNS.
 mod mx;
 /// How a run ends and what it tells a person: exit codes, notices, `--fail-on`,

@@ -578,6 +578,14 @@ fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     for _ in 0..8 {
         let Some(cause) = source else { break };
         text.push_str(": ");
+        // rustls's words for a bare TCP close run long and end in a URL.
+        let eof = cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::UnexpectedEof);
+        if eof {
+            text.push_str("closed without TLS close_notify");
+            break;
+        }
         text.push_str(&cause.to_string());
         source = cause.source();
     }

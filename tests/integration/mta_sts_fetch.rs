@@ -448,3 +448,20 @@ async fn a_second_fetch_of_a_domain_comes_from_the_cache() {
     ok.stop().await;
     failing.stop().await;
 }
+
+/// The server promises more body than it sends, then hangs up.
+#[tokio::test]
+async fn a_body_cut_short_is_a_protocol_failure() {
+    let pki = TestPki::new();
+    let run = fetch_answer("cut.example", &pki, |id| {
+        HttpsConfig::policy(id, POLICY).with_header("Content-Length", "1000")
+    })
+    .await;
+    let facts = &run.fetched.facts;
+    assert_eq!(facts.status, FetchStatus::Protocol, "{facts:?}");
+    let error = facts.error.as_deref().unwrap();
+    assert!(error.contains("closed without TLS close_notify"), "{error}");
+    assert!(!facts.status.transient());
+    assert_eq!(run.fetched.body, None);
+    run.server.stop().await;
+}

@@ -1,5 +1,5 @@
 //! The one guard on outbound connections to addresses learned from DNS. Anyone can
-//! publish an MX (or, later, an MTA-STS host) that points at loopback, a private network
+//! publish an MX, or an MTA-STS policy host, that points at loopback, a private network
 //! or a cloud metadata address; by default the scanner connects only to public
 //! addresses, and code that opens a socket takes a [`Cleared`] address, which only
 //! [`Guard::check`] gives out.

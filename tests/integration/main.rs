@@ -26,6 +26,8 @@ mod dmarc;
 mod hostile;
 /// MTA-STS and TLS-RPT in a domain's scan: records, fetches, would the policy hold.
 mod mta_sts;
+/// The MTA-STS policy fetch against an in-process HTTPS server, one test per ending.
+mod mta_sts_fetch;
 /// MX hosts, null MX, implicit MX and the shared host cache, over real DNS.
 mod mx;
 /// How a run ends and what it tells a person: exit codes, notices, `--fail-on`,

@@ -2,11 +2,24 @@
 //! CNAMEs, failures, and (with the in-process HTTPS and SMTP servers) whether a policy
 //! would hold for the MX hosts as probed.
 
-use mailposture::mta_sts::{MtaStsStatus, StsFindingKind};
+use std::net::SocketAddr;
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use mailposture::mta_sts::fetch::FetchSettings;
+use mailposture::mta_sts::{
+    FetchStatus, Holding, HostTls, Mode, MtaStsReport, MtaStsStatus, StsFindingKind,
+};
+use mailposture::net::Guard;
 use mailposture::record::DomainRecord;
 use mailposture::scan::{ScanOptions, Scanner};
+use mailposture::smtp::ProbeSettings;
+use mailposture::smtp::prober::{MxSelection, StarttlsOptions};
 use mailposture::tls_rpt::{RptFindingKind, TlsRptStatus};
 
+use crate::support::dns::next_loopback;
+use crate::support::https::{HttpsConfig, HttpsServer, PORT};
+use crate::support::smtp::{SmtpConfig, SmtpServer, TestPki, TlsIdentity, self_signed};
 use crate::support::{DnsFixture, Zone};
 
 /// `domain` scanned over `zone`, STARTTLS and policy fetches as `options` say.
@@ -107,4 +120,299 @@ async fn tls_rpt_records_and_the_warning_when_mta_sts_goes_unreported() {
     assert_eq!(three.errors[0].kind, RptFindingKind::Syntax);
     assert_eq!(four.status, TlsRptStatus::None);
     assert!(four.warnings.is_empty(), "no MTA-STS, nothing to report");
+}
+
+/// A domain with one policy host (HTTPS) and MX hosts (SMTP with STARTTLS), each on a
+/// loopback address of its own, under one test CA.
+struct World {
+    pki: TestPki,
+    zone: Zone,
+    servers: Vec<SmtpServer>,
+    https: Option<HttpsServer>,
+    smtp_port: u16,
+}
+
+impl World {
+    fn new() -> Self {
+        Self {
+            pki: TestPki::new(),
+            zone: Zone::new(),
+            servers: Vec::new(),
+            https: None,
+            smtp_port: 0,
+        }
+    }
+
+    /// `name` as an MX host of example.test presenting `identity` (its own name's test-CA
+    /// certificate when `None`).
+    async fn mx(&mut self, preference: u16, name: &str, identity: Option<TlsIdentity>) {
+        let ip = next_loopback();
+        let identity = identity.unwrap_or_else(|| self.pki.leaf(name));
+        // Every MX host listens on the same port, each on its own address.
+        let addr = SocketAddr::from((ip, self.smtp_port));
+        let server = SmtpServer::start_at(addr, SmtpConfig::with_tls(identity)).await;
+        self.smtp_port = server.port();
+        self.zone.mx("example.test", preference, name).a(name, ip);
+        self.servers.push(server);
+    }
+
+    /// The `_mta-sts` record and the policy served at mta-sts.example.test.
+    async fn policy(&mut self, body: &str) {
+        self.zone
+            .txt_text("_mta-sts.example.test", "v=STSv1; id=20261203");
+        self.serve(body).await;
+    }
+
+    /// Only the policy host, serving `body`.
+    async fn serve(&mut self, body: &str) {
+        let ip = next_loopback();
+        let identity = self.pki.leaf("mta-sts.example.test");
+        let server = HttpsServer::start(
+            SocketAddr::from((ip, PORT)),
+            HttpsConfig::policy(identity, body),
+        )
+        .await;
+        self.zone.a("mta-sts.example.test", ip);
+        self.https = Some(server);
+    }
+
+    fn options(&self) -> ScanOptions {
+        ScanOptions {
+            starttls: Some(StarttlsOptions {
+                settings: ProbeSettings {
+                    port: self.smtp_port,
+                    helo: "scanner.test.example".into(),
+                    connect_timeout: Duration::from_secs(1),
+                    reply_timeout: Duration::from_secs(1),
+                    handshake_timeout: Duration::from_secs(2),
+                    total_timeout: Duration::from_secs(5),
+                    roots: self.pki.roots(),
+                },
+                concurrency: NonZeroUsize::new(8).unwrap(),
+                per_address: NonZeroUsize::MIN,
+                hosts: MxSelection::All,
+                guard: Guard::ALLOW_NONPUBLIC,
+            }),
+            mta_sts: Some(FetchSettings {
+                port: PORT,
+                roots: self.pki.roots(),
+                guard: Guard::ALLOW_NONPUBLIC,
+                ..FetchSettings::default()
+            }),
+            ..ScanOptions::default()
+        }
+    }
+
+    /// Scans example.test and stops every server.
+    async fn scan(self) -> MtaStsReport {
+        let options = self.options();
+        self.scan_with(options).await
+    }
+
+    async fn scan_with(self, options: ScanOptions) -> MtaStsReport {
+        let record = scan(self.zone.clone(), "example.test", options).await;
+        for server in self.servers {
+            server.stop().await;
+        }
+        if let Some(https) = self.https {
+            https.stop().await;
+        }
+        record.mta_sts.expect("the part")
+    }
+}
+
+const ENFORCE: &str = "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmx: *.backup.example.test\nmax_age: 1209600\n";
+
+#[tokio::test]
+async fn an_enforced_policy_that_holds() {
+    let mut world = World::new();
+    world.mx(10, "mx1.example.test", None).await;
+    world.mx(20, "b.backup.example.test", None).await;
+    world.policy(ENFORCE).await;
+    let sts = world.scan().await;
+    assert_eq!(sts.status, MtaStsStatus::Ok, "{sts:#?}");
+    assert_eq!(sts.fetch.as_ref().map(|f| f.status), Some(FetchStatus::Ok));
+    assert!(
+        sts.fetch
+            .as_ref()
+            .and_then(|f| f.cert.as_ref())
+            .is_some_and(|c| c.valid)
+    );
+    let policy = sts.policy.as_ref().expect("a policy");
+    assert_eq!(policy.mode, Mode::Enforce);
+    assert_eq!(policy.max_age, 1_209_600);
+    assert_eq!(sts.holds, Some(Holding::Holds), "{sts:#?}");
+    let verdicts: Vec<(&str, Option<&str>, HostTls)> = sts
+        .hosts
+        .iter()
+        .map(|h| (h.name.as_str(), h.pattern.as_deref(), h.tls))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("mx1.example.test", Some("mx1.example.test"), HostTls::Valid),
+            (
+                "b.backup.example.test",
+                Some("*.backup.example.test"),
+                HostTls::Valid
+            ),
+        ]
+    );
+    assert!(sts.errors.is_empty() && sts.warnings.is_empty(), "{sts:#?}");
+}
+
+/// `*.backup.example.test` covers one label, not two (RFC 8461 §4.1).
+#[tokio::test]
+async fn an_unmatched_mx_makes_an_enforced_policy_fail() {
+    let mut world = World::new();
+    world.mx(10, "mx1.example.test", None).await;
+    world.mx(20, "a.b.backup.example.test", None).await;
+    world.policy(ENFORCE).await;
+    let sts = world.scan().await;
+    assert_eq!(sts.holds, Some(Holding::WouldFail), "{sts:#?}");
+    assert_eq!(sts_kinds(&sts.errors), [StsFindingKind::WouldFail]);
+    assert_eq!(sts.hosts[1].pattern, None);
+    assert_eq!(
+        sts.hosts[1].tls,
+        HostTls::Valid,
+        "its TLS is fine; the match is not"
+    );
+    assert!(
+        sts.errors[0]
+            .detail
+            .contains("a.b.backup.example.test (matched by no mx pattern)")
+    );
+}
+
+#[tokio::test]
+async fn a_self_signed_mx_certificate_makes_an_enforced_policy_fail() {
+    let mut world = World::new();
+    world
+        .mx(
+            10,
+            "mx1.example.test",
+            Some(self_signed("mx1.example.test")),
+        )
+        .await;
+    world.policy(ENFORCE).await;
+    let sts = world.scan().await;
+    assert_eq!(sts.holds, Some(Holding::WouldFail), "{sts:#?}");
+    assert_eq!(sts.hosts[0].tls, HostTls::Invalid);
+    assert_eq!(sts_kinds(&sts.errors), [StsFindingKind::WouldFail]);
+}
+
+#[tokio::test]
+async fn testing_mode_with_a_gap_is_a_warning_and_none_is_not_judged() {
+    let mut world = World::new();
+    world.mx(10, "other.example.test", None).await;
+    world
+        .policy("version: STSv1\nmode: testing\nmx: mx1.example.test\nmax_age: 86400\n")
+        .await;
+    let testing = world.scan().await;
+    assert_eq!(testing.status, MtaStsStatus::Ok);
+    assert_eq!(testing.holds, Some(Holding::WouldFail));
+    assert!(testing.errors.is_empty(), "{:?}", testing.errors);
+    assert_eq!(
+        sts_kinds(&testing.warnings),
+        [StsFindingKind::TestingWouldFail]
+    );
+
+    let mut world = World::new();
+    world.mx(10, "other.example.test", None).await;
+    world
+        .policy("version: STSv1\nmode: none\nmax_age: 86400\n")
+        .await;
+    let none = world.scan().await;
+    assert_eq!(none.status, MtaStsStatus::Ok);
+    assert_eq!(none.policy.as_ref().map(|p| p.mode), Some(Mode::None));
+    assert_eq!(none.holds, None);
+    assert!(none.errors.is_empty() && none.warnings.is_empty());
+}
+
+#[tokio::test]
+async fn malformed_and_repeated_policy_keys() {
+    let mut world = World::new();
+    world.mx(10, "mx1.example.test", None).await;
+    world
+        .policy("version: STSv1\nmode: enforce\nmx mx1.example.test\nmax_age: 86400\n")
+        .await;
+    let malformed = world.scan().await;
+    assert_eq!(malformed.status, MtaStsStatus::Invalid);
+    assert_eq!(sts_kinds(&malformed.errors), [StsFindingKind::PolicySyntax]);
+    assert_eq!(malformed.holds, None);
+
+    // A repeated mode: senders use the first (RFC 8461 §3.2), so does the verdict.
+    let mut world = World::new();
+    world.mx(10, "mx1.example.test", None).await;
+    world
+        .policy(
+            "version: STSv1\nmode: testing\nmode: enforce\nmx: mx1.example.test\nmax_age: 86400\n",
+        )
+        .await;
+    let repeated = world.scan().await;
+    assert_eq!(repeated.status, MtaStsStatus::Ok);
+    assert_eq!(
+        repeated.policy.as_ref().map(|p| p.mode),
+        Some(Mode::Testing)
+    );
+    assert_eq!(
+        sts_kinds(&repeated.warnings),
+        [StsFindingKind::DuplicateField]
+    );
+}
+
+#[tokio::test]
+async fn a_record_whose_policy_host_has_no_address() {
+    let mut world = World::new();
+    world.mx(10, "mx1.example.test", None).await;
+    world
+        .zone
+        .txt_text("_mta-sts.example.test", "v=STSv1; id=20261203");
+    let sts = world.scan().await;
+    assert_eq!(sts.status, MtaStsStatus::Invalid, "{sts:#?}");
+    assert_eq!(sts_kinds(&sts.errors), [StsFindingKind::NoPolicy]);
+    assert_eq!(
+        sts.fetch.as_ref().map(|f| f.status),
+        Some(FetchStatus::NoHost)
+    );
+    assert_eq!(sts.holds, None);
+}
+
+#[tokio::test]
+async fn a_policy_without_a_record_is_found_by_check_only() {
+    let mut world = World::new();
+    world.mx(10, "mx1.example.test", None).await;
+    world.serve(ENFORCE).await;
+    let options = ScanOptions {
+        unpublished_policies: true,
+        ..world.options()
+    };
+    let checked = world.scan_with(options).await;
+    assert_eq!(checked.status, MtaStsStatus::None);
+    assert_eq!(
+        sts_kinds(&checked.warnings),
+        [StsFindingKind::PolicyWithoutRecord]
+    );
+    assert_eq!(checked.holds, None, "senders never use it");
+
+    let mut world = World::new();
+    world.mx(10, "mx1.example.test", None).await;
+    world.serve(ENFORCE).await;
+    let scanned = world.scan().await;
+    assert_eq!(scanned.status, MtaStsStatus::None);
+    assert!(scanned.warnings.is_empty() && scanned.fetch.is_none());
+}
+
+#[tokio::test]
+async fn without_the_fetch_the_record_alone_is_judged() {
+    let mut world = World::new();
+    world.mx(10, "mx1.example.test", None).await;
+    world.policy(ENFORCE).await;
+    let options = ScanOptions {
+        mta_sts: None,
+        ..world.options()
+    };
+    let sts = world.scan_with(options).await;
+    assert_eq!(sts.status, MtaStsStatus::Ok);
+    assert!(sts.fetch.is_none() && sts.policy.is_none() && sts.holds.is_none());
 }

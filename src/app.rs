@@ -294,6 +294,7 @@ fn options_record(config: &ScanConfig) -> ScanJsonOptions {
         suffix_list,
         starttls,
         mta_sts,
+        skip,
         unpublished_policies: _,
         scan_time,
         retry_temperror,
@@ -320,6 +321,7 @@ fn options_record(config: &ScanConfig) -> ScanJsonOptions {
             port: s.settings.port,
             allow_nonpublic: s.guard.allows_nonpublic(),
         }),
+        skip: skip.clone(),
         mta_sts: mta_sts.as_ref().map(|m| MtaStsJson {
             port: m.port,
             allow_nonpublic: m.guard.allows_nonpublic(),

@@ -48,6 +48,16 @@ value_enum! {
 }
 
 value_enum! {
+    /// `--skip`.
+    PartArg => crate::scan::Part {
+        /// The `_mta-sts` record and the policy's fetch.
+        MtaSts,
+        /// The `_smtp._tls` record.
+        TlsRpt,
+    }
+}
+
+value_enum! {
     /// `trend --by`.
     ByArg => crate::stats::trend::By {
         /// Every complete scan is a period of its own.
@@ -406,6 +416,12 @@ pub struct SmtpArgs {
     /// Port of the MTA-STS policy hosts' HTTPS service (443; another only for tests).
     #[arg(long, value_name = "PORT", default_value_t = crate::mta_sts::fetch::DEFAULT_PORT)]
     pub mta_sts_port: u16,
+
+    /// Parts of the record not looked at (comma-separated); they are null in the record
+    /// and their figures `n/a`. `--skip mta-sts,tls-rpt` asks no more questions than a
+    /// scan of SPF, DMARC and MX.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "PARTS")]
+    pub skip: Vec<PartArg>,
 
     /// PEM file of further trust anchors, added to the built-in web PKI roots, for the
     /// certificates of MX hosts (STARTTLS) and of MTA-STS policy hosts (HTTPS): for a

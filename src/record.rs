@@ -80,7 +80,7 @@
 //!                       why, e.g. "not probed: 10.0.0.5 is private-use (RFC 1918);
 //!                       --allow-nonpublic probes it"); like an unreachable host it
 //!                       counts in no roll-up or figure
-//! mta_sts       (null in records of scans before it existed)
+//! mta_sts       (null when --skip left it out, and in records of scans before it existed)
 //!               status  none (no v=STSv1 TXT at _mta-sts.<domain>) | ok (a valid record and,
 //!                       when fetched, a valid policy) | invalid (a record, but no usable
 //!                       policy: several records, bad syntax, a policy not fetched or not
@@ -107,7 +107,7 @@
 //!                       policy_syntax would_fail (mode enforce)
 //!               warnings [{kind, detail}]  kinds: testing_would_fail short_max_age (under
 //!                       a day) duplicate_field policy_without_record (check only)
-//! tls_rpt       (null in records of scans before it existed)
+//! tls_rpt       (null when --skip left it out, and in records of scans before it existed)
 //!               status  none | ok | invalid (several records, bad syntax) | temperror
 //!               record  the v=TLSRPTv1 record, or null;  records  all of them when several
 //!               rua     [{uri, scheme: mailto | https, target (address or host)}]
@@ -140,7 +140,8 @@ pub struct DomainRecord {
     pub spf: SpfReport,
     pub dmarc: DmarcReport,
     pub mx: MxReport,
-    /// Null in records of scans made before the part existed.
+    /// Null when `--skip` left the part out, and in records of scans made before it
+    /// existed.
     #[serde(default)]
     pub mta_sts: Option<MtaStsReport>,
     #[serde(default)]

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::cli::{DnsArgs, PolicyArgs, ScanArgs, SmtpArgs};
 use crate::dns::Transport;
 use crate::exit::usage;
+use crate::scan::Part;
 use crate::shard::Shard;
 use crate::smtp::prober::MxSelection;
 use crate::stats::fail_on::FailOn;
@@ -66,6 +67,8 @@ pub(crate) struct SmtpFlags {
     pub allow_nonpublic: bool,
     #[serde(default)]
     pub no_mta_sts: bool,
+    #[serde(default)]
+    pub skip: Vec<Part>,
     #[serde(default = "default_mta_sts_port")]
     pub mta_sts_port: u16,
     /// Absolute, so that the scan resumes from any directory.
@@ -121,6 +124,7 @@ impl From<&SmtpArgs> for SmtpFlags {
             allow_nonpublic,
             no_mta_sts,
             mta_sts_port,
+            skip,
             ca_file,
         } = args;
         Self {
@@ -132,6 +136,7 @@ impl From<&SmtpArgs> for SmtpFlags {
             smtp_port: *smtp_port,
             allow_nonpublic: *allow_nonpublic,
             no_mta_sts: *no_mta_sts,
+            skip: skip.iter().map(|&part| part.into()).collect(),
             mta_sts_port: *mta_sts_port,
             ca_file: ca_file.clone(),
         }

@@ -24,7 +24,7 @@ use crate::net::Guard;
 use crate::output::OutputSpec;
 use crate::progress::Progress;
 use crate::psl::SuffixList;
-use crate::scan::ScanOptions;
+use crate::scan::{Part, ScanOptions};
 use crate::scandir::history::list_name;
 use crate::scandir::{self, Done, ListIdentity, Lock, ResumeFile};
 use crate::shard::Shard;
@@ -162,6 +162,7 @@ impl ScanConfig {
             suffix_list: suffix_list(&flags.policy)?,
             starttls: starttls(&flags.smtp, &roots)?,
             mta_sts: mta_sts(&flags.smtp, &roots),
+            skip: flags.smtp.skip.clone(),
             scan_time: flags.scan_time.as_deref().map(scan_time).transpose()?,
             retry_temperror: flags.retry_temperror,
             ..ScanOptions::default()
@@ -251,6 +252,7 @@ impl CheckConfig {
                 suffix_list: suffix_list(&(&args.policy).into())?,
                 starttls: starttls(&smtp, &roots)?,
                 mta_sts: mta_sts(&smtp, &roots),
+                skip: smtp.skip.clone(),
                 unpublished_policies: true,
                 ..ScanOptions::default()
             },
@@ -287,7 +289,8 @@ fn roots(ca_file: Option<&Path>) -> anyhow::Result<Arc<RootCertStore>> {
 }
 
 fn mta_sts(args: &SmtpFlags, roots: &Arc<RootCertStore>) -> Option<FetchSettings> {
-    (!args.no_mta_sts).then(|| FetchSettings {
+    let fetch = !args.no_mta_sts && !args.skip.contains(&Part::MtaSts);
+    fetch.then(|| FetchSettings {
         port: args.mta_sts_port,
         roots: Arc::clone(roots),
         guard: Guard::new(args.allow_nonpublic),

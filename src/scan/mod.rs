@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::dmarc::{DmarcReport, DmarcResolver};
@@ -49,6 +50,8 @@ pub struct ScanOptions {
     /// The fetch of MTA-STS policies; off unless set (the command line sets it). The
     /// TXT records are read either way.
     pub mta_sts: Option<FetchSettings>,
+    /// Parts of the record not looked at (`--skip`): null in the record.
+    pub skip: Vec<Part>,
     /// Also fetch the policy of a domain that publishes no MTA-STS record, to warn of a
     /// policy no sender looks for (`check`: one HTTPS connection per domain is too
     /// many for a scan).
@@ -76,11 +79,20 @@ impl Default for ScanOptions {
             suffix_list: SuffixList::bundled(),
             starttls: None,
             mta_sts: None,
+            skip: Vec::new(),
             unpublished_policies: false,
             scan_time: None,
             retry_temperror: 0,
         }
     }
+}
+
+/// A part of the record that `--skip` leaves out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Part {
+    MtaSts,
+    TlsRpt,
 }
 
 /// Scans single domains; shared by all tasks of a run.
@@ -152,10 +164,18 @@ impl Scanner {
                     domain, limit
                 )),
                 within(deadline, self.mta_sts_record(domain), || {
-                    MtaStsReport::temperror(deadline_detail("MTA-STS lookup", domain, limit))
+                    Some(MtaStsReport::temperror(deadline_detail(
+                        "MTA-STS lookup",
+                        domain,
+                        limit,
+                    )))
                 }),
                 within(deadline, self.tls_rpt_record(domain), || {
-                    TlsRptReport::temperror(deadline_detail("TLS-RPT lookup", domain, limit))
+                    Some(TlsRptReport::temperror(deadline_detail(
+                        "TLS-RPT lookup",
+                        domain,
+                        limit,
+                    )))
                 }),
             )
         };
@@ -170,17 +190,24 @@ impl Scanner {
                 checks.run(&mut mx).await;
             }
         };
-        let (fetched, ()) = tokio::join!(self.policy(domain, &sts), probes);
-        if let Some(fetched) = fetched {
-            if sts.wants_policy() {
-                mta_sts::analysis::add_policy(&mut sts, &fetched);
-            } else {
-                mta_sts::analysis::note_unpublished_policy(&mut sts, &fetched);
+        let (fetched, ()) = tokio::join!(self.policy(domain, sts.as_ref()), probes);
+        if let Some(sts) = &mut sts {
+            if let Some(fetched) = fetched {
+                if sts.wants_policy() {
+                    mta_sts::analysis::add_policy(sts, &fetched);
+                } else {
+                    mta_sts::analysis::note_unpublished_policy(sts, &fetched);
+                }
             }
+            mta_sts::analysis::judge_hosts(sts, &mx);
         }
-        mta_sts::analysis::judge_hosts(&mut sts, &mx);
-        if sts.record.is_some() || !sts.records.is_empty() {
-            tls_rpt::analysis::note_missing(&mut tls_rpt, "an MTA-STS record is published");
+        let sts_published = sts
+            .as_ref()
+            .is_some_and(|s| s.record.is_some() || !s.records.is_empty());
+        if let Some(tls_rpt) = &mut tls_rpt
+            && sts_published
+        {
+            tls_rpt::analysis::note_missing(tls_rpt, "an MTA-STS record is published");
         }
         DomainRecord {
             schema: SCHEMA,
@@ -191,19 +218,32 @@ impl Scanner {
             spf,
             dmarc,
             mx,
-            mta_sts: Some(sts),
-            tls_rpt: Some(tls_rpt),
+            mta_sts: sts,
+            tls_rpt,
         }
     }
 
-    async fn mta_sts_record(&self, domain: &str) -> MtaStsReport {
+    /// None when `--skip` leaves the part out.
+    async fn mta_sts_record(&self, domain: &str) -> Option<MtaStsReport> {
+        if self.options.skip.contains(&Part::MtaSts) {
+            return None;
+        }
         let name = format!("{}.{domain}", mta_sts::TXT_LABEL);
-        mta_sts::analysis::from_txt(domain, self.dns.txt(&name).await)
+        Some(mta_sts::analysis::from_txt(
+            domain,
+            self.dns.txt(&name).await,
+        ))
     }
 
-    async fn tls_rpt_record(&self, domain: &str) -> TlsRptReport {
+    async fn tls_rpt_record(&self, domain: &str) -> Option<TlsRptReport> {
+        if self.options.skip.contains(&Part::TlsRpt) {
+            return None;
+        }
         let name = format!("{}.{domain}", tls_rpt::TXT_LABEL);
-        tls_rpt::analysis::from_txt(domain, self.dns.txt(&name).await)
+        Some(tls_rpt::analysis::from_txt(
+            domain,
+            self.dns.txt(&name).await,
+        ))
     }
 
     /// The policy of `domain`, when its record asks for one, or when it has none and
@@ -211,9 +251,10 @@ impl Scanner {
     async fn policy(
         &self,
         domain: &str,
-        sts: &MtaStsReport,
+        sts: Option<&MtaStsReport>,
     ) -> Option<Arc<mta_sts::fetch::Fetched>> {
         let fetcher = self.policies.as_ref()?;
+        let sts = sts?;
         let wanted = sts.wants_policy()
             || (self.options.unpublished_policies && sts.status == mta_sts::MtaStsStatus::None);
         if !wanted {

@@ -70,6 +70,9 @@ pub struct ScanJsonOptions {
     pub shard: Option<Shard>,
     /// Null when STARTTLS was not probed.
     pub starttls: Option<StarttlsJson>,
+    /// Parts of the record not looked at (`--skip`).
+    #[serde(default)]
+    pub skip: Vec<crate::scan::Part>,
     /// Null when MTA-STS policies were not fetched (`--no-mta-sts`, or a scan made
     /// before they were).
     #[serde(default)]

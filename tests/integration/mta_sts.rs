@@ -416,3 +416,61 @@ async fn without_the_fetch_the_record_alone_is_judged() {
     assert_eq!(sts.status, MtaStsStatus::Ok);
     assert!(sts.fetch.is_none() && sts.policy.is_none() && sts.holds.is_none());
 }
+
+#[tokio::test]
+async fn skipped_parts_are_null_and_ask_nothing() {
+    use mailposture::scan::Part;
+    let mut zone = Zone::new();
+    zone.txt_text("_mta-sts.example.test", "v=STSv1; id=1")
+        .txt_text(
+            "_smtp._tls.example.test",
+            "v=TLSRPTv1; rua=mailto:t@example.test",
+        );
+    let fixture = DnsFixture::start(zone).await;
+    let whole = fixture.dns();
+    let record = Scanner::new(whole.clone(), ScanOptions::default())
+        .scan("example.test")
+        .await;
+    assert!(record.mta_sts.is_some() && record.tls_rpt.is_some());
+    let skipping = fixture.dns();
+    let options = ScanOptions {
+        skip: vec![Part::MtaSts, Part::TlsRpt],
+        ..ScanOptions::default()
+    };
+    let record = Scanner::new(skipping.clone(), options)
+        .scan("example.test")
+        .await;
+    fixture.stop().await;
+    assert!(record.mta_sts.is_none() && record.tls_rpt.is_none());
+    let lookups = |dns: &mailposture::dns::Dns| dns.figures().lookups;
+    assert_eq!(
+        lookups(&whole),
+        lookups(&skipping) + 2,
+        "two TXT questions fewer"
+    );
+}
+
+#[tokio::test]
+async fn a_ca_file_without_certificates_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate\n").unwrap();
+    let output = crate::support::cmd::run(
+        dir.path(),
+        vec![
+            "check".into(),
+            "example.test".into(),
+            "--ca-file".into(),
+            junk.display().to_string(),
+            "--helo".into(),
+            "scanner.test".into(),
+        ],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("junk.pem holds no PEM certificate"),
+        "{stderr}"
+    );
+}

@@ -210,6 +210,10 @@ impl World {
     }
 
     async fn scan_with(self, options: ScanOptions) -> MtaStsReport {
+        self.scan_record(options).await.mta_sts.expect("the part")
+    }
+
+    async fn scan_record(self, options: ScanOptions) -> DomainRecord {
         let record = scan(self.zone.clone(), "example.test", options).await;
         for server in self.servers {
             server.stop().await;
@@ -217,7 +221,7 @@ impl World {
         if let Some(https) = self.https {
             https.stop().await;
         }
-        record.mta_sts.expect("the part")
+        record
     }
 }
 
@@ -473,4 +477,40 @@ async fn a_ca_file_without_certificates_is_refused_by_name() {
         stderr.contains("junk.pem holds no PEM certificate"),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn check_text_shows_the_policy_and_each_host() {
+    let mut world = World::new();
+    world.mx(10, "mx1.example.test", None).await;
+    world.mx(20, "stray.example.test", None).await;
+    world.policy(ENFORCE).await;
+    let options = world.options();
+    let record = world.scan_record(options).await;
+    let text = crate::support::plain(&mailposture::output::text::domain(&record));
+    let sts = &text[text.find("\nMTA-STS").expect("an MTA-STS part")..];
+    let lines: Vec<&str> = sts.lines().skip(1).collect();
+    assert_eq!(
+        lines[0],
+        "MTA-STS  ok  mode enforce, max_age 1209600 s  would_fail"
+    );
+    assert_eq!(lines[1], "  v=STSv1; id=20261203");
+    assert!(
+        lines[2].starts_with(
+            "  policy https://mta-sts.example.test/.well-known/mta-sts.txt ok from 127."
+        ) && lines[2].contains("HTTP 200  text/plain; charset=utf-8  certificate valid"),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines[3], "  mx mx1.example.test, *.backup.example.test");
+    assert_eq!(
+        lines[4],
+        "  mx1.example.test  matched by mx1.example.test  TLS valid"
+    );
+    assert_eq!(
+        lines[5],
+        "  stray.example.test  matched by no mx pattern  TLS valid"
+    );
+    assert!(lines[6].starts_with("  error would_fail: senders that enforce the policy refuse to deliver to stray.example.test"), "{}", lines[6]);
+    assert!(sts.contains("\nTLS-RPT  none  no v=TLSRPTv1 record at _smtp._tls.example.test\n  warning missing: an MTA-STS record is published, but no TLS-RPT record"), "{sts}");
 }

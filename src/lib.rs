@@ -11,6 +11,7 @@ pub(crate) mod config;
 pub mod dmarc;
 pub mod dns;
 pub mod exit;
+pub mod finding;
 pub(crate) mod input;
 pub(crate) mod mailhost;
 pub mod mta_sts;

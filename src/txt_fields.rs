@@ -13,6 +13,8 @@
 
 use std::ops::Range;
 
+use crate::dns::{Outcome, TempFail};
+
 /// ABNF `WSP`: the only white space allowed around ";" (and "," in TLS-RPT's rua).
 pub(crate) const WSP: [char; 2] = [' ', '\t'];
 
@@ -22,6 +24,33 @@ pub(crate) const WSP: [char; 2] = [' ', '\t'];
 pub struct Extension {
     pub name: String,
     pub value: String,
+}
+
+/// What a TXT answer holds of the records that begin with one prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Published {
+    /// None (NXDOMAIN, NODATA, or only other records).
+    None,
+    /// The lookup failed: not known.
+    Unknown(TempFail),
+    One(String),
+    /// Several, each of them: both RFCs then have senders use none.
+    Several(Vec<String>),
+}
+
+/// The records of `answer` that begin with `prefix`.
+pub(crate) fn published(answer: Outcome<Vec<String>>, prefix: &str) -> Published {
+    let txts = match answer {
+        Outcome::Answer(txts) => txts,
+        Outcome::NxDomain | Outcome::NoData => return Published::None,
+        Outcome::TempFail(failure) => return Published::Unknown(failure),
+    };
+    let mut chosen: Vec<String> = txts.into_iter().filter(|t| t.starts_with(prefix)).collect();
+    match chosen.len() {
+        0 => Published::None,
+        1 => Published::One(chosen.remove(0)),
+        _ => Published::Several(chosen),
+    }
 }
 
 /// The one record among `txts` that begins with `prefix` (both RFCs discard the others):

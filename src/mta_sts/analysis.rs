@@ -14,7 +14,7 @@ use crate::dns::Outcome;
 use crate::mx::{MxReport, MxStatus};
 use crate::smtp::StarttlsStatus;
 use crate::smtp::prober::HostStarttls;
-use crate::txt_fields::{self, Extension};
+use crate::txt_fields::{self, Extension, Published};
 
 /// A day: RFC 8461 §3.2 suggests a `max_age` of weeks or more, so that a cached policy
 /// outlives an attacker's hold on the next fetch; under a day is too short to help.
@@ -58,36 +58,30 @@ impl MtaStsReport {
 
 /// The report from the answer to `_mta-sts.<domain>` TXT (RFC 8461 §3.1).
 pub fn from_txt(domain: &str, answer: Outcome<Vec<String>>) -> MtaStsReport {
-    let txts = match answer {
-        Outcome::Answer(txts) => txts,
-        Outcome::NxDomain | Outcome::NoData => return MtaStsReport::new(MtaStsStatus::None),
-        Outcome::TempFail(failure) => {
+    let text = match txt_fields::published(answer, parse::SELECT_PREFIX) {
+        Published::None => return MtaStsReport::new(MtaStsStatus::None),
+        Published::Unknown(failure) => {
             return MtaStsReport::temperror(format!("TXT {TXT_LABEL}.{domain}: {failure}"));
         }
-    };
-    let text = match txt_fields::the_one(&txts, parse::SELECT_PREFIX) {
-        Ok(None) => return MtaStsReport::new(MtaStsStatus::None),
-        Ok(Some(text)) => text,
-        Err(count) => {
+        Published::One(text) => text,
+        Published::Several(records) => {
             let mut report = MtaStsReport::new(MtaStsStatus::Invalid);
-            report.records = txts
-                .iter()
-                .filter(|t| t.starts_with(parse::SELECT_PREFIX))
-                .cloned()
-                .collect();
             report.errors.push(StsFinding::new(
                 StsFindingKind::MultipleRecords,
                 format!(
-                    "{count} records at {TXT_LABEL}.{domain} begin with v=STSv1; senders use \
-                     none of them (RFC 8461 §3.1)"
+                    "{} records at {TXT_LABEL}.{domain} begin with v=STSv1; senders use \
+                     none of them (RFC 8461 §3.1)",
+                    records.len()
                 ),
             ));
+            report.records = records;
             return report;
         }
     };
     let mut report = MtaStsReport::new(MtaStsStatus::Ok);
-    report.record = Some(text.to_owned());
-    match parse::parse_record(text) {
+    let parsed = parse::parse_record(&text);
+    report.record = Some(text);
+    match parsed {
         Ok(record) => {
             report.id = Some(record.id);
             note_duplicates(&mut report, "the record", &record.ignored_duplicates);

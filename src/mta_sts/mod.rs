@@ -272,20 +272,7 @@ impl HostTls {
 }
 
 /// An error or warning of the `mta_sts` part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StsFinding {
-    pub kind: StsFindingKind,
-    pub detail: String,
-}
-
-impl StsFinding {
-    pub(crate) fn new(kind: StsFindingKind, detail: impl Into<String>) -> Self {
-        Self {
-            kind,
-            detail: detail.into(),
-        }
-    }
-}
+pub type StsFinding = crate::finding::Finding<StsFindingKind>;
 
 /// Kinds of findings; the snake_case names are part of the output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]

@@ -4,7 +4,7 @@
 
 use super::{RptFinding, RptFindingKind, RuaFacts, TXT_LABEL, TlsRptReport, TlsRptStatus, parse};
 use crate::dns::Outcome;
-use crate::txt_fields;
+use crate::txt_fields::{self, Published};
 
 impl TlsRptReport {
     fn new(status: TlsRptStatus) -> Self {
@@ -30,33 +30,27 @@ impl TlsRptReport {
 
 /// The report from the answer to `_smtp._tls.<domain>` TXT (RFC 8460 §3).
 pub fn from_txt(domain: &str, answer: Outcome<Vec<String>>) -> TlsRptReport {
-    let txts = match answer {
-        Outcome::Answer(txts) => txts,
-        Outcome::NxDomain | Outcome::NoData => return TlsRptReport::new(TlsRptStatus::None),
-        Outcome::TempFail(failure) => {
+    let text = match txt_fields::published(answer, parse::SELECT_PREFIX) {
+        Published::None => return TlsRptReport::new(TlsRptStatus::None),
+        Published::Unknown(failure) => {
             return TlsRptReport::temperror(format!("TXT {TXT_LABEL}.{domain}: {failure}"));
         }
-    };
-    let text = match txt_fields::the_one(&txts, parse::SELECT_PREFIX) {
-        Ok(None) => return TlsRptReport::new(TlsRptStatus::None),
-        Ok(Some(text)) => text,
-        Err(count) => {
+        Published::One(text) => text,
+        Published::Several(records) => {
             let mut report = TlsRptReport::new(TlsRptStatus::Invalid);
-            report.records = txts
-                .iter()
-                .filter(|t| t.starts_with(parse::SELECT_PREFIX))
-                .cloned()
-                .collect();
+            let count = records.len();
             report.errors.push(RptFinding::new(
                 RptFindingKind::MultipleRecords,
                 super::RecordError::MultipleRecords { count }.to_string(),
             ));
+            report.records = records;
             return report;
         }
     };
     let mut report = TlsRptReport::new(TlsRptStatus::Ok);
-    report.record = Some(text.to_owned());
-    match parse::parse_record(text) {
+    let parsed = parse::parse_record(&text);
+    report.record = Some(text);
+    match parsed {
         Ok(record) => report.rua = record.rua.iter().map(RuaFacts::from).collect(),
         Err(e) => {
             report.status = TlsRptStatus::Invalid;

@@ -129,20 +129,7 @@ impl From<&ReportUri> for RuaFacts {
 }
 
 /// An error or warning of the `tls_rpt` part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RptFinding {
-    pub kind: RptFindingKind,
-    pub detail: String,
-}
-
-impl RptFinding {
-    pub(crate) fn new(kind: RptFindingKind, detail: impl Into<String>) -> Self {
-        Self {
-            kind,
-            detail: detail.into(),
-        }
-    }
-}
+pub type RptFinding = crate::finding::Finding<RptFindingKind>;
 
 /// Kinds of findings; the snake_case names are part of the output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]

@@ -352,6 +352,10 @@ fn population(denominator: &str) -> &str {
         "dmarc_known" => "domains whose DMARC is known",
         "mx_known" => "domains whose MX is known",
         "starttls_probed" => "domains with an MX host that answered EHLO",
+        "mta_sts_known" => "domains whose MTA-STS is known",
+        "mta_sts_fetched" => "domains with a fetched MTA-STS policy",
+        "mta_sts_verified" => "domains whose MTA-STS holding was verified",
+        "tls_rpt_known" => "domains whose TLS-RPT is known",
         _ => "domains",
     }
 }

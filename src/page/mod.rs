@@ -44,6 +44,11 @@ fn heading(name: &str) -> &str {
         "mx_null" => "Null MX",
         "mx_none" => "No MX",
         "starttls_all" => "STARTTLS on all MX",
+        "mta_sts_present" => "MTA-STS present",
+        "mta_sts_enforce" => "MTA-STS enforce",
+        "mta_sts_holds" => "MTA-STS holds",
+        "mta_sts_would_fail" => "MTA-STS would fail",
+        "tls_rpt_present" => "TLS-RPT present",
         "temperror" => "Temporary error",
         other => other,
     }

@@ -9,6 +9,7 @@ use crate::dmarc::DmarcFinding;
 use crate::dmarc::Policy;
 use crate::dmarc::destination::Destination;
 use crate::dmarc::discover::Source;
+use crate::mta_sts::Holding;
 use crate::mx::MxReport;
 use crate::record::DomainRecord;
 use crate::scandir::{self, records};
@@ -81,6 +82,11 @@ pub const COLUMNS: &[&str] = &[
     "starttls",
     "starttls_tls_versions",
     "starttls_cert_valid",
+    "mta_sts_status",
+    "mta_sts_mode",
+    "mta_sts_holds",
+    "mta_sts_errors",
+    "tls_rpt_status",
 ];
 
 /// Writes rows; lists inside a cell are joined with `; `.
@@ -102,6 +108,7 @@ impl<W: Write> CsvSink<W> {
 
     pub(crate) fn write(&mut self, r: &DomainRecord) -> csv::Result<()> {
         let d = &r.dmarc;
+        let sts = r.mta_sts.as_ref();
         // Borrowed where the record already holds the text: a row is written per domain.
         let row: [Cow<'_, str>; COLUMNS.len()] = [
             r.domain.as_str().into(),
@@ -158,6 +165,16 @@ impl<W: Write> CsvSink<W> {
             r.mx.starttls.map(Rollup::as_str).unwrap_or_default().into(),
             distinct(probes(&r.mx).filter_map(|s| s.tls_version.clone())).into(),
             cert_valid(&r.mx).into(),
+            // Empty where the part is null: a record of a scan made before it existed.
+            sts.map_or("", |s| s.status.as_str()).into(),
+            sts.and_then(|s| s.policy.as_ref())
+                .map_or("", |p| p.mode.into())
+                .into(),
+            sts.and_then(|s| s.holds).map_or("", Holding::as_str).into(),
+            sts.map(|s| distinct(s.errors.iter().map(|e| e.kind.as_str().to_owned())))
+                .unwrap_or_default()
+                .into(),
+            r.tls_rpt.as_ref().map_or("", |t| t.status.as_str()).into(),
         ];
         for cell in &row {
             self.writer.write_field(neutralise(cell).as_bytes())?;
@@ -244,7 +261,115 @@ pub(crate) fn neutralise(cell: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::neutralise;
+    use super::*;
+
+    /// A record as a scan writes it, with no MX host and `mta_sts` and `tls_rpt` as given.
+    fn record(mta_sts: serde_json::Value, tls_rpt: serde_json::Value) -> DomainRecord {
+        serde_json::from_value(serde_json::json!({
+            "schema": 1, "domain": "example.jp", "scanned_at": "2026-01-01T00:00:00Z",
+            "elapsed_ms": 3, "attempts": 1,
+            "spf": {"status": "none", "record": null, "errors": [], "warnings": [],
+                    "lookups": 0, "void_lookups": 0, "all": null, "dangling_includes": [],
+                    "ip4_addresses": 0,
+                    "tree": {"domain": "example.jp", "via": "root", "term": null,
+                             "record": null, "all": null, "lookups": 0, "void_lookups": 0,
+                             "cumulative_lookups": 0, "errors": [], "warnings": [],
+                             "ip4_addresses": 0, "children": []}},
+            "dmarc": {"status": "none", "record": null, "records": [], "source": null,
+                      "policy_domain": null, "organizational_domain": null,
+                      "discovery_differs": false, "discovery": null, "policy": null,
+                      "p": null, "sp": null, "np": null, "pct": null, "t": null,
+                      "testing": false, "adkim": null, "aspf": null, "fo": [], "psd": null,
+                      "rua": [], "ruf": [], "errors": [], "warnings": []},
+            "mx": {"status": "none", "hosts": [], "implicit_mx": null, "errors": [],
+                   "warnings": [], "starttls": null},
+            "mta_sts": mta_sts,
+            "tls_rpt": tls_rpt,
+        }))
+        .unwrap()
+    }
+
+    /// The row of `r` as column name → cell.
+    fn row(r: &DomainRecord) -> std::collections::BTreeMap<&'static str, String> {
+        let mut sink = CsvSink::new(Vec::new(), false).unwrap();
+        sink.write(r).unwrap();
+        let bytes = sink.writer.into_inner().unwrap();
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        assert_eq!(reader.headers().unwrap(), COLUMNS);
+        let cells = reader.records().next().unwrap().unwrap();
+        COLUMNS
+            .iter()
+            .copied()
+            .zip(cells.iter().map(str::to_owned))
+            .collect()
+    }
+
+    const STS_COLUMNS: [&str; 5] = [
+        "mta_sts_status",
+        "mta_sts_mode",
+        "mta_sts_holds",
+        "mta_sts_errors",
+        "tls_rpt_status",
+    ];
+
+    #[test]
+    fn mta_sts_and_tls_rpt_columns() {
+        let enforce = serde_json::json!({
+            "status": "ok", "record": "v=STSv1; id=1", "id": "1", "fetch": null,
+            "policy": {"mode": "enforce", "max_age": 604800, "mx": ["mx.example.jp"]},
+            "holds": "would_fail",
+            "hosts": [{"name": "mx.example.jp", "pattern": "mx.example.jp",
+                       "tls": "invalid", "detail": "STARTTLS not offered"}],
+            "errors": [{"kind": "would_fail", "detail": "x"}],
+            "warnings": [{"kind": "short_max_age", "detail": "y"}],
+        });
+        let invalid = serde_json::json!({
+            "status": "invalid", "record": null, "records": ["v=STSv1; id=1", "v=STSv1; id=2"],
+            "id": null, "fetch": null, "policy": null, "holds": null, "hosts": [],
+            "errors": [{"kind": "multiple_records", "detail": "a"},
+                       {"kind": "multiple_records", "detail": "b"}],
+            "warnings": [],
+        });
+        let rpt = |status: &str| {
+            serde_json::json!({"status": status, "record": null, "rua": [], "errors": [],
+                               "warnings": []})
+        };
+        let null = serde_json::Value::Null;
+        for (sts, tls, want) in [
+            (
+                enforce,
+                rpt("ok"),
+                ["ok", "enforce", "would_fail", "would_fail", "ok"],
+            ),
+            (
+                invalid,
+                rpt("temperror"),
+                ["invalid", "", "", "multiple_records", "temperror"],
+            ),
+            // A record of a scan made before the parts existed.
+            (null.clone(), null, ["", "", "", "", ""]),
+        ] {
+            let cells = row(&record(sts, tls));
+            assert_eq!(STS_COLUMNS.map(|c| cells[c].as_str()), want);
+            assert_eq!(cells["domain"], "example.jp");
+        }
+    }
+
+    /// A record line of an older scan, without the two parts, still reads and writes.
+    #[test]
+    fn records_without_the_parts_read_as_null() {
+        let mut value =
+            serde_json::to_value(record(serde_json::Value::Null, serde_json::Value::Null)).unwrap();
+        let object = value.as_object_mut().unwrap();
+        object.remove("mta_sts");
+        object.remove("tls_rpt");
+        let r: DomainRecord = serde_json::from_value(value).unwrap();
+        assert!(r.mta_sts.is_none() && r.tls_rpt.is_none());
+        assert_eq!(
+            STS_COLUMNS.map(|c| row(&r)[c].clone()),
+            [""; 5].map(String::from)
+        );
+    }
 
     #[test]
     fn formula_cells_become_text() {

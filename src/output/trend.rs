@@ -11,7 +11,7 @@ use crate::stats::Tally;
 use crate::stats::trend::Trend;
 
 /// The columns before the figures.
-const LEADING: [&str; 8] = [
+const LEADING: [&str; 12] = [
     "period",
     "group",
     "scans",
@@ -20,6 +20,10 @@ const LEADING: [&str; 8] = [
     "dmarc_known",
     "mx_known",
     "starttls_probed",
+    "mta_sts_known",
+    "mta_sts_fetched",
+    "mta_sts_verified",
+    "tls_rpt_known",
 ];
 
 /// Writes `trend` as CSV to `path` (`-`: standard output), replacing what was there whole
@@ -54,6 +58,10 @@ fn write(trend: &Trend, out: impl Write) -> csv::Result<()> {
             s.dmarc_known.to_string(),
             s.mx_known.to_string(),
             s.starttls_probed.to_string(),
+            s.mta_sts_known.to_string(),
+            s.mta_sts_fetched.to_string(),
+            s.mta_sts_verified.to_string(),
+            s.tls_rpt_known.to_string(),
         ];
         for (_, figure) in s.figures.named() {
             cells.push(figure.count.to_string());

@@ -18,8 +18,9 @@ use crate::stats::Figure;
 
 const WIDTH: u32 = 640;
 const HEIGHT: u32 = 500;
-/// Below the plot, so the legend never covers a line or a bar.
-const LEGEND_HEIGHT: u32 = 112;
+/// The legend is below the plot, so that it never covers a line or a bar: its entries in
+/// two columns, rows this far apart, then the note.
+const LEGEND_ROW: i32 = 32;
 const FONT: &str = "sans-serif";
 // plotters' SVG backend writes `font-size` as these sizes / 1.24: 18 → 14.5 px.
 const TITLE_SIZE: f64 = 24.0;
@@ -43,6 +44,8 @@ mod okabe_ito {
     pub(super) const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
     pub(super) const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
     pub(super) const BLACK: RGBColor = RGBColor(0x00, 0x00, 0x00);
+    pub(super) const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+    pub(super) const REDDISH_PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
 }
 
 /// How one adoption line is told apart without colour.
@@ -52,16 +55,21 @@ enum Marker {
     Triangle,
     Square,
     Cross,
+    /// A hollow circle.
+    Ring,
+    Diamond,
 }
 
 /// Colour and marker per line, by the line's place in [`super::LINES`]; a line keeps
-/// its look when another is left out. The colours' lightness (CIE L* 0, 46, 71, 58)
-/// differs too, but the marker is what tells lines apart in grey.
-const LINE_LOOKS: [(RGBColor, Marker); 4] = [
+/// its look when another is left out. The colours' lightness (CIE L* 0, 46, 71, 58, 54,
+/// 61) differs too, but the marker is what tells lines apart in grey.
+const LINE_LOOKS: [(RGBColor, Marker); 6] = [
     (okabe_ito::BLACK, Marker::Circle),
     (okabe_ito::BLUE, Marker::Triangle),
     (okabe_ito::ORANGE, Marker::Square),
     (okabe_ito::GREEN, Marker::Cross),
+    (okabe_ito::VERMILLION, Marker::Ring),
+    (okabe_ito::REDDISH_PURPLE, Marker::Diamond),
 ];
 const LINE_WIDTH: u32 = 3;
 /// The legend's sample whisker, which stands for every line's.
@@ -130,7 +138,8 @@ pub(super) fn adoption(title: &str, periods: &[&str], lines: &[Line]) -> anyhow:
     let mut hovers = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        let (plot, legend) = root.split_vertically(HEIGHT - LEGEND_HEIGHT);
+        let rows = legend_rows(lines.len());
+        let (plot, legend) = root.split_vertically(HEIGHT - legend_height(rows));
         let dodge = DODGE.min(MAX_DODGE_PX * periods.len() as f64 / PLOT_WIDTH as f64);
         // The population under each period: one n, or the range where lines differ.
         let populations: Vec<Option<String>> = (0..periods.len())
@@ -149,7 +158,9 @@ pub(super) fn adoption(title: &str, periods: &[&str], lines: &[Line]) -> anyhow:
         let mut chart = percent_chart(&plot, title, axis)?;
         for line in lines {
             let (colour, marker) = LINE_LOOKS[line.look];
-            let shift = (line.look as f64 - 1.5) * dodge;
+            // Centred on the period: the looks spread evenly either side.
+            let middle = (LINE_LOOKS.len() - 1) as f64 / 2.0;
+            let shift = (line.look as f64 - middle) * dodge;
             let drawn: Vec<(usize, Figure)> = line
                 .values
                 .iter()
@@ -210,7 +221,7 @@ pub(super) fn adoption(title: &str, periods: &[&str], lines: &[Line]) -> anyhow:
                 })
             }),
         )?;
-        legend_note(&legend, |area, (x, y)| {
+        legend_note(&legend, rows, |area, (x, y)| {
             area.draw(&whisker(
                 x + 22,
                 y + 10,
@@ -234,7 +245,8 @@ pub(super) fn policies(
     let mut hovers = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        let (plot, legend) = root.split_vertically(HEIGHT - LEGEND_HEIGHT);
+        let rows = legend_rows(BAR_PARTS.len());
+        let (plot, legend) = root.split_vertically(HEIGHT - legend_height(rows));
         let populations: Vec<Option<String>> = bars
             .iter()
             .map(|bar| bar.as_ref().map(|bar| format!("n={}", bar.of)))
@@ -310,7 +322,7 @@ pub(super) fn policies(
                 })
             }),
         )?;
-        legend_note(&legend, |area, (x, y)| {
+        legend_note(&legend, rows, |area, (x, y)| {
             area.draw(&whisker(
                 x + 22,
                 y + 10,
@@ -352,6 +364,10 @@ fn population(denominator: &str) -> &str {
         "dmarc_known" => "domains whose DMARC is known",
         "mx_known" => "domains whose MX is known",
         "starttls_probed" => "domains with an MX host that answered EHLO",
+        "mta_sts_known" => "domains whose MTA-STS is known",
+        "mta_sts_fetched" => "domains with a fetched MTA-STS policy",
+        "mta_sts_verified" => "domains whose MTA-STS holding was verified",
+        "tls_rpt_known" => "domains whose TLS-RPT is known",
         _ => "domains",
     }
 }
@@ -569,6 +585,16 @@ fn draw_marks(
                 .iter()
                 .map(|p| at(p) + Cross::new((0, 0), 6, colour.stroke_width(3))),
         ),
+        Marker::Ring => chart.draw_series(
+            points
+                .iter()
+                .map(|p| at(p) + Circle::new((0, 0), 5, colour.stroke_width(3))),
+        ),
+        Marker::Diamond => chart.draw_series(
+            points
+                .iter()
+                .map(|p| at(p) + Polygon::new(DIAMOND, colour.filled())),
+        ),
     }
     .map(|_| ())
 }
@@ -581,7 +607,23 @@ fn legend_mark(area: &Area<'_>, marker: Marker, colour: RGBColor, at: (i32, i32)
         Marker::Triangle => area.draw(&(at + TriangleMarker::new((0, 0), 8, colour.filled()))),
         Marker::Square => area.draw(&(at + Rectangle::new([(-5, -5), (5, 5)], colour.filled()))),
         Marker::Cross => area.draw(&(at + Cross::new((0, 0), 6, colour.stroke_width(3)))),
+        Marker::Ring => area.draw(&(at + Circle::new((0, 0), 5, colour.stroke_width(3)))),
+        Marker::Diamond => area.draw(&(at + Polygon::new(DIAMOND, colour.filled()))),
     }
+}
+
+/// The diamond marker's corners, about as wide as the other markers.
+const DIAMOND: [(i32, i32); 4] = [(0, -7), (7, 0), (0, 7), (-7, 0)];
+
+/// Rows of a legend of `entries` in two columns; at least two, so that the plots of
+/// charts with few entries stay the same height.
+fn legend_rows(entries: usize) -> i32 {
+    (entries.div_ceil(2) as i32).max(2)
+}
+
+/// The legend's height for `rows` of entries: they, the note under them, a margin.
+fn legend_height(rows: i32) -> u32 {
+    (48 + (rows * LEGEND_ROW)) as u32
 }
 
 /// Legend entries in two columns: each draws its sample at the given point, then its
@@ -595,7 +637,7 @@ where
 {
     for (i, (name, sample)) in entries.enumerate() {
         let x = LEGEND_LEFT + (i % 2) as i32 * 280;
-        let y = 20 + (i / 2) as i32 * 32;
+        let y = 20 + (i / 2) as i32 * LEGEND_ROW;
         sample(area, (x, y))?;
         area.draw_text(name, &legend_text(), (x + 54, y))?;
     }
@@ -611,9 +653,10 @@ fn legend_text() -> TextStyle<'static> {
 /// The legend's last row: what the whiskers and the `n` under the periods are.
 fn legend_note(
     area: &Area<'_>,
+    rows: i32,
     sample: impl Fn(&Area<'_>, (i32, i32)) -> DrawResult,
 ) -> anyhow::Result<()> {
-    let (x, y) = (LEGEND_LEFT, 20 + 2 * 32);
+    let (x, y) = (LEGEND_LEFT, 20 + rows * LEGEND_ROW);
     sample(area, (x, y))?;
     area.draw_text(
         "95% Wilson interval; n: domains counted",

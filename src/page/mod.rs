@@ -19,11 +19,13 @@ pub const MAX_CHART_GROUPS: usize = 8;
 type Pick = fn(&Figures) -> &Figure;
 
 /// The lines of the adoption charts; their order also picks each line's look.
-const LINES: [(&str, Pick); 4] = [
+const LINES: [(&str, Pick); 6] = [
     ("DMARC present", |f| &f.dmarc_present),
     ("DMARC enforcing", |f| &f.dmarc_enforcing),
     ("SPF ok", |f| &f.spf_ok),
     ("STARTTLS on all MX", |f| &f.starttls_all),
+    ("MTA-STS present", |f| &f.mta_sts_present),
+    ("TLS-RPT present", |f| &f.tls_rpt_present),
 ];
 
 /// The heading of a figure's column in the table, by its name in `summary.json`.
@@ -44,6 +46,11 @@ fn heading(name: &str) -> &str {
         "mx_null" => "Null MX",
         "mx_none" => "No MX",
         "starttls_all" => "STARTTLS on all MX",
+        "mta_sts_present" => "MTA-STS present",
+        "mta_sts_enforce" => "MTA-STS enforce",
+        "mta_sts_holds" => "MTA-STS holds",
+        "mta_sts_would_fail" => "MTA-STS would fail",
+        "tls_rpt_present" => "TLS-RPT present",
         "temperror" => "Temporary error",
         other => other,
     }

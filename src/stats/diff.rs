@@ -1,6 +1,7 @@
 //! `diff`: what changed for each domain between two scans (DMARC added or removed, policy
 //! stronger or weaker, SPF broken or fixed, new dangling includes, STARTTLS lost or
-//! gained, domains added to or removed from the list), as `diff.csv` rows and counts.
+//! gained, MTA-STS added, removed, in another mode, holding or not, domains added to or
+//! removed from the list), as `diff.csv` rows and counts.
 //!
 //! The older scan is held in memory in a compact form, the newer one is streamed.
 
@@ -14,6 +15,7 @@ use strum::IntoStaticStr;
 use super::facts::{Facts, read_facts};
 use crate::dmarc::Policy;
 use crate::dmarc::{self, DmarcStatus};
+use crate::mta_sts::{Holding, Mode, MtaStsStatus};
 use crate::mx::MxStatus;
 use crate::scandir::history::{self, ScanEntry, Status, list_name};
 use crate::scandir::records::ReadCounts;
@@ -48,6 +50,16 @@ pub enum Change {
     /// The STARTTLS roll-up went down all > some > none.
     StarttlsLost,
     StarttlsGained,
+    /// MTA-STS `none` → `ok` or `invalid`: a `v=STSv1` record is published.
+    MtaStsAdded,
+    /// MTA-STS `ok` or `invalid` → `none`.
+    MtaStsRemoved,
+    /// The `mode` of the fetched policy differs (both scans fetched one).
+    MtaStsModeChanged,
+    /// The active policy went `would_fail` → `holds`.
+    MtaStsStartedHolding,
+    /// The active policy went `holds` → `would_fail`.
+    MtaStsStoppedHolding,
     /// The domain is only in the newer scan.
     AddedToList,
     /// The domain is only in the older scan.
@@ -55,7 +67,7 @@ pub enum Change {
 }
 
 impl Change {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 19] = [
         Self::DmarcAdded,
         Self::DmarcRemoved,
         Self::PolicyStrengthened,
@@ -68,6 +80,11 @@ impl Change {
         Self::DanglingIncludeFixed,
         Self::StarttlsLost,
         Self::StarttlsGained,
+        Self::MtaStsAdded,
+        Self::MtaStsRemoved,
+        Self::MtaStsModeChanged,
+        Self::MtaStsStartedHolding,
+        Self::MtaStsStoppedHolding,
         Self::AddedToList,
         Self::RemovedFromList,
     ];
@@ -76,14 +93,14 @@ impl Change {
         self.into()
     }
 
-    fn bit(self) -> u16 {
-        1 << self as u16
+    fn bit(self) -> u32 {
+        1 << self as u32
     }
 }
 
 /// A set of changes, one bit per kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Changes(u16);
+pub struct Changes(u32);
 
 impl Changes {
     pub fn insert(&mut self, change: Change) {
@@ -112,8 +129,8 @@ impl Changes {
     }
 }
 
-/// What the comparison keeps of an older record: the six states fit beside the boxed
-/// slice in 24 bytes, and the slice allocates only for the few domains with dangling
+/// What the comparison keeps of an older record: the seven states (MTA-STS's packed in
+/// one byte) fit beside the boxed slice in 24 bytes, and the slice allocates only for the few domains with dangling
 /// includes. Next to its name (a 16-byte `Box<str>` and the name's own allocation,
 /// about 32 bytes) and a seen flag, an older domain costs about 72 bytes: diffing a
 /// 1,000,000-domain scan peaked 72 MB above diffing a 1-domain one.
@@ -125,6 +142,7 @@ pub struct OldFacts {
     testing: bool,
     mx_temperror: bool,
     starttls: Option<Rollup>,
+    mta_sts: PackedSts,
     dangling: Box<[Box<str>]>,
 }
 
@@ -145,6 +163,7 @@ impl From<&Facts> for OldFacts {
             testing: f.dmarc.testing,
             mx_temperror: f.mx.status == MxStatus::Temperror,
             starttls: f.mx.starttls,
+            mta_sts: PackedSts::pack(StsSide::from(f)),
             dangling: dangling.into_boxed_slice(),
         }
     }
@@ -156,6 +175,79 @@ impl OldFacts {
     }
 }
 
+/// What `diff` compares and shows of the `mta_sts` part.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct StsSide {
+    /// Null: a record of a scan made before the part existed.
+    status: Option<MtaStsStatus>,
+    /// The mode of the policy senders apply (status `ok`, policy fetched).
+    mode: Option<Mode>,
+    holds: Option<Holding>,
+}
+
+impl From<&Facts> for StsSide {
+    fn from(f: &Facts) -> Self {
+        f.mta_sts.as_ref().map_or_else(Self::default, |s| Self {
+            status: Some(s.status),
+            mode: s.mode(),
+            holds: s.holds,
+        })
+    }
+}
+
+impl StsSide {
+    /// Looked for, and not `temperror`.
+    fn known(self) -> bool {
+        self.status
+            .is_some_and(|status| status != MtaStsStatus::Temperror)
+    }
+
+    fn present(self) -> bool {
+        matches!(self.status, Some(MtaStsStatus::Ok | MtaStsStatus::Invalid))
+    }
+}
+
+/// A [`StsSide`] in one byte, so that an older domain costs no more than before the part
+/// existed: each of its three fields as 0 (null) or 1 + its index in the list of values,
+/// in bits 0-2, 3-4 and 5-6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PackedSts(u8);
+
+const STS_STATUSES: [MtaStsStatus; 4] = [
+    MtaStsStatus::None,
+    MtaStsStatus::Ok,
+    MtaStsStatus::Invalid,
+    MtaStsStatus::Temperror,
+];
+const STS_MODES: [Mode; 3] = [Mode::Enforce, Mode::Testing, Mode::None];
+const HOLDINGS: [Holding; 3] = [Holding::Holds, Holding::WouldFail, Holding::Unverified];
+
+impl PackedSts {
+    fn pack(side: StsSide) -> Self {
+        fn code<T: PartialEq>(values: &[T], value: Option<T>) -> u8 {
+            value
+                .and_then(|v| values.iter().position(|x| *x == v))
+                .map_or(0, |i| i as u8 + 1)
+        }
+        Self(
+            code(&STS_STATUSES, side.status)
+                | code(&STS_MODES, side.mode) << 3
+                | code(&HOLDINGS, side.holds) << 5,
+        )
+    }
+
+    fn unpack(self) -> StsSide {
+        fn value<T: Copy>(values: &[T], code: u8) -> Option<T> {
+            values.get(usize::from(code.checked_sub(1)?)).copied()
+        }
+        StsSide {
+            status: value(&STS_STATUSES, self.0 & 0b111),
+            mode: value(&STS_MODES, self.0 >> 3 & 0b11),
+            holds: value(&HOLDINGS, self.0 >> 5 & 0b11),
+        }
+    }
+}
+
 /// The parts of a record that may be unknown: a part whose status is `temperror` in
 /// either scan is not compared.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -163,6 +255,8 @@ pub(crate) struct Unknown {
     pub spf: u64,
     pub dmarc: u64,
     pub mx: u64,
+    /// Null on either side counts here too: a scan made before the part existed.
+    pub mta_sts: u64,
 }
 
 /// One domain present in both scans, compared.
@@ -174,6 +268,8 @@ pub struct Comparison {
     pub spf_unknown: bool,
     pub dmarc_unknown: bool,
     pub mx_unknown: bool,
+    /// The `mta_sts` part is `temperror` or null (not looked for) in either scan.
+    pub mta_sts_unknown: bool,
 }
 
 /// Compares one domain's older and newer record.
@@ -249,6 +345,31 @@ pub fn compare(old: &OldFacts, new: &Facts) -> Comparison {
             c.insert(Change::StarttlsGained);
         }
     }
+
+    let (was, is) = (old.mta_sts.unpack(), StsSide::from(new));
+    out.mta_sts_unknown = !was.known() || !is.known();
+    if !out.mta_sts_unknown {
+        match (was.present(), is.present()) {
+            (false, true) => c.insert(Change::MtaStsAdded),
+            (true, false) => c.insert(Change::MtaStsRemoved),
+            _ => {}
+        }
+        if let (Some(was), Some(is)) = (was.mode, is.mode)
+            && was != is
+        {
+            c.insert(Change::MtaStsModeChanged);
+        }
+        // `unverified` on either side says nothing of a change.
+        match (was.holds, is.holds) {
+            (Some(Holding::WouldFail), Some(Holding::Holds)) => {
+                c.insert(Change::MtaStsStartedHolding);
+            }
+            (Some(Holding::Holds), Some(Holding::WouldFail)) => {
+                c.insert(Change::MtaStsStoppedHolding);
+            }
+            _ => {}
+        }
+    }
     out
 }
 
@@ -278,6 +399,12 @@ pub const COLUMNS: &[&str] = &[
     "new_dangling_includes",
     "old_starttls",
     "new_starttls",
+    "old_mta_sts",
+    "new_mta_sts",
+    "old_mta_sts_mode",
+    "new_mta_sts_mode",
+    "old_mta_sts_holds",
+    "new_mta_sts_holds",
 ];
 
 /// The states a `diff.csv` row shows for one side.
@@ -288,6 +415,7 @@ struct Side {
     policy: Option<Policy>,
     testing: bool,
     starttls: Option<Rollup>,
+    mta_sts: StsSide,
 }
 
 impl From<&OldFacts> for Side {
@@ -298,6 +426,7 @@ impl From<&OldFacts> for Side {
             policy: o.policy,
             testing: o.testing,
             starttls: o.starttls,
+            mta_sts: o.mta_sts.unpack(),
         }
     }
 }
@@ -310,6 +439,7 @@ impl From<&Facts> for Side {
             policy: f.dmarc.policy,
             testing: f.dmarc.testing,
             starttls: f.mx.starttls,
+            mta_sts: StsSide::from(f),
         }
     }
 }
@@ -327,7 +457,7 @@ pub struct Row {
 
 impl Row {
     /// The row's cells, in [`COLUMNS`] order.
-    pub fn cells(&self) -> [String; 13] {
+    pub fn cells(&self) -> [String; 19] {
         let spf = |s: Option<Side>| s.map_or("", |s| s.spf.as_str()).to_owned();
         let dmarc = |s: Option<Side>| s.map_or("", |s| s.dmarc.as_str()).to_owned();
         let policy = |s: Option<Side>| {
@@ -346,6 +476,14 @@ impl Row {
                 .map_or("", Rollup::as_str)
                 .to_owned()
         };
+        let sts = |s: Option<Side>, cell: fn(StsSide) -> Option<&'static str>| {
+            s.and_then(|s| cell(s.mta_sts))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let status: fn(StsSide) -> _ = |s| s.status.map(MtaStsStatus::as_str);
+        let mode: fn(StsSide) -> _ = |s| s.mode.map(<&str>::from);
+        let holds: fn(StsSide) -> _ = |s| s.holds.map(Holding::as_str);
         [
             self.domain.clone(),
             self.changes.join(),
@@ -360,6 +498,12 @@ impl Row {
             self.new_dangling.join("; "),
             starttls(self.old),
             starttls(self.new),
+            sts(self.old, status),
+            sts(self.new, status),
+            sts(self.old, mode),
+            sts(self.new, mode),
+            sts(self.old, holds),
+            sts(self.new, holds),
         ]
     }
 }
@@ -442,6 +586,7 @@ impl DiffCounts {
         line("unknown spf", u.spf, "  (temperror in either scan)".into());
         line("unknown dmarc", u.dmarc, String::new());
         line("unknown mx", u.mx, String::new());
+        line("unknown mta_sts", u.mta_sts, "  (or not looked for)".into());
         out
     }
 }
@@ -495,6 +640,7 @@ pub(crate) fn compare_scans(old_dir: &Path, new_dir: &Path, out: &Path) -> anyho
                 unknown.spf += u64::from(c.spf_unknown);
                 unknown.dmarc += u64::from(c.dmarc_unknown);
                 unknown.mx += u64::from(c.mx_unknown);
+                unknown.mta_sts += u64::from(c.mta_sts_unknown);
                 Row {
                     changes: c.changes,
                     old: Some(Side::from(was)),
@@ -616,6 +762,11 @@ mod tests {
             (Change::DanglingIncludeFixed, "dangling_include_fixed"),
             (Change::StarttlsLost, "starttls_lost"),
             (Change::StarttlsGained, "starttls_gained"),
+            (Change::MtaStsAdded, "mta_sts_added"),
+            (Change::MtaStsRemoved, "mta_sts_removed"),
+            (Change::MtaStsModeChanged, "mta_sts_mode_changed"),
+            (Change::MtaStsStartedHolding, "mta_sts_started_holding"),
+            (Change::MtaStsStoppedHolding, "mta_sts_stopped_holding"),
             (Change::AddedToList, "added_to_list"),
             (Change::RemovedFromList, "removed_from_list"),
         ];
@@ -623,5 +774,44 @@ mod tests {
         for (change, name) in names {
             assert_eq!(change.as_str(), name);
         }
+    }
+
+    /// Every kind has a bit of its own in the set.
+    #[test]
+    fn every_kind_fits_the_set() {
+        let mut all = Changes::default();
+        for (i, change) in Change::ALL.into_iter().enumerate() {
+            assert_eq!(change as usize, i);
+            assert!(!all.contains(change));
+            all.insert(change);
+        }
+        assert_eq!(all.iter().collect::<Vec<_>>(), Change::ALL);
+    }
+
+    /// Every state of the part survives packing, and the older side stays 24 bytes.
+    #[test]
+    fn mta_sts_states_pack_into_one_byte() {
+        use strum::VariantArray as _;
+        fn or_null<T: Copy>(values: &[T]) -> Vec<Option<T>> {
+            std::iter::once(None)
+                .chain(values.iter().copied().map(Some))
+                .collect()
+        }
+        let mut codes = std::collections::HashSet::new();
+        for status in or_null(MtaStsStatus::VARIANTS) {
+            for mode in or_null(Mode::VARIANTS) {
+                for holds in or_null(Holding::VARIANTS) {
+                    let side = StsSide {
+                        status,
+                        mode,
+                        holds,
+                    };
+                    let packed = PackedSts::pack(side);
+                    assert_eq!(packed.unpack(), side);
+                    assert!(codes.insert(packed.0));
+                }
+            }
+        }
+        assert_eq!(size_of::<OldFacts>(), 24);
     }
 }

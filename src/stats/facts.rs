@@ -7,11 +7,13 @@ use serde::Deserialize;
 
 use crate::dmarc::Policy;
 use crate::dmarc::{DmarcReport, DmarcStatus};
+use crate::mta_sts::{Holding, Mode, MtaStsReport, MtaStsStatus};
 use crate::mx::{MxReport, MxStatus};
 use crate::record::{self, DomainRecord};
 use crate::smtp::prober::Rollup;
 use crate::smtp::{Phase, StarttlsStatus};
 use crate::spf::analysis::{SpfReport, SpfStatus};
+use crate::tls_rpt::{TlsRptReport, TlsRptStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Facts {
@@ -19,6 +21,13 @@ pub struct Facts {
     pub spf: SpfFacts,
     pub dmarc: DmarcFacts,
     pub mx: MxFacts,
+    /// Null in records of scans made before the part existed: not looked for, so counted
+    /// in no MTA-STS figure, not even as absent.
+    #[serde(default)]
+    pub mta_sts: Option<MtaStsFacts>,
+    /// Null likewise in older records.
+    #[serde(default)]
+    pub tls_rpt: Option<TlsRptFacts>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -77,6 +86,59 @@ pub struct ProbeFacts {
     pub error: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MtaStsFacts {
+    pub status: MtaStsStatus,
+    /// The policy as fetched and parsed; null when none was.
+    #[serde(default)]
+    pub policy: Option<PolicyMode>,
+    /// Null without an active policy.
+    #[serde(default)]
+    pub holds: Option<Holding>,
+}
+
+/// `{mode, …}` of a fetched MTA-STS policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct PolicyMode {
+    pub mode: Mode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct TlsRptFacts {
+    pub status: TlsRptStatus,
+}
+
+impl MtaStsFacts {
+    /// A `v=STSv1` record is published, usable or not.
+    pub fn present(&self) -> bool {
+        matches!(self.status, MtaStsStatus::Ok | MtaStsStatus::Invalid)
+    }
+
+    /// The mode of the policy senders apply: the status is `ok` and a policy was fetched.
+    pub fn mode(&self) -> Option<Mode> {
+        self.policy
+            .filter(|_| self.status == MtaStsStatus::Ok)
+            .map(|p| p.mode)
+    }
+
+    /// Whether the policy holds, when that was verified: `holds` or `would_fail`, never
+    /// `unverified`.
+    pub fn verified(&self) -> Option<bool> {
+        match self.holds? {
+            Holding::Holds => Some(true),
+            Holding::WouldFail => Some(false),
+            Holding::Unverified => None,
+        }
+    }
+}
+
+impl TlsRptFacts {
+    /// A `v=TLSRPTv1` record is published, usable or not.
+    pub fn present(&self) -> bool {
+        matches!(self.status, TlsRptStatus::Ok | TlsRptStatus::Invalid)
+    }
+}
+
 impl ProbeFacts {
     /// The probe opened a connection: it got past the connect phase. A skipped probe
     /// tried nothing.
@@ -118,6 +180,8 @@ impl From<&DomainRecord> for Facts {
             spf: SpfFacts::from(&r.spf),
             dmarc: DmarcFacts::from(&r.dmarc),
             mx: MxFacts::from(&r.mx),
+            mta_sts: r.mta_sts.as_ref().map(MtaStsFacts::from),
+            tls_rpt: r.tls_rpt.as_ref().map(TlsRptFacts::from),
         }
     }
 }
@@ -172,6 +236,22 @@ impl From<&MxReport> for MxFacts {
                 })
                 .collect(),
         }
+    }
+}
+
+impl From<&MtaStsReport> for MtaStsFacts {
+    fn from(sts: &MtaStsReport) -> Self {
+        Self {
+            status: sts.status,
+            policy: sts.policy.as_ref().map(|p| PolicyMode { mode: p.mode }),
+            holds: sts.holds,
+        }
+    }
+}
+
+impl From<&TlsRptReport> for TlsRptFacts {
+    fn from(rpt: &TlsRptReport) -> Self {
+        Self { status: rpt.status }
     }
 }
 

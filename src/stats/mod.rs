@@ -5,6 +5,8 @@
 //! whose status is `temperror` is unknown, so SPF figures are shares of the domains whose
 //! SPF is known, DMARC figures of those whose DMARC is known, MX figures of those whose
 //! MX is known; `starttls_all` of those with an MX host that answered the probe's EHLO;
+//! MTA-STS and TLS-RPT figures of the domains whose part is known (records of scans made
+//! before the parts existed have none, and count nowhere: `n/a`, never 0%);
 //! `temperror` itself is a share of all domains.
 
 pub mod diff;
@@ -21,10 +23,12 @@ use self::facts::Facts;
 use crate::causes::{Cause, Causes};
 use crate::dmarc::Policy;
 use crate::dmarc::{self, DmarcStatus};
+use crate::mta_sts::{Mode, MtaStsStatus};
 use crate::mx::MxStatus;
 use crate::smtp::prober::Rollup;
 use crate::spf::analysis::SpfStatus;
 use crate::spf::tree::FindingKind;
+use crate::tls_rpt::TlsRptStatus;
 
 /// How many dangling include targets the summary names.
 pub(crate) const TOP_DANGLING: usize = 20;
@@ -40,7 +44,9 @@ pub struct Figure {
     /// `count / of` in percent, one decimal; `None` (JSON `null`) when `of` is 0: a
     /// share of nothing was not measured, and 0% would claim it was.
     pub percent: Option<f64>,
-    /// The name of the population: `domains`, `spf_known`, `dmarc_known`, `mx_known`.
+    /// The name of the population: `domains`, `spf_known`, `dmarc_known`, `mx_known`,
+    /// `starttls_probed`, `mta_sts_known`, `mta_sts_fetched`, `mta_sts_verified`,
+    /// `tls_rpt_known`.
     pub denominator: &'static str,
 }
 
@@ -83,12 +89,22 @@ pub struct Figures {
     pub mx_none: Figure,
     /// Of the domains with at least one MX host that answered the probe's EHLO.
     pub starttls_all: Figure,
+    /// A `v=STSv1` record (valid or not), of the domains whose MTA-STS is known.
+    pub mta_sts_present: Figure,
+    /// Policy mode enforce, of the domains with status ok and a fetched policy.
+    pub mta_sts_enforce: Figure,
+    /// The active policy holds for every MX host, of those where holding was verified
+    /// (holds or would_fail; `unverified` counts on neither side).
+    pub mta_sts_holds: Figure,
+    pub mta_sts_would_fail: Figure,
+    /// A `v=TLSRPTv1` record (valid or not), of the domains whose TLS-RPT is known.
+    pub tls_rpt_present: Figure,
     pub temperror: Figure,
 }
 
 impl Figures {
     /// Every figure with its name, in the README's order: the columns of `trend.csv`.
-    pub fn named(&self) -> [(&'static str, &Figure); 16] {
+    pub fn named(&self) -> [(&'static str, &Figure); 21] {
         // Destructured so that a new figure cannot be left out of the list.
         let Self {
             spf_present,
@@ -106,6 +122,11 @@ impl Figures {
             mx_null,
             mx_none,
             starttls_all,
+            mta_sts_present,
+            mta_sts_enforce,
+            mta_sts_holds,
+            mta_sts_would_fail,
+            tls_rpt_present,
             temperror,
         } = self;
         [
@@ -124,6 +145,11 @@ impl Figures {
             ("mx_null", mx_null),
             ("mx_none", mx_none),
             ("starttls_all", starttls_all),
+            ("mta_sts_present", mta_sts_present),
+            ("mta_sts_enforce", mta_sts_enforce),
+            ("mta_sts_holds", mta_sts_holds),
+            ("mta_sts_would_fail", mta_sts_would_fail),
+            ("tls_rpt_present", tls_rpt_present),
             ("temperror", temperror),
         ]
     }
@@ -139,6 +165,14 @@ pub struct Adoption {
     pub mx_known: u64,
     /// Domains with at least one MX host whose STARTTLS probe got an EHLO answer.
     pub starttls_probed: u64,
+    /// Domains with an `mta_sts` part whose status is not `temperror`.
+    pub mta_sts_known: u64,
+    /// Domains whose MTA-STS status is `ok` with a fetched policy.
+    pub mta_sts_fetched: u64,
+    /// Domains whose active MTA-STS policy holds or would fail (not `unverified`).
+    pub mta_sts_verified: u64,
+    /// Domains with a `tls_rpt` part whose status is not `temperror`.
+    pub tls_rpt_known: u64,
     /// What the probes met on the network.
     pub smtp: SmtpReach,
     pub figures: Figures,
@@ -181,7 +215,56 @@ pub struct Tally {
     starttls_probed: u64,
     starttls_all: u64,
     smtp: SmtpReach,
+    sts: StsTally,
+    tls_rpt_known: u64,
+    tls_rpt_present: u64,
     temperror: u64,
+}
+
+/// The MTA-STS counts of a [`Tally`].
+#[derive(Debug, Default, Clone)]
+struct StsTally {
+    known: u64,
+    present: u64,
+    fetched: u64,
+    enforce: u64,
+    verified: u64,
+    holds: u64,
+}
+
+impl StsTally {
+    fn add(&mut self, sts: &facts::MtaStsFacts) {
+        if sts.status == MtaStsStatus::Temperror {
+            return;
+        }
+        self.known += 1;
+        self.present += u64::from(sts.present());
+        if let Some(mode) = sts.mode() {
+            self.fetched += 1;
+            self.enforce += u64::from(mode == Mode::Enforce);
+        }
+        if let Some(holds) = sts.verified() {
+            self.verified += 1;
+            self.holds += u64::from(holds);
+        }
+    }
+
+    fn merge(&mut self, other: &Self) {
+        let Self {
+            known,
+            present,
+            fetched,
+            enforce,
+            verified,
+            holds,
+        } = other;
+        self.known += known;
+        self.present += present;
+        self.fetched += fetched;
+        self.enforce += enforce;
+        self.verified += verified;
+        self.holds += holds;
+    }
 }
 
 /// What the STARTTLS probes of a scan's MX hosts met on the network, counted per domain
@@ -277,6 +360,13 @@ impl Tally {
         for probe in r.mx.hosts.iter().filter_map(|h| h.starttls.as_ref()) {
             self.smtp.add(probe);
         }
+        if let Some(sts) = &r.mta_sts {
+            self.sts.add(sts);
+        }
+        if let Some(rpt) = r.tls_rpt.filter(|t| t.status != TlsRptStatus::Temperror) {
+            self.tls_rpt_known += 1;
+            self.tls_rpt_present += u64::from(rpt.present());
+        }
         self.temperror += u64::from(r.temperror());
     }
 
@@ -304,6 +394,9 @@ impl Tally {
             starttls_probed,
             starttls_all,
             smtp,
+            sts,
+            tls_rpt_known,
+            tls_rpt_present,
             temperror,
         } = other;
         self.domains += domains;
@@ -333,6 +426,9 @@ impl Tally {
         self.starttls_probed += starttls_probed;
         self.starttls_all += starttls_all;
         self.smtp.merge(smtp);
+        self.sts.merge(sts);
+        self.tls_rpt_known += tls_rpt_known;
+        self.tls_rpt_present += tls_rpt_present;
         self.temperror += temperror;
     }
 
@@ -344,6 +440,8 @@ impl Tally {
         let spf = |n| Figure::new(n, self.spf_known, "spf_known");
         let dmarc = |n| Figure::new(n, self.dmarc_known, "dmarc_known");
         let mx = |n| Figure::new(n, self.mx_known, "mx_known");
+        let sts = &self.sts;
+        let verified = |n| Figure::new(n, sts.verified, "mta_sts_verified");
         let mut top: Vec<DanglingTarget> = self
             .dangling_targets
             .iter()
@@ -360,6 +458,10 @@ impl Tally {
             dmarc_known: self.dmarc_known,
             mx_known: self.mx_known,
             starttls_probed: self.starttls_probed,
+            mta_sts_known: sts.known,
+            mta_sts_fetched: sts.fetched,
+            mta_sts_verified: sts.verified,
+            tls_rpt_known: self.tls_rpt_known,
             smtp: self.smtp.clone(),
             figures: Figures {
                 spf_present: spf(self.spf_present),
@@ -381,6 +483,15 @@ impl Tally {
                     self.starttls_probed,
                     "starttls_probed",
                 ),
+                mta_sts_present: Figure::new(sts.present, sts.known, "mta_sts_known"),
+                mta_sts_enforce: Figure::new(sts.enforce, sts.fetched, "mta_sts_fetched"),
+                mta_sts_holds: verified(sts.holds),
+                mta_sts_would_fail: verified(sts.verified - sts.holds),
+                tls_rpt_present: Figure::new(
+                    self.tls_rpt_present,
+                    self.tls_rpt_known,
+                    "tls_rpt_known",
+                ),
                 temperror: Figure::new(self.temperror, self.domains, "domains"),
             },
             spf_permerror_by_kind: self
@@ -395,4 +506,124 @@ impl Tally {
 
 fn policy_index(policy: Policy) -> usize {
     usize::from(dmarc::strength(policy))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One domain's facts: SPF, DMARC and MX known and absent, `mta_sts` and `tls_rpt` as
+    /// given (null: a record of a scan made before the parts existed).
+    fn facts(mta_sts: serde_json::Value, tls_rpt: serde_json::Value) -> Facts {
+        serde_json::from_value(serde_json::json!({
+            "domain": "example.jp",
+            "spf": {"status": "none", "errors": [], "dangling_includes": []},
+            "dmarc": {"status": "none", "policy": null, "testing": false, "rua": []},
+            "mx": {"status": "ok", "starttls": null},
+            "mta_sts": mta_sts,
+            "tls_rpt": tls_rpt,
+        }))
+        .unwrap()
+    }
+
+    fn sts(status: &str, mode: Option<&str>, holds: Option<&str>) -> serde_json::Value {
+        let policy = mode.map(|m| serde_json::json!({"mode": m, "max_age": 86400, "mx": []}));
+        serde_json::json!({"status": status, "policy": policy, "holds": holds})
+    }
+
+    fn rpt(status: &str) -> serde_json::Value {
+        serde_json::json!({"status": status})
+    }
+
+    fn adoption(records: &[Facts]) -> Adoption {
+        let mut tally = Tally::default();
+        for r in records {
+            tally.add(r);
+        }
+        tally.adoption()
+    }
+
+    fn figure(f: &Figure) -> (u64, u64, &'static str) {
+        (f.count, f.of, f.denominator)
+    }
+
+    #[test]
+    fn mta_sts_and_tls_rpt_figures_and_their_populations() {
+        let null = serde_json::Value::Null;
+        let records = [
+            facts(sts("ok", Some("enforce"), Some("holds")), rpt("ok")),
+            facts(sts("ok", Some("enforce"), Some("would_fail")), rpt("none")),
+            facts(sts("ok", Some("testing"), Some("holds")), rpt("invalid")),
+            // Unverified counts on neither side of the holding.
+            facts(sts("ok", Some("testing"), Some("unverified")), rpt("ok")),
+            facts(sts("ok", Some("none"), None), rpt("ok")),
+            // A valid record whose policy was not fetched: present, no mode.
+            facts(sts("ok", None, None), rpt("none")),
+            facts(sts("invalid", None, None), rpt("temperror")),
+            facts(sts("none", None, None), rpt("none")),
+            // Unknown: in no population.
+            facts(sts("temperror", None, None), rpt("temperror")),
+            // An older scan's record: in no population either.
+            facts(null.clone(), null),
+        ];
+        let a = adoption(&records);
+        let f = &a.figures;
+        assert_eq!(a.domains, 10);
+        assert_eq!(
+            (
+                a.mta_sts_known,
+                a.mta_sts_fetched,
+                a.mta_sts_verified,
+                a.tls_rpt_known
+            ),
+            (8, 5, 3, 7)
+        );
+        assert_eq!(figure(&f.mta_sts_present), (7, 8, "mta_sts_known"));
+        assert_eq!(figure(&f.mta_sts_enforce), (2, 5, "mta_sts_fetched"));
+        assert_eq!(figure(&f.mta_sts_holds), (2, 3, "mta_sts_verified"));
+        assert_eq!(figure(&f.mta_sts_would_fail), (1, 3, "mta_sts_verified"));
+        assert_eq!(figure(&f.tls_rpt_present), (4, 7, "tls_rpt_known"));
+        assert_eq!(f.mta_sts_present.percent, Some(87.5));
+        // The parts are not the domain's own lookups: no temperror for them.
+        assert_eq!(f.temperror.count, 0);
+
+        // Counted apart and merged, the same figures.
+        let (first, second) = records.split_at(4);
+        let mut merged = Tally::default();
+        for half in [first, second] {
+            let mut tally = Tally::default();
+            half.iter().for_each(|r| tally.add(r));
+            merged.merge(&tally);
+        }
+        assert_eq!(
+            serde_json::to_value(merged.adoption()).unwrap(),
+            serde_json::to_value(&a).unwrap()
+        );
+    }
+
+    /// A scan made before the parts existed measured none of them: n/a, never 0%.
+    #[test]
+    fn records_without_the_parts_give_not_applicable() {
+        let null = serde_json::Value::Null;
+        let a = adoption(&[facts(null.clone(), null.clone()), facts(null.clone(), null)]);
+        let f = &a.figures;
+        for figure in [
+            &f.mta_sts_present,
+            &f.mta_sts_enforce,
+            &f.mta_sts_holds,
+            &f.mta_sts_would_fail,
+            &f.tls_rpt_present,
+        ] {
+            assert_eq!((figure.count, figure.of, figure.percent), (0, 0, None));
+            assert_eq!(figure.share(), NOT_APPLICABLE);
+        }
+        // The other figures are still counted.
+        assert_eq!(figure(&f.mx_none), (0, 2, "mx_known"));
+        // And a line without the fields at all reads the same as one with nulls.
+        let line = r#"{"domain":"old.jp","spf":{"status":"ok","errors":[],"dangling_includes":[]},
+            "dmarc":{"status":"none","policy":null,"testing":false,"rua":[]},
+            "mx":{"status":"none","starttls":null}}"#;
+        let old: Facts = serde_json::from_str(line).unwrap();
+        assert_eq!((old.mta_sts, old.tls_rpt), (None, None));
+    }
 }

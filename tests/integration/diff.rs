@@ -271,6 +271,11 @@ async fn diff_of_two_scans_names_each_change() {
         ("dangling_include_fixed", 1),
         ("starttls_lost", 0),
         ("starttls_gained", 0),
+        ("mta_sts_added", 0),
+        ("mta_sts_removed", 0),
+        ("mta_sts_mode_changed", 0),
+        ("mta_sts_started_holding", 0),
+        ("mta_sts_stopped_holding", 0),
         ("added_to_list", 1),
         ("removed_from_list", 1),
     ]
@@ -280,7 +285,7 @@ async fn diff_of_two_scans_names_each_change() {
     assert_eq!(counts, want);
     assert_eq!(
         summary["unknown"],
-        serde_json::json!({"spf": 0, "dmarc": 0, "mx": 0})
+        serde_json::json!({"spf": 0, "dmarc": 0, "mx": 0, "mta_sts": 0})
     );
     // The same rows as before.
     let rewritten = csv::Reader::from_path(&out).unwrap().records().count();
@@ -483,4 +488,99 @@ fn dangling_targets_compare_as_sets() {
         &spf("permerror", &["a.test"]),
     );
     assert!(same.changes.is_empty());
+}
+
+/// A healthy record with the `mta_sts` part `{status, policy: {mode}, holds}`.
+fn with_sts(status: &str, mode: Option<&str>, holds: Option<&str>) -> Facts {
+    let mut value = serde_json::json!({
+        "domain": "example.jp",
+        "spf": {"status": "ok", "errors": [], "dangling_includes": []},
+        "dmarc": {"status": "ok", "policy": "reject", "testing": false, "rua": []},
+        "mx": {"status": "ok", "starttls": "all"},
+    });
+    let policy = mode.map(|m| serde_json::json!({"mode": m, "max_age": 604800, "mx": []}));
+    value["mta_sts"] = serde_json::json!({"status": status, "policy": policy, "holds": holds});
+    serde_json::from_value(value).unwrap()
+}
+
+/// Each MTA-STS kind, and no change claimed from or to a `temperror`, a part an older
+/// scan did not look for, an `unverified` holding, or a policy not fetched.
+#[test]
+fn mta_sts_changes_and_what_claims_none() {
+    let enforce = |holds| with_sts("ok", Some("enforce"), Some(holds));
+    let testing = |holds| with_sts("ok", Some("testing"), Some(holds));
+    let none = with_sts("none", None, None);
+    let invalid = with_sts("invalid", None, None);
+    let unknown = with_sts("temperror", None, None);
+    let before = facts("ok", &[], "ok", Some("reject"), false, "ok", Some("all"));
+    // (old, new, mta_sts unknown, changes)
+    let cases = [
+        (none.clone(), enforce("holds"), false, vec!["mta_sts_added"]),
+        (none.clone(), invalid.clone(), false, vec!["mta_sts_added"]),
+        (
+            invalid.clone(),
+            none.clone(),
+            false,
+            vec!["mta_sts_removed"],
+        ),
+        (
+            enforce("holds"),
+            none.clone(),
+            false,
+            vec!["mta_sts_removed"],
+        ),
+        (
+            testing("holds"),
+            enforce("holds"),
+            false,
+            vec!["mta_sts_mode_changed"],
+        ),
+        (
+            enforce("would_fail"),
+            testing("holds"),
+            false,
+            vec!["mta_sts_mode_changed", "mta_sts_started_holding"],
+        ),
+        (
+            enforce("would_fail"),
+            enforce("holds"),
+            false,
+            vec!["mta_sts_started_holding"],
+        ),
+        (
+            testing("holds"),
+            testing("would_fail"),
+            false,
+            vec!["mta_sts_stopped_holding"],
+        ),
+        (
+            with_sts("ok", Some("none"), None),
+            enforce("holds"),
+            false,
+            vec!["mta_sts_mode_changed"],
+        ),
+        (enforce("holds"), enforce("holds"), false, vec![]),
+        // Unverified on either side: neither started nor stopped.
+        (enforce("holds"), enforce("unverified"), false, vec![]),
+        (enforce("unverified"), enforce("would_fail"), false, vec![]),
+        // A policy that could not be fetched has no mode to compare.
+        (enforce("holds"), invalid.clone(), false, vec![]),
+        (with_sts("ok", None, None), enforce("holds"), false, vec![]),
+        // A temperror on either side: not added, not removed.
+        (unknown.clone(), enforce("holds"), true, vec![]),
+        (enforce("would_fail"), unknown.clone(), true, vec![]),
+        (none.clone(), unknown.clone(), true, vec![]),
+        // A scan made before the part existed did not look: not "added".
+        (before.clone(), enforce("holds"), true, vec![]),
+        (none.clone(), before, true, vec![]),
+    ];
+    for (old, new, sts_unknown, want) in cases {
+        let c = compare(&OldFacts::from(&old), &new);
+        assert_eq!(c.mta_sts_unknown, sts_unknown, "{old:?} → {new:?}");
+        assert_eq!(kinds(c.changes), want, "{old:?} → {new:?}");
+        assert_eq!(
+            (c.spf_unknown, c.dmarc_unknown, c.mx_unknown),
+            (false, false, false)
+        );
+    }
 }

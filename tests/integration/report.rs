@@ -20,11 +20,13 @@ use crate::support::svg::{
 const PERIODS: [&str; 4] = ["2024-01", "2024-02", "2024-03", "2024-04"];
 /// A group name that must be escaped in HTML and sanitised in file names.
 const ODD: &str = "a<b>&c";
-const LINES: [&str; 4] = [
+const LINES: [&str; 6] = [
     "DMARC present",
     "DMARC enforcing",
     "SPF ok",
     "STARTTLS on all MX",
+    "MTA-STS present",
+    "TLS-RPT present",
 ];
 const BAR_PARTS: [&str; 4] = ["reject", "quarantine", "none", "absent or no policy"];
 
@@ -51,7 +53,9 @@ fn facts(domain: &str, spf: &str, policy: Option<&str>, starttls: Option<&str>) 
 
 /// The domains of one group in one period: more of them, and more enforcing, as time
 /// goes on; the odd group's MX hosts were never probed, nor the first group's in the
-/// second period (STARTTLS 0 of 0 there).
+/// second period (STARTTLS 0 of 0 there). MTA-STS and TLS-RPT were looked for only in
+/// the first group from the second period on: the records of the first period and of
+/// the odd group have neither part, as those of a scan made before they existed.
 fn domains(group: usize, period: usize) -> Vec<Facts> {
     let n = 6 + 2 * period + group;
     (0..n)
@@ -68,7 +72,18 @@ fn domains(group: usize, period: usize) -> Vec<Facts> {
                 0 => Some("some"),
                 _ => Some("all"),
             };
-            facts(&format!("d{i}.g{group}.example"), spf, policy, starttls)
+            let mut f = facts(&format!("d{i}.g{group}.example"), spf, policy, starttls);
+            if group == 0 && period > 0 {
+                let sts = if (i + period).is_multiple_of(3) {
+                    "ok"
+                } else {
+                    "none"
+                };
+                let rpt = if i.is_multiple_of(2) { "ok" } else { "none" };
+                f.mta_sts = serde_json::from_value(serde_json::json!({"status": sts})).unwrap();
+                f.tls_rpt = serde_json::from_value(serde_json::json!({"status": rpt})).unwrap();
+            }
+            f
         })
         .collect()
 }
@@ -173,7 +188,10 @@ fn figure_key(line: &str) -> &'static str {
         "DMARC present" => "dmarc_present",
         "DMARC enforcing" => "dmarc_enforcing",
         "SPF ok" => "spf_ok",
-        _ => "starttls_all",
+        "STARTTLS on all MX" => "starttls_all",
+        "MTA-STS present" => "mta_sts_present",
+        "TLS-RPT present" => "tls_rpt_present",
+        other => panic!("no figure for line {other:?}"),
     }
 }
 
@@ -292,6 +310,23 @@ fn report_adoption_line_breaks_where_a_share_is_of_nobody() {
         html.contains("No point for STARTTLS on all MX in 2024-02: 0 of 0 domains to count on."),
         "no note of the share not drawn"
     );
+    // Records of a scan made before MTA-STS and TLS-RPT were looked at: no point at all,
+    // not a share of 0%.
+    for name in ["MTA-STS present", "TLS-RPT present"] {
+        assert_eq!(counts(&trend, PERIODS[0], "gov", figure_key(name)), (0, 0));
+        let periods: Vec<String> = hovers(&svg, "data-series", name)
+            .into_iter()
+            .map(|h| h.0)
+            .collect();
+        assert_eq!(periods, PERIODS[1..], "{name}");
+        assert_eq!(line_segments(&svg, name).len(), 1, "{name}");
+        assert!(
+            html.contains(&format!(
+                "No point for {name} in 2024-01: 0 of 0 domains to count on."
+            )),
+            "no note of {name} not drawn"
+        );
+    }
     assert!(html.contains("95% Wilson"));
 }
 
@@ -625,7 +660,7 @@ async fn report_of_a_history_without_answers_says_not_measured_and_claims_no_abs
     assert!(
         html.contains(
             "Not drawn, no domain to count on in any period: DMARC present, DMARC \
-             enforcing, SPF ok, STARTTLS on all MX."
+             enforcing, SPF ok, STARTTLS on all MX, MTA-STS present, TLS-RPT present."
         ),
         "no note of the lines left out"
     );

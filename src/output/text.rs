@@ -601,6 +601,16 @@ pub fn summary(s: &ScanJson, figures: &Adoption, notices: &[Notice], dir: &Path)
     if figures.starttls_probed > 0 {
         row("STARTTLS on all MX", &f.starttls_all);
     }
+    // Scans made before the parts existed, or with --skip, looked at none of them.
+    if figures.mta_sts_known > 0 {
+        row("MTA-STS present", &f.mta_sts_present);
+        row("MTA-STS enforce", &f.mta_sts_enforce);
+        row("MTA-STS holds", &f.mta_sts_holds);
+        row("MTA-STS would fail", &f.mta_sts_would_fail);
+    }
+    if figures.tls_rpt_known > 0 {
+        row("TLS-RPT present", &f.tls_rpt_present);
+    }
     row("temperror (any part)", &f.temperror);
     for l in t.lines() {
         let _ = writeln!(out, "  {}", l.trim_end());

@@ -49,7 +49,7 @@ value_enum! {
 
 value_enum! {
     /// `--skip`.
-    PartArg => crate::scan::Part {
+    PartArg => crate::record::Part {
         /// The `_mta-sts` record and the policy's fetch.
         MtaSts,
         /// The `_smtp._tls` record.

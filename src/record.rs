@@ -124,6 +124,14 @@ use crate::mx::{MxReport, MxStatus};
 use crate::spf::analysis::{SpfReport, SpfStatus};
 use crate::tls_rpt::TlsRptReport;
 
+/// A part of the record that `--skip` leaves out (null in the record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Part {
+    MtaSts,
+    TlsRpt,
+}
+
 /// Version of the record format.
 pub(crate) const SCHEMA: u32 = 1;
 

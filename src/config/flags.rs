@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::cli::{DnsArgs, PolicyArgs, ScanArgs, SmtpArgs};
 use crate::dns::Transport;
 use crate::exit::usage;
-use crate::scan::Part;
+use crate::record::Part;
 use crate::shard::Shard;
 use crate::smtp::prober::MxSelection;
 use crate::stats::fail_on::FailOn;

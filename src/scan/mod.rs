@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
-use serde::{Deserialize, Serialize};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::dmarc::{DmarcReport, DmarcResolver};
@@ -24,7 +23,7 @@ use crate::mx::{self, MxReport, MxResolver};
 use crate::output::Writer;
 use crate::progress::Progress;
 use crate::psl::SuffixList;
-use crate::record::{DomainRecord, SCHEMA, now_rfc3339};
+use crate::record::{DomainRecord, Part, SCHEMA, now_rfc3339};
 use crate::scandir::InputCounts;
 use crate::shard::Shard;
 use crate::smtp::prober::StarttlsOptions;
@@ -85,14 +84,6 @@ impl Default for ScanOptions {
             retry_temperror: 0,
         }
     }
-}
-
-/// A part of the record that `--skip` leaves out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Part {
-    MtaSts,
-    TlsRpt,
 }
 
 /// Scans single domains; shared by all tasks of a run.

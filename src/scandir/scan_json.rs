@@ -72,7 +72,7 @@ pub struct ScanJsonOptions {
     pub starttls: Option<StarttlsJson>,
     /// Parts of the record not looked at (`--skip`).
     #[serde(default)]
-    pub skip: Vec<crate::scan::Part>,
+    pub skip: Vec<crate::record::Part>,
     /// Null when MTA-STS policies were not fetched (`--no-mta-sts`, or a scan made
     /// before they were).
     #[serde(default)]

@@ -423,7 +423,7 @@ async fn without_the_fetch_the_record_alone_is_judged() {
 
 #[tokio::test]
 async fn skipped_parts_are_null_and_ask_nothing() {
-    use mailposture::scan::Part;
+    use mailposture::record::Part;
     let mut zone = Zone::new();
     zone.txt_text("_mta-sts.example.test", "v=STSv1; id=1")
         .txt_text(

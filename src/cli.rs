@@ -100,7 +100,11 @@ value_enum! {
         DmarcNone,
         /// An MX host that answered EHLO did not complete STARTTLS.
         StarttlsMissing,
-        /// Any part of a domain's scan ended in temperror.
+        /// An MTA-STS policy that would refuse mail to an MX host (in testing mode, once
+        /// enforced).
+        MtaStsWouldFail,
+        /// SPF, DMARC or MX ended in temperror (MTA-STS and TLS-RPT failures stay in
+        /// their parts).
         Temperror,
     }
 }

@@ -30,7 +30,11 @@ pub(crate) enum FailOn {
     DmarcNone,
     /// An MX host that answered EHLO did not complete STARTTLS.
     StarttlsMissing,
-    /// Any part of a domain's scan ended in temperror.
+    /// An MTA-STS policy that would refuse mail to an MX host (`holds: would_fail`; in
+    /// testing mode, once enforced).
+    MtaStsWouldFail,
+    /// SPF, DMARC or MX ended in temperror (MTA-STS and TLS-RPT failures stay in their
+    /// parts).
     Temperror,
 }
 
@@ -52,6 +56,7 @@ impl FailOn {
             Self::DmarcInvalid => f.dmarc_present.count - f.dmarc_valid.count,
             Self::DmarcNone => f.dmarc_policy_none.count,
             Self::StarttlsMissing => s.starttls_probed - f.starttls_all.count,
+            Self::MtaStsWouldFail => f.mta_sts_would_fail.count,
             Self::Temperror => f.temperror.count,
         }
     }
@@ -85,6 +90,7 @@ mod tests {
             (FailOn::DmarcInvalid, "dmarc-invalid"),
             (FailOn::DmarcNone, "dmarc-none"),
             (FailOn::StarttlsMissing, "starttls-missing"),
+            (FailOn::MtaStsWouldFail, "mta-sts-would-fail"),
             (FailOn::Temperror, "temperror"),
         ];
         crate::names::assert_serde_named(&names, FailOn::name);

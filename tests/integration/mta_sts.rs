@@ -215,13 +215,17 @@ impl World {
 
     async fn scan_record(self, options: ScanOptions) -> DomainRecord {
         let record = scan(self.zone.clone(), "example.test", options).await;
+        self.stop().await;
+        record
+    }
+
+    async fn stop(self) {
         for server in self.servers {
             server.stop().await;
         }
         if let Some(https) = self.https {
             https.stop().await;
         }
-        record
     }
 }
 
@@ -513,4 +517,49 @@ async fn check_text_shows_the_policy_and_each_host() {
     );
     assert!(lines[6].starts_with("  error would_fail: senders that enforce the policy refuse to deliver to stray.example.test"), "{}", lines[6]);
     assert!(sts.contains("\nTLS-RPT  none  no v=TLSRPTv1 record at _smtp._tls.example.test\n  warning missing: an MTA-STS record is published, but no TLS-RPT record"), "{sts}");
+}
+
+/// The command line end to end: `--ca-file`, `--mta-sts-port`, `--smtp-port` and
+/// `--allow-nonpublic` reach the fetch and the probe, and `--fail-on mta-sts-would-fail`
+/// ends the run with 3.
+#[tokio::test]
+async fn check_fails_on_a_policy_that_would_fail() {
+    let mut world = World::new();
+    world.mx(10, "stray.example.test", None).await;
+    world.policy(ENFORCE).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, world.pki.ca_pem()).unwrap();
+    let fixture = DnsFixture::start(world.zone.clone()).await;
+    let args: Vec<String> = [
+        "check",
+        "example.test",
+        "--json",
+        "--resolver",
+        &fixture.resolver_arg(),
+        "--allow-nonpublic",
+        "--smtp-port",
+        &world.smtp_port.to_string(),
+        "--mta-sts-port",
+        &PORT.to_string(),
+        "--ca-file",
+        &ca.display().to_string(),
+        "--helo",
+        "scanner.test.example",
+        "--fail-on",
+        "mta-sts-would-fail",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let output = crate::support::cmd::run(dir.path(), args).await;
+    fixture.stop().await;
+    world.stop().await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("mta-sts-would-fail"), "{stderr}");
+    let record: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let sts = &record["mta_sts"];
+    assert_eq!(sts["holds"], "would_fail", "{sts}");
+    assert_eq!(sts["fetch"]["cert"]["valid"], true, "{sts}");
+    assert_eq!(sts["hosts"][0]["tls"], "valid", "{sts}");
 }

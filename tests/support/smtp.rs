@@ -352,6 +352,7 @@ async fn dribble<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8]) {
 /// A test certificate authority and the server certificates it issues.
 pub struct TestPki {
     ca: CertificateDer<'static>,
+    ca_pem: String,
     issuer: Issuer<'static, KeyPair>,
 }
 
@@ -364,9 +365,10 @@ impl TestPki {
             .push(DnType::CommonName, "mailposture test CA");
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let key = KeyPair::generate().unwrap();
-        let ca = params.self_signed(&key).unwrap().der().clone();
+        let ca = params.self_signed(&key).unwrap();
         Self {
-            ca,
+            ca: ca.der().clone(),
+            ca_pem: ca.pem(),
             issuer: Issuer::new(params, key),
         }
     }
@@ -376,6 +378,11 @@ impl TestPki {
         let mut roots = RootCertStore::empty();
         roots.add(self.ca.clone()).unwrap();
         Arc::new(roots)
+    }
+
+    /// The CA's certificate as PEM, for `--ca-file`.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
     }
 
     /// A server certificate for `name`, valid from a month ago for a year.

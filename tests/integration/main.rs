@@ -24,6 +24,9 @@ mod diff;
 mod dmarc;
 /// Hostile peers: lying, truncating and looping DNS, huge SPF trees, a million junk lines.
 mod hostile;
+/// MTA-STS against Debian's nginx and postfix on loopback (ignored unless run by
+/// `.ci/run`).
+mod mta_sts_e2e;
 /// MX hosts, null MX, implicit MX and the shared host cache, over real DNS.
 mod mx;
 /// How a run ends and what it tells a person: exit codes, notices, `--fail-on`,

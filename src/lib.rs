@@ -30,5 +30,6 @@ pub mod smtp;
 pub mod spf;
 pub mod stats;
 pub mod terminal;
+pub(crate) mod tls;
 pub mod tls_rpt;
 mod txt_fields;

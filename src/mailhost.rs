@@ -65,7 +65,10 @@ impl HostChecks {
 /// one; when it clears none, why it refused the first of them. Probing every address
 /// of a provider's host would multiply connections for little news. The guard is asked
 /// here and only here, before any socket exists.
-fn probe_address(addresses: &[IpAddr], guard: Guard) -> Option<Result<Cleared, NotPublic>> {
+pub(crate) fn probe_address(
+    addresses: &[IpAddr],
+    guard: Guard,
+) -> Option<Result<Cleared, NotPublic>> {
     let mut addresses = addresses.to_vec();
     // Stable: each family keeps its order in the record.
     addresses.sort_by_key(IpAddr::is_ipv6);

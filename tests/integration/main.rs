@@ -27,6 +27,8 @@ mod hostile;
 /// MTA-STS against Debian's nginx and postfix on loopback (ignored unless run by
 /// `.ci/run`).
 mod mta_sts_e2e;
+/// The MTA-STS policy fetch against an in-process HTTPS server, one test per ending.
+mod mta_sts_fetch;
 /// MX hosts, null MX, implicit MX and the shared host cache, over real DNS.
 mod mx;
 /// How a run ends and what it tells a person: exit codes, notices, `--fail-on`,

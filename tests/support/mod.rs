@@ -1,4 +1,4 @@
-//! Shared test support: the DNS and SMTP fixtures and helpers to run the analysers and the binary.
+//! Shared test support: the DNS, SMTP and HTTPS fixtures and helpers to run the analysers and the binary.
 
 #![allow(
     dead_code,
@@ -11,6 +11,7 @@ pub mod browser;
 pub mod cmd;
 pub mod dns;
 pub mod history;
+pub mod https;
 pub mod raw_dns;
 pub mod smtp;
 pub mod standin;

@@ -8,10 +8,10 @@
 #                          certificate for NAME signed by the CA in CA_DIR (ca.pem,
 #                          ca-key.pem; made there when absent: the PEM a scan is given
 #                          as --ca-file); prints nothing else.
-#                          NAME may be @FILE: the names of FILE, one a line, all in
-#                          the one certificate; POLICY may then be a directory holding
-#                          one policy file per name (POLICY/NAME). A name without a
-#                          policy gets 404.
+#                          NAME may be @FILE: the names of FILE, one a line, 500 to a
+#                          certificate; POLICY may then be a directory holding one
+#                          policy file per name (POLICY/NAME). A name without a policy
+#                          gets 404.
 #   scripts/nginx-sts.sh down DIR
 #                          stop it and remove DIR
 #
@@ -47,26 +47,52 @@ up() {
 
   # The policies by host name: nginx picks the file by the request's Host.
   if [ -d "$policy" ]; then
-    for n in "${names[@]}"; do
-      [ ! -f "$policy/$n" ] || cp "$policy/$n" "$dir/policies/$n"
-    done
+    (cd "$policy" && printf '%s\n' "${names[@]}" | while read -r n; do
+      [ ! -f "$n" ] || printf '%s\0' "$n"; done | xargs -0 -r cp -t "$dir/policies/")
   else
-    for n in "${names[@]}"; do cp "$policy" "$dir/policies/$n"; done
+    cp "$policy" "$dir/policy.txt"
+    (cd "$dir/policies" && printf '%s\0' "${names[@]}" | xargs -0 ln -s ../policy.txt)
   fi
 
-  # One certificate whose subjectAltName lists every name (a wildcard cannot cover
-  # mta-sts.<domain> for many domains).
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=${names[0]}" \
-    -keyout "$dir/key.pem" -out "$dir/req.pem" 2>/dev/null
-  {
-    printf 'subjectAltName='
-    printf 'DNS:%s,' "${names[@]}" | sed 's/,$//'
-    printf '\nextendedKeyUsage=serverAuth\n'
-  } >"$dir/ext.cnf"
-  openssl x509 -req -in "$dir/req.pem" -CA "$ca_dir/ca.pem" -CAkey "$ca_dir/ca-key.pem" \
-    -CAcreateserial -days 365 -extfile "$dir/ext.cnf" -out "$dir/cert.pem" 2>/dev/null
-  cat "$dir/cert.pem" "$ca_dir/ca.pem" >"$dir/chain.pem"
+  # A wildcard cannot cover mta-sts.<domain> for many domains: certificates whose
+  # subjectAltName lists the names, 500 to one (a certificate of thousands of names
+  # outgrows what TLS clients take in one handshake message), each in a server block
+  # that nginx picks by the client's SNI.
+  local chunk=500 i k servers=""
+  for ((i = 0, k = 0; i < ${#names[@]}; i += chunk, k++)); do
+    local part=("${names[@]:i:chunk}")
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=${part[0]}" \
+      -keyout "$dir/key-$k.pem" -out "$dir/req-$k.pem" 2>/dev/null
+    {
+      printf 'subjectAltName='
+      printf 'DNS:%s,' "${part[@]}" | sed 's/,$//'
+      printf '\nextendedKeyUsage=serverAuth\n'
+    } >"$dir/ext-$k.cnf"
+    openssl x509 -req -in "$dir/req-$k.pem" -CA "$ca_dir/ca.pem" -CAkey "$ca_dir/ca-key.pem" \
+      -CAcreateserial -days 365 -extfile "$dir/ext-$k.cnf" -out "$dir/cert-$k.pem" 2>/dev/null
+    cat "$dir/cert-$k.pem" "$ca_dir/ca.pem" >"$dir/chain-$k.pem"
+    local default=""
+    [ "$k" != 0 ] || default=" default_server"
+    servers+="
+  server {
+    listen $addr:$port ssl$default;
+    server_name ${part[*]};
+    ssl_certificate $dir/chain-$k.pem;
+    ssl_certificate_key $dir/key-$k.pem;
+    include $dir/site.conf;
+  }"
+  done
 
+  cat >"$dir/site.conf" <<CONF
+ssl_protocols TLSv1.2 TLSv1.3;
+# RFC 8461 §3.3: the policy is text/plain at this one path; nothing else is served.
+location = /.well-known/mta-sts.txt {
+  types { }
+  default_type text/plain;
+  alias $dir/policies/\$host;
+}
+location / { return 404; }
+CONF
   cat >"$dir/nginx.conf" <<CONF
 user root;
 worker_processes 1;
@@ -80,20 +106,10 @@ http {
   fastcgi_temp_path $dir/tmp/fastcgi;
   uwsgi_temp_path $dir/tmp/uwsgi;
   scgi_temp_path $dir/tmp/scgi;
-  server {
-    listen $addr:$port ssl default_server;
-    server_name _;
-    ssl_certificate $dir/chain.pem;
-    ssl_certificate_key $dir/key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    # RFC 8461 §3.3: the policy is text/plain at this one path; nothing else is served.
-    location = /.well-known/mta-sts.txt {
-      types { }
-      default_type text/plain;
-      alias $dir/policies/\$host;
-    }
-    location / { return 404; }
-  }
+  # Room for hundreds of long names per server block.
+  server_names_hash_max_size 65536;
+  server_names_hash_bucket_size 128;
+$servers
 }
 CONF
   nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" ||

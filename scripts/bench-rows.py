@@ -2,6 +2,7 @@
 """Figures for scripts/bench.sh: one JSON row per measured run, then the Markdown table.
 
     bench-rows.py row [--world WORLD] [--expected EXPECTED [--baseline RESULTS]]
+                      [--mta-sts on|off]
                       ROWS TOOL DOMAINS RTT_MS CONC STARTTLS WALL_S COUNTS SERVERS SCAN_DIR
                       TIME_FILE...
         append a row: wall time of the batch, CPU and peak RSS from GNU time -v files
@@ -16,7 +17,10 @@
         SCAN_DIR/results.jsonl the healthy domains (not marked "dead") with any part
         temperror, and the dead ones with every part temperror; with RESULTS (the
         results.jsonl of a run on the same world without dead domains), the healthy
-        domains whose facts (as scripts/compare-results.py takes them) differ from it
+        domains whose facts (as scripts/compare-results.py takes them) differ from it.
+        --mta-sts marks a row of the MTA-STS table (policy fetch on or off) and counts
+        from SCAN_DIR/results.jsonl the domains with an MTA-STS record, those whose
+        policy was fetched, and the domains by `holds`
     bench-rows.py table ROWS CONDITIONS [NOTES_FILE]
         print the Markdown report; NOTES_FILE's lines follow the tables
 """
@@ -81,8 +85,21 @@ def dead_figures(scan_dir, expected, baseline):
     return figures
 
 
+def sts_figures(scan_dir):
+    """What the scan found of the world's MTA-STS and TLS-RPT records."""
+    figures = {"sts_records": 0, "sts_fetched": 0, "tls_rpt_records": 0, "sts_holds": {}}
+    for _, rec in compare_results.records(f"{scan_dir}/results.jsonl"):
+        sts, rpt = rec.get("mta_sts") or {}, rec.get("tls_rpt") or {}
+        figures["sts_records"] += sts.get("record") is not None
+        figures["sts_fetched"] += (sts.get("fetch") or {}).get("status") == "ok"
+        figures["tls_rpt_records"] += rpt.get("record") is not None
+        if sts.get("holds"):
+            figures["sts_holds"][sts["holds"]] = figures["sts_holds"].get(sts["holds"], 0) + 1
+    return figures
+
+
 def row(args):
-    world, expected, baseline = "clean", None, None
+    world, expected, baseline, mta_sts = "clean", None, None, None
     while args and args[0].startswith("--"):
         flag, value, args = args[0], args[1], args[2:]
         if flag == "--world":
@@ -91,6 +108,8 @@ def row(args):
             expected = value
         elif flag == "--baseline":
             baseline = value
+        elif flag == "--mta-sts":
+            mta_sts = value
         else:
             sys.exit(f"unknown option {flag}")
     rows, tool, domains, rtt, conc, starttls, wall, counts, servers, scan_dir, *times = args
@@ -124,6 +143,9 @@ def row(args):
             rec[key] = after[key] - before[key]
     if expected and scan_dir != "-":
         rec.update(dead_figures(scan_dir, expected, baseline))
+    if mta_sts:
+        rec["mta_sts"] = mta_sts
+        rec.update(sts_figures(scan_dir))
     with open(rows, "a") as f:
         f.write(json.dumps(rec) + "\n")
     print(f"  {tool:<28} {n:>9,} domains {rtt:>3} ms {conc:>5}: "
@@ -133,7 +155,9 @@ def row(args):
           f"{count(rec.get('requestlist_exceeded'))}, overwritten "
           f"{count(rec.get('requestlist_overwritten'))}"
           + (f", {world}: healthy temperror {rec['healthy_temperror']}, healthy facts differ "
-             f"{count(rec.get('healthy_differ'))}" if "healthy_temperror" in rec else ""),
+             f"{count(rec.get('healthy_differ'))}" if "healthy_temperror" in rec else "")
+          + (f", MTA-STS {mta_sts}: {rec['sts_records']} records, {rec['sts_fetched']} "
+             f"fetched, holds {rec['sts_holds']}" if mta_sts else ""),
           file=sys.stderr)
 
 
@@ -185,6 +209,29 @@ def table(args):
                        f"| {pct(r['resolver_cpu_pct'])} | {pct(r['relay_cpu_pct'])} "
                        f"| {temp_failures(r)} | {count(r.get('requestlist_exceeded'))} "
                        f"| {count(r.get('requestlist_overwritten'))} |")
+    sts_rows = [r for r in rows if "mta_sts" in r]
+    if sts_rows:
+        out += ["", "### MTA-STS and TLS-RPT on 5% and 3% of the domains, policy fetch on and off",
+                "",
+                "| domains | added RTT | policy fetch | transport | concurrency | domains/s "
+                "| ÷ bulk row domains/s | CPU µs/domain | peak RSS MB | DNS q/domain to unbound "
+                "| − bulk row | to NSD | resolver CPU % | DNS temp failures "
+                "| MTA-STS records | policies fetched | TLS-RPT records |",
+                "|---:|---:|:--|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in sts_rows:
+        # The clean bulk row of the same settings, in the same run (default flags).
+        base = next((c for c in rows if c["tool"] == "mailposture-bulk" and same_run(c, r)),
+                    None)
+        ratio = f"{r['domains_per_s'] / base['domains_per_s']:.2f}×" if base else "–"
+        dq = (f"{r['resolver_q_per_domain'] - base['resolver_q_per_domain']:+.2f}"
+              if base else "–")
+        out.append(f"| {r['domains']:,} | {r['rtt_ms']} ms | {r['mta_sts']} "
+                   f"| {r['transport']} | {r['concurrency']} | {r['domains_per_s']:,.0f} "
+                   f"| {ratio} | {r['cpu_us_per_domain']:,.0f} | {r['rss_mb']:.1f} "
+                   f"| {r['resolver_q_per_domain']:.2f} | {dq} "
+                   f"| {r['upstream_q_per_domain']:.2f} | {pct(r['resolver_cpu_pct'])} "
+                   f"| {temp_failures(r)} | {r['sts_records']:,} | {r['sts_fetched']:,} "
+                   f"| {r['tls_rpt_records']:,} |")
     dead_rows = [r for r in all_rows if r.get("world", "clean") != "clean"]
     if dead_rows:
         out += ["", "### Dead delegations beside clean, same list, same settings", "",

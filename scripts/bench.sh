@@ -3,7 +3,7 @@
 # checkdmarc side by side, against the synthetic world of scripts/world.sh.
 #
 #   scripts/bench.sh [--large] [--sizes "10000 100000"] [--subset 2000] [--no-starttls-row]
-#                    [--silent-share 0.02 [--dead-size N] | --no-dead-rows]
+#                    [--silent-share 0.02 [--dead-size N] | --no-dead-rows] [--no-sts-rows]
 #
 # For each size and an added round trip of 0 and 20 ms (the world's delay relay), with
 # unbound's caches emptied before every run:
@@ -30,15 +30,23 @@
 #     0 and 20 ms, and at 20 ms with CONC_20_HIGH too. Each such row (and the clean one it stands beside) counts the healthy
 #     domains with a temperror, the healthy domains whose facts differ from the clean
 #     run's, and the dead domains with every part temperror (bench-rows.py --expected,
-#     --baseline). --no-dead-rows leaves them out.
+#     --baseline). --no-dead-rows leaves them out;
+#   - on the first size, MTA-STS rows: the world's MTA-STS (5% of the domains) and TLS-RPT
+#     (3%) records, read by every run, and the policies served by one nginx
+#     (scripts/nginx-sts.sh on MX_NET.5:STS_PORT, default 8443, one certificate for all
+#     the policy hosts from a test CA): mailposture-bulk with the clean bulk rows'
+#     settings at 0 and 20 ms, STARTTLS off, once with --no-mta-sts (the policy fetch off)
+#     and once fetching the policies (--allow-nonpublic, --ca-file the test CA,
+#     --mta-sts-port). The other rows use the scanner's defaults: the TXT records read,
+#     the fetch refused as the policy host is on loopback. --no-sts-rows leaves them out.
 # Each row also records the CPU that unbound and the relay used during the run (from
 # /proc/PID/stat), as % of one core over the run's wall time, and unbound's overload
 # counters over the run (requestlist.exceeded: questions it dropped; .overwritten:
 # questions it gave up for newer ones).
 # --large adds 1,000,000 domains. Writes reports/bench/<UTC date>.md and prints it.
-# Run as root from the repository; installs nsd, unbound, GNU time, python3-venv and
-# postfix with apt-get when missing, and checkdmarc (unless --subset 0) into a venv under
-# target/bench/.
+# Run as root from the repository; installs nsd, unbound, GNU time, python3-venv,
+# postfix and nginx with apt-get when missing, and checkdmarc (unless --subset 0) into a
+# venv under target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -48,6 +56,7 @@ subset=2000
 starttls_row=1
 silent_share=0.02
 dead_size=
+sts_rows=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --large) sizes="$sizes 1000000"; shift ;;
@@ -57,7 +66,8 @@ while [ $# -gt 0 ]; do
     --silent-share) silent_share=$2; shift 2 ;;
     --no-dead-rows) silent_share=; shift ;;
     --dead-size) dead_size=$2; shift 2 ;;
-    *) sed -n '2,41p' "$0" >&2; exit 2 ;;
+    --no-sts-rows) sts_rows=; shift ;;
+    *) sed -n '2,49p' "$0" >&2; exit 2 ;;
   esac
 done
 dead_size=${dead_size:-${sizes%% *}}
@@ -67,6 +77,7 @@ conc20=${CONC_20:-2000}
 conc20_high=${CONC_20_HIGH:-5000}
 in_flight20=${IN_FLIGHT_20:-768}
 smtp_port=2525
+sts_port=${STS_PORT:-8443}
 
 missing=()
 command -v nsd >/dev/null || missing+=(nsd)
@@ -74,6 +85,7 @@ command -v unbound >/dev/null || missing+=(unbound)
 [ -x /usr/bin/time ] || missing+=(time)
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 [ -z "$starttls_row" ] || command -v postfix >/dev/null || missing+=(postfix openssl)
+[ -z "$sts_rows" ] || command -v nginx >/dev/null || missing+=(nginx openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null
 fi
@@ -93,8 +105,10 @@ work=$(mktemp -d)
 chmod 755 "$work"
 world=$work/world
 mx_dir=$work/postfix
+sts_dir=$work/nginx
 cleanup() {
   "$root/scripts/postfix-mx.sh" down "$mx_dir" 2>/dev/null || true
+  "$root/scripts/nginx-sts.sh" down "$sts_dir" 2>/dev/null || true
   "$root/scripts/world.sh" down "$world" || true
   [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
@@ -230,6 +244,25 @@ for n in $sizes; do
       --allow-nonpublic
     "$root/scripts/postfix-mx.sh" down "$mx_dir"
   fi
+  if [ -n "$first" ] && [ -n "$sts_rows" ]; then
+    "$root/scripts/nginx-sts.sh" up "$sts_dir" "$WORLD_MX_NET.5" "$sts_port" \
+      "@$world/sts-names.txt" "$world/policies" "$work/ca"
+    for rtt in 0 20; do
+      "$root/scripts/world.sh" delay "$world" "$rtt"
+      conc=$conc0 bulk_flags=()
+      [ "$rtt" = 0 ] || { conc=$conc20; bulk_flags=(--dns-in-flight "$in_flight20"); }
+      row_flags=(--mta-sts off) scan_tag=sts-off
+      mailposture mailposture-bulk-sts bulk "$world/list.txt" "$n" "$rtt" "$conc" off \
+        --no-starttls --no-mta-sts "${bulk_flags[@]}"
+      # The policy host is on loopback, which the scanner skips unless allowed.
+      row_flags=(--mta-sts on) scan_tag=sts-on
+      mailposture mailposture-bulk-sts bulk "$world/list.txt" "$n" "$rtt" "$conc" off \
+        --no-starttls --allow-nonpublic --mta-sts-port "$sts_port" \
+        --ca-file "$work/ca/ca.pem" "${bulk_flags[@]}"
+    done
+    row_flags=() scan_tag=
+    "$root/scripts/nginx-sts.sh" down "$sts_dir"
+  fi
   if [ "$n" = "$dead_size" ] && [ -n "$silent_share" ]; then
     # The same domains, a share of them now delegated to name servers that never answer.
     dead_pct=$(python3 -c 'import sys; print(f"{float(sys.argv[1]):.1%}".replace(".0%", "%"))' \
@@ -270,6 +303,12 @@ dead_rows=
 [ -z "$silent_share" ] || dead_rows="The dead-delegation rows scan the same world again \
 with ${dead_pct:-a share} of its domains delegated to name servers that never answer \
 (healthy: the other domains; their facts compared with the clean run of the same settings)."
+sts_note=
+[ -z "$sts_rows" ] || sts_note="The MTA-STS rows fetch the policies from one nginx on \
+loopback (--allow-nonpublic, --ca-file the test CA, --mta-sts-port $sts_port) or not \
+(--no-mta-sts), STARTTLS off; their ÷ and − columns compare them with the whole-list bulk \
+row of the same settings, which ran with the scanner's defaults (the TXT records read, \
+the fetch refused: the policy host is not public)."
 date=$(date -u +%F)
 mkdir -p reports/bench
 conditions="Measured $(date -u '+%F %H:%M UTC') by \`scripts/bench.sh\` on $(nproc) cores \
@@ -279,7 +318,7 @@ figures vary from run to run. mailposture $(git describe --always --dirty) (rele
 build), checkdmarc $checkdmarc_version; unbound's caches emptied before every run. \
 mailposture ran with each DNS transport (--transport bulk, standard) one after the other \
 on the same list; at 20 ms the bulk runs had --dns-in-flight $in_flight20, the standard \
-ones the default bound (768). ${checkdmarc_runs:+$checkdmarc_runs }${dead_rows:+$dead_rows }CPU is user+sys of the scanner's processes only; resolver and \
+ones the default bound (768). ${checkdmarc_runs:+$checkdmarc_runs }${dead_rows:+$dead_rows }${sts_note:+$sts_note }CPU is user+sys of the scanner's processes only; resolver and \
 relay CPU % are the CPU time unbound (2 threads) and the relay used during the run over \
 its wall time (100% is one core). DNS q/domain are the questions unbound received (to \
 unbound) and those that reached NSD through the relay (to NSD); DNS temp failures are \

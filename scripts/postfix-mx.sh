@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # A real MTA with STARTTLS on a loopback address, for the end-to-end STARTTLS test.
 #
-#   scripts/postfix-mx.sh up DIR ADDR PORT NAME   start postfix on ADDR:PORT as NAME, with
+#   scripts/postfix-mx.sh up DIR ADDR PORT NAME [CA_DIR]
+#                                                 start postfix on ADDR:PORT as NAME, with
 #                                                 a certificate for NAME signed by a CA made
-#                                                 here (DIR/ca.pem); prints nothing else
+#                                                 here (DIR/ca.pem), or by the CA in CA_DIR
+#                                                 (ca.pem, ca-key.pem; made there when
+#                                                 absent, as scripts/nginx-sts.sh does);
+#                                                 prints nothing else
 #   scripts/postfix-mx.sh down DIR                stop it and remove DIR
 #
 # Everything lives in DIR (configuration, queue, keys, log); the system's own postfix
@@ -11,23 +15,32 @@
 # openssl) and root, as postfix does.
 set -euo pipefail
 
-usage() { sed -n '2,12p' "$0" >&2; exit 2; }
+usage() { sed -n '2,16p' "$0" >&2; exit 2; }
 
 up() {
-  local dir=$1 addr=$2 port=$3 name=$4
+  local dir=$1 addr=$2 port=$3 name=$4 ca_dir=${5:-}
   command -v postfix >/dev/null || { echo "needs postfix: apt-get install postfix" >&2; exit 1; }
   mkdir -p "$dir/conf" "$dir/queue" "$dir/data"
   dir=$(cd "$dir" && pwd)
 
   # A CA and a certificate for NAME, valid for a year: what the test trusts and checks.
-  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=mailposture test CA" \
-    -keyout "$dir/ca-key.pem" -out "$dir/ca.pem" 2>/dev/null
+  # With CA_DIR, the CA is one other servers of the test share.
+  if [ -z "$ca_dir" ]; then
+    ca_dir=$dir
+  else
+    mkdir -p "$ca_dir"
+    ca_dir=$(cd "$ca_dir" && pwd)
+  fi
+  if [ ! -f "$ca_dir/ca.pem" ] || [ ! -f "$ca_dir/ca-key.pem" ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=mailposture test CA" \
+      -keyout "$ca_dir/ca-key.pem" -out "$ca_dir/ca.pem" 2>/dev/null
+  fi
   openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" \
     -keyout "$dir/key.pem" -out "$dir/req.pem" 2>/dev/null
   printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$name" >"$dir/ext.cnf"
-  openssl x509 -req -in "$dir/req.pem" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" \
+  openssl x509 -req -in "$dir/req.pem" -CA "$ca_dir/ca.pem" -CAkey "$ca_dir/ca-key.pem" \
     -CAcreateserial -days 365 -extfile "$dir/ext.cnf" -out "$dir/cert.pem" 2>/dev/null
-  cat "$dir/cert.pem" "$dir/ca.pem" >"$dir/chain.pem"
+  cat "$dir/cert.pem" "$ca_dir/ca.pem" >"$dir/chain.pem"
 
   cat >"$dir/conf/main.cf" <<CONF
 compatibility_level = 3.6
@@ -75,7 +88,7 @@ down() {
 }
 
 case "${1:-}" in
-  up) [ $# -eq 5 ] || usage; up "$2" "$3" "$4" "$5" ;;
+  up) [ $# -eq 5 ] || [ $# -eq 6 ] || usage; up "${@:2}" ;;
   down) [ $# -eq 2 ] || usage; down "$2" ;;
   *) usage ;;
 esac

@@ -25,9 +25,15 @@ Writes into DIR:
   dead-servers.txt   with dead domains: one line per kind, "KIND ADDR...", the addresses
                      scripts/dead-ns.py must serve in that mode
 
+  sts-names.txt      the MTA-STS policy hosts (mta-sts.<domain>) of the domains that
+                     publish a policy, one a line (dead domains left out)
+  policies/<host>    each such host's policy file (RFC 8461 §3.2), to be served at
+                     https://<host>/.well-known/mta-sts.txt (scripts/nginx-sts.sh)
+
 Every MX host and address-looking target is in MX_NET (a /24 on loopback, e.g. 127.0.4):
-.1 Google-like, .2 Microsoft-like, .3 the ISP, .4 the ESP, .10-.250 self-hosted. The
-mix is drawn from a seeded generator: the same N always gives the same world.
+.1 Google-like, .2 Microsoft-like, .3 the ISP, .4 the ESP, .5 the MTA-STS policy web
+server, .10-.250 self-hosted. The mix is drawn from a seeded generator: the same N always
+gives the same world.
 
 The mix (shares of the list):
   SPF   12% none; 35% Google-like tree (4 lookups); 15% Microsoft-like (2); 10% ISP (3);
@@ -38,6 +44,17 @@ The mix (shares of the list):
         aggregate reports to a third party that authorises them
   MX    35% Google-like, 15% Microsoft-like (a per-domain host under a wildcard), 10% ISP,
         5% ESP, 20% self-hosted, 10% none, 2% null MX, 3% dangling (host does not exist)
+
+MTA-STS and TLS-RPT (RFC 8461, RFC 8460), drawn from a generator of their own after the
+mix above, so that the rest of the world is the same as without them:
+  MTA-STS  5% of the list (exactly, rounded), among the domains whose MX is a provider's
+        or self-hosted: _mta-sts TXT and mta-sts.<domain> A on MX_NET.5, whose policy lists
+        the domain's MX hosts (mode enforce 80%, testing 15%), or an old host name that
+        matches none of them (enforce, 5%: senders that enforce would refuse the mail)
+  TLS-RPT  3% of the list: _smtp._tls TXT, two thirds of them on MTA-STS domains (mailto
+        to the domain itself, a quarter https to the ESP)
+expected.jsonl says for each domain "mta_sts": null or {"mode", "mx_match"} and
+"tls_rpt": true or false.
 
 Dead delegations (lame ones, as real lists hold many): --silent-share, --servfail-share
 and --refused-share (fractions, default 0) pick that share of the domains (rounded to a
@@ -241,6 +258,41 @@ for i in range(n):
     expected.append({"domain": d, "exists": True, "spf": status, "spf_error": error,
                      "spf_lookups": lookups, "dmarc": policy, "mx": mx})
 
+# MTA-STS and TLS-RPT: their own generator, so that the rest of the world stays as it is.
+STS_SHARE, TLSRPT_SHARE = 0.05, 0.03
+STS_WEB = f"{mxnet}.5"
+STS_MX = {"google": ["aspmx.l.google.com", "*.aspmx.l.google.com"],
+          "microsoft": ["*.mail.protection.outlook.com"], "isp": ["*.isp.ne.jp"],
+          "esp": ["mx.esp.net"], "self": ["mx.{d}"]}
+sts_rng = random.Random(f"sts-{n}")
+mailers = [i for i, e in enumerate(expected) if e["exists"] and e["mx"] in STS_MX]
+sts = sorted(sts_rng.sample(mailers, min(len(mailers), round(STS_SHARE * n))))
+policies = {}
+for i in sts:
+    d = listing[i]
+    mode, match = {0: ("enforce", True), 1: ("testing", True), 2: ("enforce", False)}[
+        0 if (r := sts_rng.random()) < 0.80 else 1 if r < 0.95 else 2]
+    patterns = [p.format(d=d) for p in STS_MX[expected[i]["mx"]]] if match else [f"mail.{d}"]
+    txt(f"_mta-sts.{d}", f"v=STSv1; id=20240601T{i % 240:06d};")
+    rr(f"mta-sts.{d}", "A", STS_WEB)
+    policies[f"mta-sts.{d}"] = ("version: STSv1\r\n" f"mode: {mode}\r\n"
+                                + "".join(f"mx: {p}\r\n" for p in patterns)
+                                + "max_age: 604800\r\n")
+    expected[i]["mta_sts"] = {"mode": mode, "mx_match": match}
+rpt_count = round(TLSRPT_SHARE * n)
+with_sts = sts_rng.sample(sts, min(len(sts), rpt_count * 2 // 3))
+sts_set = set(sts)
+others = [i for i, e in enumerate(expected) if e["exists"] and i not in sts_set]
+rpt = with_sts + sts_rng.sample(others, min(len(others), rpt_count - len(with_sts)))
+for i in sorted(rpt):
+    d = listing[i]
+    rua = "https://reports.esp.net/tlsrpt" if sts_rng.random() < 0.25 else f"mailto:tlsrpt@{d}"
+    txt(f"_smtp._tls.{d}", f"v=TLSRPTv1; rua={rua}")
+    expected[i]["tls_rpt"] = True
+for e in expected:
+    e.setdefault("mta_sts", None)
+    e.setdefault("tls_rpt", False)
+
 # Dead delegations: their own generator, so that the healthy domains stay as they are.
 dead = {}
 if any(s for _, s in DEAD_SHARES):
@@ -272,7 +324,7 @@ if dead:
             rr(f"{ns}.{d}", "A", addr)
         expected[i] = {"domain": d, "dead": kind, "exists": None, "spf": "temperror",
                        "spf_error": None, "spf_lookups": None, "dmarc": "temperror",
-                       "mx": "temperror"}
+                       "mx": "temperror", "mta_sts": "temperror", "tls_rpt": "temperror"}
 
 os.makedirs(f"{out}/zones", exist_ok=True)
 # The root delegates each TLD; every server name resolves to the relay.
@@ -299,6 +351,14 @@ with open(f"{out}/list.txt", "w") as f:
     f.write("\n".join(listing) + "\n")
 with open(f"{out}/expected.jsonl", "w") as f:
     f.writelines(json.dumps(e) + "\n" for e in expected)
+os.makedirs(f"{out}/policies", exist_ok=True)
+with open(f"{out}/sts-names.txt", "w") as f:
+    for host, policy in policies.items():
+        if host.split(".", 1)[1] in dead:
+            continue
+        f.write(host + "\n")
+        with open(f"{out}/policies/{host}", "w", newline="") as p:
+            p.write(policy)
 if dead:
     with open(f"{out}/dead-servers.txt", "w") as f:
         f.writelines(f"{kind} {' '.join(addrs)}\n" for kind, addrs in used.items() if addrs)

@@ -5,7 +5,9 @@
 #   scripts/world.sh up DIR [--domains N | --list FILE] [--delay-ms MS]
 #                              [--silent-share S] [--servfail-share S] [--refused-share S]
 #                              generate the world into DIR (scripts/world-gen.py: zones,
-#                              DIR/list.txt, DIR/expected.jsonl) and start the servers;
+#                              DIR/list.txt, DIR/expected.jsonl, and the MTA-STS policy
+#                              hosts and files, DIR/sts-names.txt and DIR/policies/, for
+#                              scripts/nginx-sts.sh to serve) and start the servers;
 #                              DIR/world.env names the addresses. --list serves the
 #                              names of a domain list instead of N generated ones. The
 #                              shares (fractions, default 0) delegate that part of the
@@ -29,15 +31,16 @@
 # server in the zones resolves to the relay, so all of unbound's questions to NSD go
 # through it; dead domains' name servers resolve into DEAD_NET (default 127.0.5:
 # .1-.150), which unbound reaches directly. MX hosts resolve into MX_NET (default
-# 127.0.4; see world-gen.py). Needs root (port 53); installs nsd and unbound with
-# apt-get when missing. RELAY names the relay binary
+# 127.0.4; see world-gen.py), the MTA-STS policy hosts to MX_NET.5, where no server
+# listens unless one is started (scripts/bench.sh starts nginx there). Needs root (port
+# 53); installs nsd and unbound with apt-get when missing. RELAY names the relay binary
 # [default: target/release/dns-delay-relay, built from bench/ when missing]. DIR and FILE
 # are taken from the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-usage() { sed -n '2,35p' "$0" >&2; exit 2; }
+usage() { sed -n '2,38p' "$0" >&2; exit 2; }
 
 net=${WORLD_NET:-127.0.3}
 mxnet=${MX_NET:-127.0.4}

@@ -26,6 +26,9 @@ mod dmarc;
 mod hostile;
 /// MTA-STS and TLS-RPT in a domain's scan: records, fetches, would the policy hold.
 mod mta_sts;
+/// MTA-STS against Debian's nginx and postfix on loopback (ignored unless run by
+/// `.ci/run`).
+mod mta_sts_e2e;
 /// The MTA-STS policy fetch against an in-process HTTPS server, one test per ending.
 mod mta_sts_fetch;
 /// MX hosts, null MX, implicit MX and the shared host cache, over real DNS.

@@ -35,10 +35,12 @@
 #     (3%) records, read by every run, and the policies served by one nginx
 #     (scripts/nginx-sts.sh on MX_NET.5:STS_PORT, default 8443, one certificate for all
 #     the policy hosts from a test CA): mailposture-bulk with the clean bulk rows'
-#     settings at 0 and 20 ms, STARTTLS off, once with --no-mta-sts (the policy fetch off)
-#     and once fetching the policies (--allow-nonpublic, --ca-file the test CA,
-#     --mta-sts-port). The other rows use the scanner's defaults: the TXT records read,
-#     the fetch refused as the policy host is on loopback. --no-sts-rows leaves them out.
+#     settings at 0 and 20 ms, STARTTLS off, once with --no-mta-sts (the TXT records read,
+#     the policy fetch off) and once fetching the policies (--allow-nonpublic, --ca-file
+#     the test CA, --mta-sts-port). Every other row leaves both parts out (--skip
+#     mta-sts,tls-rpt: the checks off), so that it measures what it measured before they
+#     existed, and the clean bulk row of the same settings is the MTA-STS rows' "off".
+#     --no-sts-rows leaves them out.
 # Each row also records the CPU that unbound and the relay used during the run (from
 # /proc/PID/stat), as % of one core over the run's wall time, and unbound's overload
 # counters over the run (requestlist.exceeded: questions it dropped; .overwritten:
@@ -142,6 +144,8 @@ servers_cpu() {
 # directory, set around the runs of a world with dead delegations.
 row_flags=()
 scan_tag=
+# The record parts a run leaves out: MTA-STS and TLS-RPT, but in the MTA-STS rows.
+part_flags=(--skip mta-sts,tls-rpt)
 
 # mailposture TOOL TRANSPORT LIST N RTT CONC STARTTLS [scan flags...]
 # Scans into $work/scan-TOOL-N-RTT-CONC-STARTTLS[-TAG], which stays until the size is done.
@@ -156,7 +160,7 @@ mailposture() {
   start=$(now)
   /usr/bin/time -v -o "$work/time" "$root/target/release/mailposture" scan "$list" \
     --resolver "$WORLD_RESOLVER:53" --transport "$transport" --concurrency "$conc" \
-    --quiet --out "$out" "$@" \
+    --quiet --out "$out" "${part_flags[@]}" "$@" \
     >/dev/null 2>"$work/scan.err" || { tail -5 "$work/scan.err" >&2; exit 1; }
   end=$(now)
   servers="$servers|$(servers_cpu)"
@@ -251,6 +255,7 @@ for n in $sizes; do
       "$root/scripts/world.sh" delay "$world" "$rtt"
       conc=$conc0 bulk_flags=()
       [ "$rtt" = 0 ] || { conc=$conc20; bulk_flags=(--dns-in-flight "$in_flight20"); }
+      part_flags=()
       row_flags=(--mta-sts off) scan_tag=sts-off
       mailposture mailposture-bulk-sts bulk "$world/list.txt" "$n" "$rtt" "$conc" off \
         --no-starttls --no-mta-sts "${bulk_flags[@]}"
@@ -260,7 +265,7 @@ for n in $sizes; do
         --no-starttls --allow-nonpublic --mta-sts-port "$sts_port" \
         --ca-file "$work/ca/ca.pem" "${bulk_flags[@]}"
     done
-    row_flags=() scan_tag=
+    row_flags=() scan_tag= part_flags=(--skip mta-sts,tls-rpt)
     "$root/scripts/nginx-sts.sh" down "$sts_dir"
   fi
   if [ "$n" = "$dead_size" ] && [ -n "$silent_share" ]; then

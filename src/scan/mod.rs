@@ -251,7 +251,9 @@ impl Scanner {
         if !wanted {
             return None;
         }
-        Some(fetcher.fetch(domain).await)
+        // Boxed: most domains fetch nothing, and the fetch's state would otherwise
+        // be carried by every domain's scan (thousands are in flight).
+        Some(Box::pin(fetcher.fetch(domain)).await)
     }
 }
 
@@ -260,15 +262,22 @@ impl Scanner {
 /// after its deadline (by a DNS place another ended part just freed) would still send
 /// its next question, only to drop it, and free the place for the next ended part: a
 /// burst of questions nobody waits for, past `--dns-in-flight`.
-async fn within<T>(
+///
+/// The work is boxed before the returned future exists: an `async fn` keeps its argument
+/// and the copy `select!` polls side by side, so each part would weigh twice its size in
+/// every domain's scan (thousands are in flight), where the box costs one allocation.
+fn within<T>(
     deadline: tokio::time::Instant,
     work: impl Future<Output = T>,
     late: impl FnOnce() -> T,
-) -> T {
-    tokio::select! {
-        biased;
-        () = tokio::time::sleep_until(deadline) => late(),
-        done = work => done,
+) -> impl Future<Output = T> {
+    let work = Box::pin(work);
+    async move {
+        tokio::select! {
+            biased;
+            () = tokio::time::sleep_until(deadline) => late(),
+            done = work => done,
+        }
     }
 }
 

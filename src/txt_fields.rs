@@ -45,11 +45,11 @@ pub(crate) fn published(answer: Outcome<Vec<String>>, prefix: &str) -> Published
         Outcome::NxDomain | Outcome::NoData => return Published::None,
         Outcome::TempFail(failure) => return Published::Unknown(failure),
     };
-    let mut chosen: Vec<String> = txts.into_iter().filter(|t| t.starts_with(prefix)).collect();
-    match chosen.len() {
-        0 => Published::None,
-        1 => Published::One(chosen.remove(0)),
-        _ => Published::Several(chosen),
+    // One rule of choice for both: `the_one`'s.
+    match the_one(&txts, prefix) {
+        Ok(None) => Published::None,
+        Ok(Some(one)) => Published::One(one.to_owned()),
+        Err(_) => Published::Several(txts.into_iter().filter(|t| t.starts_with(prefix)).collect()),
     }
 }
 

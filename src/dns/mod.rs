@@ -3,11 +3,13 @@
 //! distinguish (answer, NXDOMAIN, NODATA, temporary failure with its cause).
 
 mod bulk;
+mod dnssec;
 mod gate;
 mod pacing;
 mod resolver;
 pub mod scope;
 
+pub use dnssec::{Dnssec, Validation};
 pub use resolver::{ResolverSettings, Transport, build_resolver};
 
 use std::fmt;
@@ -19,7 +21,7 @@ use anyhow::Context as _;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::rdata::CNAME;
+use hickory_resolver::proto::rr::rdata::{CNAME, TLSA};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use serde::{Deserialize, Serialize};
 use strum::IntoStaticStr;
@@ -101,6 +103,10 @@ pub enum TempFailKind {
     /// (`scope`).
     #[strum(serialize = "not asked")]
     NotAsked,
+    /// The validating resolver answered SERVFAIL and the same question with checking
+    /// disabled got an answer: the answer failed DNSSEC validation (RFC 4035 §3.2.2).
+    #[strum(serialize = "dnssec bogus")]
+    Bogus,
 }
 
 impl TempFailKind {
@@ -127,6 +133,13 @@ pub(crate) struct Aliased<T> {
     /// When the asked name owns a CNAME, the name its chain ends at (RFC 1034 §3.6.2),
     /// lower-case, without the trailing dot; `None` when the asked name owns the records.
     pub canonical: Option<String>,
+}
+
+/// An answer and its DNSSEC state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Secured<T> {
+    pub outcome: Outcome<Aliased<T>>,
+    pub dnssec: Dnssec,
 }
 
 /// Counters of questions asked, for the scan summary.
@@ -366,6 +379,21 @@ impl Dns {
             _ => None,
         })
         .await
+    }
+
+    /// TLSA records at `name` (RFC 6698 §2), with the DNSSEC state of the answer: DANE
+    /// uses only records a validating resolver vouched for (RFC 7672 §2.2).
+    pub(crate) async fn tlsa(&self, name: &str) -> Secured<TLSA> {
+        let outcome = self
+            .query(name, RecordType::TLSA, |rdata| match rdata {
+                RData::TLSA(tlsa) => Some(tlsa.clone()),
+                _ => None,
+            })
+            .await;
+        Secured {
+            outcome,
+            dnssec: Dnssec::Unknown,
+        }
     }
 
     async fn lookup<T>(
@@ -719,6 +747,7 @@ mod tests {
             (TempFailKind::Network, "network", "network error"),
             (TempFailKind::Protocol, "protocol", "protocol error"),
             (TempFailKind::NotAsked, "not_asked", "not asked"),
+            (TempFailKind::Bogus, "bogus", "dnssec bogus"),
         ];
         let prose: Vec<_> = names.iter().map(|&(k, _, prose)| (k, prose)).collect();
         crate::names::assert_named(&prose, TempFailKind::as_str);

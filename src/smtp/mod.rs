@@ -15,6 +15,7 @@ pub use probe::{
 use std::sync::Arc;
 use std::time::Duration;
 
+use rustls::pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
 use strum::IntoStaticStr;
 
@@ -92,6 +93,10 @@ pub struct Starttls {
     /// The negotiated suite, e.g. `TLS13_AES_256_GCM_SHA384`.
     pub cipher: Option<String>,
     pub cert: Option<CertFacts>,
+    /// The presented chain, end-entity first (at most a few certificates), for matching
+    /// DANE TLSA records; not part of the record.
+    #[serde(skip)]
+    pub chain: Vec<CertificateDer<'static>>,
 }
 
 impl Starttls {
@@ -114,6 +119,7 @@ impl Starttls {
             tls_version: None,
             cipher: None,
             cert: None,
+            chain: Vec::new(),
         }
     }
 }

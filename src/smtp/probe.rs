@@ -340,13 +340,22 @@ async fn handshake(
     record.cipher = session
         .negotiated_cipher_suite()
         .map(|suite| format!("{:?}", suite.suite()));
-    record.cert = session
-        .peer_certificates()
-        .and_then(|chain| cert_facts(chain, mx_name, &settings.roots, SystemTime::now()));
+    if let Some(chain) = session.peer_certificates() {
+        record.cert = cert_facts(chain, mx_name, &settings.roots, SystemTime::now());
+        record.chain = chain
+            .iter()
+            .take(MAX_CHAIN)
+            .map(|c| c.clone().into_owned())
+            .collect();
+    }
     let mut conn = BufReader::new(tls);
     quit(&mut conn, deadline).await;
     Ok(())
 }
+
+/// Certificates of a presented chain kept for DANE (RFC 7672 §3.2): real chains hold
+/// two to four, and a hostile server's longer one is cut rather than held in memory.
+const MAX_CHAIN: usize = 8;
 
 /// Runs `step` of `phase` until its own limit or the probe's deadline, whichever comes
 /// first.

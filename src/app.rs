@@ -144,6 +144,8 @@ async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
     let start = Instant::now();
     let interrupted = interruption()?;
     let dns = Dns::from_settings(&config.resolver)?;
+    // Before any domain: every answer's DNSSEC state depends on it.
+    dns.check_validation().await;
     let scanner = Arc::new(Scanner::new(dns.clone(), config.options.clone()));
     let writer = open_scan_dir(&mut config)?;
     let progress = Progress::new(config.total, config.quiet);
@@ -335,6 +337,7 @@ const CHECK_CONCURRENCY: usize = 8;
 
 async fn run_check(config: CheckConfig) -> anyhow::Result<Exit> {
     let dns = Dns::from_settings(&config.resolver)?;
+    dns.check_validation().await;
     let scanner = Scanner::new(dns.clone(), config.options);
     let several = config.domains.len() > 1;
     // In the order given, each printed as soon as it and those before it are done.

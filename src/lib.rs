@@ -10,6 +10,7 @@ pub mod cli;
 pub(crate) mod config;
 pub mod dmarc;
 pub mod dns;
+pub mod dnssec;
 pub mod exit;
 pub mod finding;
 pub(crate) mod input;

@@ -116,6 +116,7 @@
 //!                       TLS-RPT is not)
 //! ```
 
+use crate::dnssec::DnssecReport;
 use serde::{Deserialize, Serialize};
 
 use crate::dmarc::{DmarcReport, DmarcStatus};
@@ -154,6 +155,9 @@ pub struct DomainRecord {
     pub mta_sts: Option<MtaStsReport>,
     #[serde(default)]
     pub tls_rpt: Option<TlsRptReport>,
+    /// Null in records of scans made before it existed.
+    #[serde(default)]
+    pub dnssec: Option<DnssecReport>,
 }
 
 fn first_attempt() -> u32 {

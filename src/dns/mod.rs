@@ -15,7 +15,7 @@ pub use resolver::{ResolverSettings, Transport, build_resolver};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::Context as _;
 use hickory_resolver::TokioResolver;
@@ -241,6 +241,10 @@ pub struct DnsFigures {
     /// The smallest that window became, in questions.
     #[serde(default)]
     pub smallest_window: Option<u64>,
+    /// Whether the resolvers validate DNSSEC; absent from scans made before it was
+    /// asked, and `null` when the scan asked nothing.
+    #[serde(default)]
+    pub dnssec_validation: Option<Validation>,
 }
 
 #[derive(Clone)]
@@ -257,6 +261,8 @@ pub struct Dns {
     gate: Arc<Gate>,
     /// Whom the questions go to, for messages and `scan.json`.
     resolvers: Arc<[SocketAddr]>,
+    /// Whether they validate DNSSEC ([`Self::check_validation`]).
+    validation: Arc<OnceLock<Validation>>,
 }
 
 impl Dns {
@@ -264,6 +270,7 @@ impl Dns {
     /// transport binds its sockets here, so this must run inside the Tokio runtime.
     pub fn from_settings(settings: &ResolverSettings) -> anyhow::Result<Self> {
         let stats = Arc::new(DnsStats::default());
+        let validation = Arc::new(OnceLock::new());
         let gate = Arc::new(Gate::new(settings));
         let resolvers = settings.resolvers()?;
         let backend = match settings.transport {
@@ -274,6 +281,7 @@ impl Dns {
                     resolvers.clone(),
                     Arc::clone(&gate),
                     Arc::clone(&stats),
+                    Arc::clone(&validation),
                 )
                 .context("opening the UDP sockets of the bulk DNS transport")?;
                 Backend::Bulk(Arc::new(bulk))
@@ -284,6 +292,7 @@ impl Dns {
             stats,
             gate,
             resolvers: resolvers.into(),
+            validation,
         })
     }
 
@@ -315,6 +324,7 @@ impl Dns {
             spoofed_or_stray: bulk(&self.stats.spoofed_or_stray),
             window_decreases: Some(window.decreases),
             smallest_window: Some(window.smallest as u64),
+            dnssec_validation: self.validation.get().copied(),
         }
     }
 
@@ -383,17 +393,13 @@ impl Dns {
 
     /// TLSA records at `name` (RFC 6698 §2), with the DNSSEC state of the answer: DANE
     /// uses only records a validating resolver vouched for (RFC 7672 §2.2).
+    #[allow(dead_code, reason = "the DANE check asks it")]
     pub(crate) async fn tlsa(&self, name: &str) -> Secured<TLSA> {
-        let outcome = self
-            .query(name, RecordType::TLSA, |rdata| match rdata {
-                RData::TLSA(tlsa) => Some(tlsa.clone()),
-                _ => None,
-            })
-            .await;
-        Secured {
-            outcome,
-            dnssec: Dnssec::Unknown,
-        }
+        self.query_secured(name, RecordType::TLSA, |rdata| match rdata {
+            RData::TLSA(tlsa) => Some(tlsa.clone()),
+            _ => None,
+        })
+        .await
     }
 
     async fn lookup<T>(
@@ -407,18 +413,30 @@ impl Dns {
             .map(|found| found.records)
     }
 
-    /// The path every question takes: counted, under its domain's scope, bounded in
-    /// flight, and mapped by [`classify`].
     async fn query<T>(
         &self,
         name: &str,
         rtype: RecordType,
         pick: impl Fn(&RData) -> Option<T>,
     ) -> Outcome<Aliased<T>> {
+        self.query_secured(name, rtype, pick).await.outcome
+    }
+
+    /// The path every question takes: counted, under its domain's scope, bounded in
+    /// flight, and mapped by [`classify`]; with the answer's DNSSEC state.
+    async fn query_secured<T>(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        pick: impl Fn(&RData) -> Option<T>,
+    ) -> Secured<T> {
         let Ok(fqdn) = fqdn(name) else {
             // Callers validate names first; a name hickory still cannot encode cannot
             // exist in the DNS.
-            return Outcome::NxDomain;
+            return Secured {
+                outcome: Outcome::NxDomain,
+                dnssec: Dnssec::Unknown,
+            };
         };
         self.stats.lookups.fetch_add(1, Ordering::Relaxed);
         let asking = Asking {
@@ -426,35 +444,38 @@ impl Dns {
             ended: false,
         };
         let turn = scope::turn(name).await;
-        let outcome = match &turn {
-            Turn::NotAsked(failure) => Outcome::TempFail(failure.clone()),
+        let (outcome, authentic) = match &turn {
+            Turn::NotAsked(failure) => (Outcome::TempFail(failure.clone()), false),
             Turn::First(scope) => {
                 // Dropped before its end (the domain's deadline), the first question
                 // must still release the others; once settled, this does nothing.
                 let _abandon = Abandon(scope);
                 let ask = self.ask(&fqdn, rtype, false, &pick);
                 let mut ask = std::pin::pin!(ask);
-                let outcome = tokio::select! {
+                let answer = tokio::select! {
                     biased;
-                    outcome = &mut ask => outcome,
+                    answer = &mut ask => answer,
                     () = scope.unanswered_for(|| self.gate.rto()) => {
                         scope.step_aside();
                         ask.await
                     }
                 };
-                scope.settle(name, rtype, &outcome);
-                outcome
+                scope.settle(name, rtype, &answer.0, self.dnssec_of(&answer.0, answer.1));
+                answer
             }
             Turn::Ask { scope, expected } => {
-                let outcome = self.ask(&fqdn, rtype, *expected, &pick).await;
-                scope.settle(name, rtype, &outcome);
-                outcome
+                let answer = self.ask(&fqdn, rtype, *expected, &pick).await;
+                scope.settle(name, rtype, &answer.0, self.dnssec_of(&answer.0, answer.1));
+                answer
             }
             // Nothing is known of a name outside a scanned domain.
             Turn::Outside => self.ask(&fqdn, rtype, false, &pick).await,
         };
         asking.end(&outcome);
-        outcome
+        Secured {
+            dnssec: self.dnssec_of(&outcome, authentic),
+            outcome,
+        }
     }
 
     /// One question to the transport.
@@ -464,7 +485,7 @@ impl Dns {
         rtype: RecordType,
         expected: bool,
         pick: impl Fn(&RData) -> Option<T>,
-    ) -> Outcome<Aliased<T>> {
+    ) -> (Outcome<Aliased<T>>, bool) {
         // Both lookups are large state machines; boxed, they take heap only while a
         // question is in flight instead of enlarging every future that asks one (a
         // domain's scan future measured 31 KB unboxed, moved and zeroed per domain).
@@ -480,16 +501,83 @@ impl Dns {
                     Outcome::TempFail(f) => Ending::of_failure(f.kind),
                     _ => Ending::Answer,
                 });
-                outcome
+                // hickory's resolver sets neither DO nor AD on its questions unless it
+                // validates itself, so its answers say nothing of DNSSEC.
+                (outcome, false)
             }
             Backend::Bulk(bulk) => match Box::pin(bulk.lookup(fqdn, rtype, expected)).await {
-                Ok(bulk::Reply::One(cached)) => match &cached.answer {
-                    bulk::Answer::NoError(answers) => found(fqdn, answers, pick),
-                    bulk::Answer::NxDomain => Outcome::NxDomain,
-                },
-                Ok(bulk::Reply::Followed(answers)) => found(fqdn, &answers, pick),
-                Ok(bulk::Reply::NxDomain) => Outcome::NxDomain,
-                Err(failure) => Outcome::TempFail(failure),
+                Ok(bulk::Reply::One(cached)) => (
+                    match &cached.answer {
+                        bulk::Answer::NoError(answers) => found(fqdn, answers, pick),
+                        bulk::Answer::NxDomain => Outcome::NxDomain,
+                    },
+                    cached.authentic,
+                ),
+                Ok(bulk::Reply::Followed(answers, authentic)) => {
+                    (found(fqdn, &answers, pick), authentic)
+                }
+                Ok(bulk::Reply::NxDomain(authentic)) => (Outcome::NxDomain, authentic),
+                Err(failure) => (Outcome::TempFail(failure), false),
+            },
+        }
+    }
+
+    /// Whether the resolvers validate DNSSEC, asked once (the first call asks; later ones
+    /// get its finding): the AD bit of their answer to the root's DNSKEY. Until it is
+    /// known, and when it is not validating, every answer's DNSSEC state is `unknown`.
+    pub async fn check_validation(&self) -> Validation {
+        if let Some(known) = self.validation.get() {
+            return *known;
+        }
+        let found = match &self.backend {
+            Backend::Standard(_) => Validation::NotKnown,
+            Backend::Bulk(bulk) => {
+                // A question like any other in the figures, though no domain asked it.
+                self.stats.lookups.fetch_add(1, Ordering::Relaxed);
+                let reply = bulk.lookup(&Name::root(), RecordType::DNSKEY, false).await;
+                if let Err(failure) = &reply {
+                    self.stats.count_failure(failure);
+                }
+                match reply {
+                    Ok(bulk::Reply::One(cached)) => match &cached.answer {
+                        bulk::Answer::NoError(answers)
+                            if answers
+                                .iter()
+                                .any(|r| r.record_type() == RecordType::DNSKEY) =>
+                        {
+                            if cached.authentic {
+                                Validation::Validating
+                            } else {
+                                Validation::NotValidating
+                            }
+                        }
+                        // A root without keys: nothing was validated, so nothing is known.
+                        _ => Validation::NotKnown,
+                    },
+                    _ => Validation::NotKnown,
+                }
+            }
+        };
+        *self.validation.get_or_init(|| found)
+    }
+
+    /// What [`Self::check_validation`] found; `NotKnown` before it was asked.
+    pub fn validation(&self) -> Validation {
+        self.validation
+            .get()
+            .copied()
+            .unwrap_or(Validation::NotKnown)
+    }
+
+    /// The DNSSEC state of one answer.
+    fn dnssec_of<T>(&self, outcome: &Outcome<T>, authentic: bool) -> Dnssec {
+        match outcome {
+            Outcome::TempFail(f) if f.kind == TempFailKind::Bogus => Dnssec::Bogus,
+            Outcome::TempFail(_) => Dnssec::Unknown,
+            _ => match self.validation.get() {
+                Some(Validation::Validating) if authentic => Dnssec::Secure,
+                Some(Validation::Validating) => Dnssec::Insecure,
+                _ => Dnssec::Unknown,
             },
         }
     }

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use hickory_resolver::proto::rr::RecordType;
 use tokio::sync::{Notify, OwnedSemaphorePermit, watch};
 
-use super::{Outcome, TempFail, TempFailKind};
+use super::{Dnssec, Outcome, TempFail, TempFailKind};
 
 tokio::task_local! {
     static SCOPE: Arc<DomainScope>;
@@ -29,16 +29,59 @@ pub async fn for_domain<F: Future>(
     domain: &str,
     place: Option<OwnedSemaphorePermit>,
     work: F,
-) -> (F::Output, Option<OwnedSemaphorePermit>) {
+) -> Scoped<F::Output> {
     let scope = Arc::new(DomainScope {
         domain: domain.to_ascii_lowercase(),
         state: watch::Sender::new(State::Fresh),
         place: Mutex::new(place),
         sent: Notify::new(),
+        seen: Mutex::new(Seen::default()),
     });
     let output = SCOPE.scope(Arc::clone(&scope), work).await;
     let place = scope.place.lock().unwrap_or_else(|e| e.into_inner()).take();
-    (output, place)
+    let seen = std::mem::take(&mut *scope.seen.lock().unwrap_or_else(|e| e.into_inner()));
+    Scoped {
+        output,
+        place,
+        seen,
+    }
+}
+
+/// What [`for_domain`] hands back.
+pub struct Scoped<T> {
+    pub output: T,
+    pub place: Option<OwnedSemaphorePermit>,
+    /// The DNSSEC state of the answers to the domain's own names.
+    pub seen: Seen,
+}
+
+/// The DNSSEC state of each question asked at a name under a scanned domain.
+#[derive(Debug, Default)]
+pub struct Seen(Vec<(String, RecordType, Dnssec)>);
+
+impl Seen {
+    /// Questions kept: a domain asks a handful at its own names (apex TXT and MX,
+    /// `_dmarc`, the MTA-STS and TLS-RPT records, its hosts' addresses); a hostile
+    /// zone's long CNAME chains or SPF tree under itself must not grow the list.
+    const CAPACITY: usize = 64;
+
+    fn add(&mut self, name: &str, rtype: RecordType, dnssec: Dnssec) {
+        if self.0.len() < Self::CAPACITY {
+            let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+            self.0.push((name, rtype, dnssec));
+        }
+    }
+
+    /// The state of the answers to `rtype` questions at `name` (lower-case, no
+    /// trailing dot) taken together; `None` when none was asked.
+    pub fn state(&self, name: &str, rtype: RecordType) -> Option<Dnssec> {
+        Dnssec::all(
+            self.0
+                .iter()
+                .filter(|(n, t, _)| *t == rtype && n == name)
+                .map(|&(_, _, state)| state),
+        )
+    }
 }
 
 pub(super) struct DomainScope {
@@ -48,6 +91,7 @@ pub(super) struct DomainScope {
     /// Told when a try of this domain gets its place in the window: while the first
     /// question is out it is the only one the domain asks, so this is when it left.
     sent: Notify,
+    seen: Mutex<Seen>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +162,17 @@ pub(super) async fn turn(name: &str) -> Turn {
 
 impl DomainScope {
     /// Records what a question for `name` `rtype` under the domain came to.
-    pub(super) fn settle<T>(&self, name: &str, rtype: RecordType, outcome: &Outcome<T>) {
+    pub(super) fn settle<T>(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        outcome: &Outcome<T>,
+        dnssec: Dnssec,
+    ) {
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(name, rtype, dnssec);
         self.state.send_if_modified(|state| {
             let next = match (&*state, outcome) {
                 (State::Silent(_), _) | (State::Open { answered: true }, _) => return false,

@@ -437,6 +437,7 @@ pub(crate) fn notice(n: &Notice) -> String {
         NoticeKind::MostlyTemperror | NoticeKind::SmtpUnreachable | NoticeKind::SmtpSkipped => {
             "warning"
         }
+        NoticeKind::DnssecUnknown => "note",
     };
     let style = if n.is_failure() {
         style::BAD

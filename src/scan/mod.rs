@@ -31,7 +31,7 @@ use crate::spf::analysis::{SpfReport, analyse};
 use crate::spf::expand::Expander;
 use crate::spf::tree::{Finding, FindingKind, SpfNode, Via};
 use crate::tls_rpt::TlsRptReport;
-use crate::{mta_sts, tls_rpt};
+use crate::{dnssec, mta_sts, tls_rpt};
 
 /// Limits of a scan, with the defaults a scan through a public resolver wants.
 #[derive(Debug, Clone)]
@@ -170,8 +170,12 @@ impl Scanner {
                 }),
             )
         };
-        let ((spf, dmarc, mut mx, mut sts, mut tls_rpt), _place) =
-            scope::for_domain(domain, place, parts).await;
+        // Asked once, before the scan (`Dns::check_validation`); a scanner whose resolver
+        // was never asked says `not_known`.
+        let validation = self.dns.validation();
+        let scoped = scope::for_domain(domain, place, parts).await;
+        let (spf, dmarc, mut mx, mut sts, mut tls_rpt) = scoped.output;
+        let dnssec = dnssec::report(domain, &scoped.seen, validation);
         mx::check_null_mx_spf(&mut mx, spf.record.as_deref());
         // After the DNS parts, outside their deadline: a probe waits its turn for one of
         // the scan's few SMTP connections, and both it and the fetch have their own
@@ -211,6 +215,7 @@ impl Scanner {
             mx,
             mta_sts: sts,
             tls_rpt,
+            dnssec: Some(dnssec),
         }
     }
 

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::Adoption;
-use crate::dns::DnsFigures;
+use crate::dns::{DnsFigures, Transport, Validation};
 
 /// A share of domains in temperror from which the figures are mostly unknowns.
 const MOSTLY: f64 = 0.5;
@@ -28,6 +28,9 @@ pub enum NoticeKind {
     SmtpUnreachable,
     /// Every MX host selected for a probe was skipped (no public address).
     SmtpSkipped,
+    /// The resolver does not validate DNSSEC, or the transport cannot ask it to say:
+    /// every DNSSEC and DANE state of the run is `unknown`.
+    DnssecUnknown,
 }
 
 impl Notice {
@@ -93,7 +96,41 @@ pub(crate) fn notices(summary: &Adoption, dns: Option<&DnsFigures>) -> Vec<Notic
             ),
         });
     }
+    if let Some(why) = dns.and_then(dnssec_unknown) {
+        notices.push(Notice {
+            kind: NoticeKind::DnssecUnknown,
+            detail: format!(
+                "DNSSEC not measured: {why}; every DNSSEC and DANE state is unknown (a \
+                 validating resolver on this host, such as unbound, gives verdicts as \
+                 trustworthy as the path to it)"
+            ),
+        });
+    }
     notices
+}
+
+/// Why the run's answers say nothing of DNSSEC, if they do not.
+fn dnssec_unknown(dns: &DnsFigures) -> Option<String> {
+    let resolvers = match dns.resolvers.as_slice() {
+        [] => "the resolver".to_owned(),
+        [one] => format!("resolver {one}"),
+        many => format!("resolvers {}", many.join(", ")),
+    };
+    match dns.dnssec_validation? {
+        Validation::Validating => None,
+        Validation::NotValidating => Some(format!(
+            "{resolvers} does not validate (no AD bit on the root's DNSKEY)"
+        )),
+        Validation::NotKnown if dns.transport == Transport::Standard => Some(
+            "the standard transport cannot ask the resolver for its DNSSEC verdict (--transport \
+             bulk can)"
+                .to_owned(),
+        ),
+        Validation::NotKnown => Some(format!(
+            "{resolvers} did not show whether it validates (no signed answer for the root's \
+             DNSKEY)"
+        )),
+    }
 }
 
 /// `resolver ADDR: CAUSE (N of M DNS questions failed)`, from the commonest cause of the

@@ -48,6 +48,34 @@ struct Record {
     mx: serde_json::Value,
     mta_sts: MtaSts,
     tls_rpt: TlsRpt,
+    dnssec: Dnssec,
+}
+
+/// The `dnssec` object, field for field.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(
+    dead_code,
+    reason = "read only to hold the fields to the documented ones"
+)]
+struct Dnssec {
+    status: String,
+    validation: String,
+    parts: DnssecParts,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(
+    dead_code,
+    reason = "read only to hold the fields to the documented ones"
+)]
+struct DnssecParts {
+    spf: Option<String>,
+    dmarc: Option<String>,
+    mx: Option<String>,
+    mta_sts: Option<String>,
+    tls_rpt: Option<String>,
 }
 
 /// The `mta_sts` object, field for field.
@@ -182,6 +210,10 @@ async fn scan_writes_jsonl_csv_and_summary() {
         assert_eq!(r.schema, 1);
         assert!(r.scanned_at.ends_with('Z'), "{}", r.scanned_at);
         assert!(r.elapsed_ms < 60_000);
+        // The fixture is authoritative, not a validating resolver: nothing is known of
+        // DNSSEC, and nothing claimed.
+        assert_eq!(r.dnssec.validation, "not_known");
+        assert_eq!(r.dnssec.status, "unknown");
     }
     assert_eq!(records["good.example.jp"].dmarc["p"], "reject");
     assert_eq!(records["nomail.example.jp"].dmarc["status"], "none");

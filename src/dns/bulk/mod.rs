@@ -7,15 +7,15 @@ mod tcp;
 mod udp;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
 use super::gate::Ending;
-use super::{DnsStats, Gate, ResolverSettings, TempFail, TempFailKind};
+use super::{DnsStats, Gate, ResolverSettings, TempFail, TempFailKind, Validation};
 use crate::cache::Shared;
 use udp::{Pool, TryError};
 
@@ -42,9 +42,11 @@ pub(super) enum Answer {
 pub(super) enum Reply {
     /// One answer, as cached (the usual case: nothing to follow).
     One(Arc<Cached>),
-    /// The answer sections of each step of the chain, in order.
-    Followed(Vec<Record>),
-    NxDomain,
+    /// The answer sections of each step of the chain, in order, and whether every step
+    /// was authentic (AD).
+    Followed(Vec<Record>, bool),
+    /// The chain leads to a name that does not exist; `authentic` as for `Followed`.
+    NxDomain(bool),
 }
 
 /// Times an unfinished CNAME chain is followed with a new question: hickory's resolver
@@ -55,6 +57,9 @@ const MAX_CNAME_RESTARTS: usize = 8;
 #[derive(Debug)]
 pub(super) struct Cached {
     pub answer: Answer,
+    /// The resolver set AD: it validated the answer (RFC 4035 §3.2.3). An answer got
+    /// with checking disabled is never cached, so a cached AD is one the resolver gave.
+    pub authentic: bool,
     /// How long it may answer later questions.
     ttl: Duration,
 }
@@ -84,6 +89,9 @@ pub(super) struct Bulk {
     randomise_case: bool,
     gate: Arc<Gate>,
     stats: Arc<DnsStats>,
+    /// Whether the resolvers validate: only a validating one's SERVFAIL may be a
+    /// failed validation worth asking again with CD.
+    validation: Arc<OnceLock<Validation>>,
 }
 
 impl Bulk {
@@ -93,6 +101,7 @@ impl Bulk {
         servers: Vec<SocketAddr>,
         gate: Arc<Gate>,
         stats: Arc<DnsStats>,
+        validation: Arc<OnceLock<Validation>>,
     ) -> std::io::Result<Self> {
         let pool = |ipv6: bool| -> std::io::Result<Option<Pool>> {
             if servers.iter().any(|s| s.is_ipv6() == ipv6) {
@@ -111,6 +120,7 @@ impl Bulk {
             randomise_case: settings.randomise_case,
             gate,
             stats,
+            validation,
         })
     }
 
@@ -129,11 +139,12 @@ impl Bulk {
             (&first.answer, unfinished_chain(name, rtype, &first.answer))
         else {
             return Ok(match first.answer {
-                Answer::NxDomain => Reply::NxDomain,
+                Answer::NxDomain => Reply::NxDomain(first.authentic),
                 Answer::NoError(_) => Reply::One(first),
             });
         };
         let mut answers = answers.clone();
+        let mut authentic = first.authentic;
         // Name equality ignores case, as DNS names do.
         let mut visited = vec![name.clone()];
         for _ in 0..MAX_CNAME_RESTARTS {
@@ -142,9 +153,10 @@ impl Bulk {
             }
             visited.push(at.clone());
             let next = self.ask(&at, rtype, expected).await?;
+            authentic &= next.authentic;
             match &next.answer {
                 // The chain leads nowhere (RFC 6604: the RCODE is that of the last name).
-                Answer::NxDomain => return Ok(Reply::NxDomain),
+                Answer::NxDomain => return Ok(Reply::NxDomain(authentic)),
                 Answer::NoError(more) => answers.extend(more.iter().cloned()),
             }
             match unfinished_chain(&at, rtype, &next.answer) {
@@ -152,7 +164,7 @@ impl Bulk {
                 None => break,
             }
         }
-        Ok(Reply::Followed(answers))
+        Ok(Reply::Followed(answers, authentic))
     }
 
     /// The answer to `name` `rtype`, from the cache or from one query shared by everyone
@@ -196,6 +208,7 @@ impl Bulk {
                 edns,
                 expected,
                 wait: self.gate.try_timeout(attempt),
+                checking_disabled: false,
             };
             attempt += 1;
             let reply = match self.exchange(attempt_of, name, rtype, &mut socket).await {
@@ -206,6 +219,7 @@ impl Bulk {
                 }
             };
             let code = reply.metadata.response_code;
+            let authentic = reply.metadata.authentic_data;
             match code {
                 ResponseCode::NoError => {
                     let ttl = if reply.answers.is_empty() {
@@ -215,6 +229,7 @@ impl Bulk {
                     };
                     return Ok(Arc::new(Cached {
                         answer: Answer::NoError(reply.answers),
+                        authentic,
                         ttl,
                     }));
                 }
@@ -222,6 +237,7 @@ impl Bulk {
                     return Ok(Arc::new(Cached {
                         ttl: negative_ttl(&reply),
                         answer: Answer::NxDomain,
+                        authentic,
                     }));
                 }
                 // A server that does not know EDNS may answer FORMERR: ask again
@@ -247,7 +263,51 @@ impl Bulk {
                 break;
             }
         }
-        Err(failure)
+        Err(self.bogus_or(failure, name, rtype, expected).await)
+    }
+
+    /// `failure`, or, when it is a SERVFAIL that the same question with checking disabled
+    /// answers, a bogus answer: a validating resolver answers SERVFAIL for data that fails
+    /// validation, and CD asks it for the data without validating (RFC 4035 §3.2.2).
+    /// The answer got with CD is neither used nor cached.
+    async fn bogus_or(
+        &self,
+        failure: TempFail,
+        name: &Name,
+        rtype: RecordType,
+        expected: bool,
+    ) -> TempFail {
+        if failure.kind != TempFailKind::Servfail
+            || self.validation.get() != Some(&Validation::Validating)
+        {
+            return failure;
+        }
+        let attempt = Attempt {
+            server: self.servers[0],
+            edns: true,
+            expected,
+            wait: self.gate.try_timeout(0),
+            checking_disabled: true,
+        };
+        let mut socket = None;
+        match self.exchange(attempt, name, rtype, &mut socket).await {
+            Ok(reply)
+                if matches!(
+                    reply.metadata.response_code,
+                    ResponseCode::NoError | ResponseCode::NXDomain
+                ) =>
+            {
+                TempFail {
+                    kind: TempFailKind::Bogus,
+                    detail: format!(
+                        "{} from the validating resolver, {} with checking disabled: \
+                         the answer fails DNSSEC validation",
+                        failure.detail, reply.metadata.response_code
+                    ),
+                }
+            }
+            _ => failure,
+        }
     }
 
     /// One attempt: UDP, then TCP when the UDP answer was truncated. It holds a place in
@@ -265,10 +325,11 @@ impl Bulk {
             edns,
             expected,
             wait,
+            checking_disabled,
         } = attempt;
         let pool = if server.is_ipv6() { &self.v6 } else { &self.v4 };
         let pool = pool.as_ref().expect("a pool for every configured family");
-        let mut message = self.message(name, rtype, edns);
+        let mut message = self.message(name, rtype, edns, checking_disabled);
         let mut place = self.gate.enter(expected).await;
         let rto = place.rto();
         let udp = {
@@ -330,18 +391,29 @@ impl Bulk {
         Ok(reply)
     }
 
-    /// A recursive query for `name` `rtype`; the pool sets its ID.
-    fn message(&self, name: &Name, rtype: RecordType, edns: bool) -> Message {
+    /// A recursive query for `name` `rtype`; the pool sets its ID. It asks for the
+    /// resolver's DNSSEC verdict: DO (RFC 4035 §3.2.1) and AD (RFC 6840 §5.7), which
+    /// the resolver answers with AD set when it validated the answer.
+    fn message(
+        &self,
+        name: &Name,
+        rtype: RecordType,
+        edns: bool,
+        checking_disabled: bool,
+    ) -> Message {
         let mut name = name.clone();
         if self.randomise_case {
             name.randomize_label_case();
         }
         let mut message = Message::new(0, MessageType::Query, OpCode::Query);
         message.metadata.recursion_desired = true;
+        message.metadata.authentic_data = true;
+        message.metadata.checking_disabled = checking_disabled;
         message.add_query(Query::query(name, rtype));
         if edns {
             let mut opt = Edns::new();
             opt.set_max_payload(EDNS_PAYLOAD);
+            opt.set_dnssec_ok(true);
             message.set_edns(opt);
         }
         message
@@ -357,6 +429,8 @@ struct Attempt {
     expected: bool,
     /// How long the try waits for its answer.
     wait: Duration,
+    /// CD: the resolver is asked not to validate (only to tell a bogus answer).
+    checking_disabled: bool,
 }
 
 /// Where `name`'s CNAME chain ends when `answer` holds a chain but no record of `rtype`

@@ -22,6 +22,8 @@ mod dead_zones;
 mod diff;
 /// DMARC discovery (both methods), validation and report destinations over real DNS.
 mod dmarc;
+/// The DNSSEC state of a domain's answers through a validating resolver's stand-in.
+mod dnssec;
 /// Hostile peers: lying, truncating and looping DNS, huge SPF trees, a million junk lines.
 mod hostile;
 /// MTA-STS and TLS-RPT in a domain's scan: records, fetches, would the policy hold.

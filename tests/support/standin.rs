@@ -9,6 +9,11 @@
 //! counted (unbound's `requestlist.exceeded`). Questions under a dead zone keep their
 //! place for a while without ever being answered, as unbound keeps one for a lame
 //! delegation.
+//!
+//! It can also play a validating resolver (`validating`): it answers the root's DNSKEY
+//! itself with AD set, sets AD on answers under `signed_zones` when the question asked
+//! for DNSSEC (DO or AD), and answers SERVFAIL under `bogus_zones` unless checking is
+//! disabled (CD), as a validator does for data whose signatures fail (RFC 4035 §3.2.2).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -17,7 +22,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::{LowerName, Name, RecordType};
+use hickory_proto::rr::rdata::NULL;
+use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 use tokio::net::UdpSocket;
 use tokio::task::JoinSet;
 
@@ -35,6 +41,13 @@ pub struct StandinConfig {
     pub dead_hold: Option<Duration>,
     /// Names at or under these zones get SERVFAIL at once.
     pub servfail_zones: Vec<String>,
+    /// Plays a validating resolver: the root's DNSKEY is answered with AD set.
+    pub validating: bool,
+    /// With `validating`: answers under these zones are validated (AD).
+    pub signed_zones: Vec<String>,
+    /// With `validating`: these zones' data fails validation: SERVFAIL, unless the
+    /// question has CD set.
+    pub bogus_zones: Vec<String>,
     /// Added before each upstream answer is relayed (a resolver's cache-miss latency).
     pub delay: Duration,
     /// How long to wait for the upstream server before answering SERVFAIL, as a
@@ -56,6 +69,9 @@ impl Default for StandinConfig {
             dead_zones: Vec::new(),
             dead_hold: None,
             servfail_zones: Vec::new(),
+            validating: false,
+            signed_zones: Vec::new(),
+            bogus_zones: Vec::new(),
             delay: Duration::ZERO,
             upstream_timeout: Self::DEFAULT_UPSTREAM_TIMEOUT,
         }
@@ -75,6 +91,8 @@ struct Waiter {
     peer: SocketAddr,
     id: u16,
     query: Query,
+    /// Its answer goes out with AD set.
+    authentic: bool,
 }
 
 type Key = (LowerName, RecordType);
@@ -85,6 +103,8 @@ struct Shared {
     config: StandinConfig,
     dead: Vec<LowerName>,
     servfail: Vec<LowerName>,
+    signed: Vec<LowerName>,
+    bogus: Vec<LowerName>,
     socket: UdpSocket,
     /// The request list: each question in hand and the clients waiting for it.
     list: Mutex<HashMap<Key, Vec<Waiter>>>,
@@ -128,6 +148,8 @@ impl Standin {
             upstream,
             dead: zones(&config.dead_zones),
             servfail: zones(&config.servfail_zones),
+            signed: zones(&config.signed_zones),
+            bogus: zones(&config.bogus_zones),
             config,
             socket,
             list: Mutex::new(HashMap::new()),
@@ -199,12 +221,26 @@ async fn serve(shared: Arc<Shared>) {
         };
         shared.received.fetch_add(1, Ordering::Relaxed);
         let key = (LowerName::new(query.name()), query.query_type());
+        let under = |zones: &[LowerName]| zones.iter().any(|zone| zone.zone_of(&key.0));
+        let validating = shared.config.validating;
+        let asks_dnssec = message.metadata.authentic_data
+            || message.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok);
+        let cd = message.metadata.checking_disabled;
         let waiter = Waiter {
             peer,
             id: message.metadata.id,
             query,
+            authentic: validating && asks_dnssec && !cd && under(&shared.signed),
         };
-        if shared.servfail.iter().any(|zone| zone.zone_of(&key.0)) {
+        if validating && key.0.is_root() && key.1 == RecordType::DNSKEY {
+            if shared.momentary_place() {
+                shared
+                    .send(&root_keys(&waiter, asks_dnssec), waiter.peer)
+                    .await;
+            }
+            continue;
+        }
+        if under(&shared.servfail) || (validating && !cd && under(&shared.bogus)) {
             // A place for the moment it takes to answer, so a full list drops these too.
             if shared.momentary_place() {
                 shared.send(&failure(&waiter), waiter.peer).await;
@@ -281,6 +317,7 @@ impl Shared {
                 Some(reply) => {
                     let mut message = reply.clone();
                     message.metadata.id = waiter.id;
+                    message.metadata.authentic_data = waiter.authentic;
                     message.queries = vec![waiter.query.clone()];
                     message
                 }
@@ -321,6 +358,25 @@ impl Shared {
             let _ = self.socket.send_to(&bytes, peer).await;
         }
     }
+}
+
+/// The root's DNSKEY RRset, with AD set when the question asked for DNSSEC. The key's
+/// bytes are a placeholder: the scanner reads only the AD bit.
+fn root_keys(waiter: &Waiter, authentic: bool) -> Message {
+    let mut reply = Message::new(waiter.id, MessageType::Response, OpCode::Query);
+    reply.metadata.recursion_desired = true;
+    reply.metadata.recursion_available = true;
+    reply.metadata.authentic_data = authentic;
+    reply.add_query(waiter.query.clone());
+    reply.add_answer(Record::from_rdata(
+        Name::root(),
+        3600,
+        RData::Unknown {
+            code: RecordType::DNSKEY,
+            rdata: NULL::with(vec![1, 1, 3, 13, 0, 0]),
+        },
+    ));
+    reply
 }
 
 /// SERVFAIL to `waiter`'s question.

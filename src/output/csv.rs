@@ -87,6 +87,7 @@ pub const COLUMNS: &[&str] = &[
     "mta_sts_holds",
     "mta_sts_errors",
     "tls_rpt_status",
+    "dnssec",
 ];
 
 /// Writes rows; lists inside a cell are joined with `; `.
@@ -175,6 +176,7 @@ impl<W: Write> CsvSink<W> {
                 .unwrap_or_default()
                 .into(),
             r.tls_rpt.as_ref().map_or("", |t| t.status.as_str()).into(),
+            r.dnssec.as_ref().map_or("", |d| d.status.as_str()).into(),
         ];
         for cell in &row {
             self.writer.write_field(neutralise(cell).as_bytes())?;

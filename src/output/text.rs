@@ -10,6 +10,8 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use crate::dmarc::Policy;
 use crate::dmarc::discover::Source;
 use crate::dmarc::{DmarcReport, DmarcStatus};
+use crate::dns::{Dnssec, Validation};
+use crate::dnssec::DnssecReport;
 use crate::mta_sts::{MtaStsReport, MtaStsStatus, StsFinding};
 use crate::mx::{MxFinding, MxStatus};
 use crate::record::DomainRecord;
@@ -83,7 +85,46 @@ pub fn domain(r: &DomainRecord) -> String {
     if let Some(rpt) = &r.tls_rpt {
         tls_rpt(&mut out, &r.domain, rpt);
     }
+    if let Some(d) = &r.dnssec {
+        dnssec(&mut out, d);
+    }
     out
+}
+
+fn dnssec(out: &mut String, d: &DnssecReport) {
+    let word = d.status.as_str();
+    let style = match d.status {
+        Dnssec::Secure => style::GOOD,
+        Dnssec::Unknown => style::UNKNOWN,
+        Dnssec::Insecure | Dnssec::Bogus => style::BAD,
+    };
+    let _ = write!(out, "\nDNSSEC   {style}{word}{style:#}");
+    let why = match (d.validation, d.status) {
+        (Validation::NotValidating, _) => "  not known: the resolver does not validate",
+        (Validation::NotKnown, _) => "  not known: the resolver did not say whether it validates",
+        (_, Dnssec::Secure) => "  the apex TXT and MX answers validated",
+        (_, Dnssec::Insecure) => "  not signed: no chain of trust reaches the domain",
+        (_, Dnssec::Bogus) => {
+            "  signed, and validation fails: resolvers that validate answer SERVFAIL"
+        }
+        (_, Dnssec::Unknown) => "  not known: a lookup failed",
+    };
+    out.push_str(why);
+    out.push('\n');
+    let p = &d.parts;
+    let parts: Vec<String> = [
+        ("SPF", p.spf),
+        ("DMARC", p.dmarc),
+        ("MX", p.mx),
+        ("MTA-STS", p.mta_sts),
+        ("TLS-RPT", p.tls_rpt),
+    ]
+    .into_iter()
+    .filter_map(|(name, state)| state.map(|s| format!("{name} {}", s.as_str())))
+    .collect();
+    if !parts.is_empty() {
+        line(out, "  ", &parts.join(", "));
+    }
 }
 
 fn mta_sts(out: &mut String, domain: &str, m: &MtaStsReport) {
@@ -611,6 +652,11 @@ pub fn summary(s: &ScanJson, figures: &Adoption, notices: &[Notice], dir: &Path)
     }
     if figures.tls_rpt_known > 0 {
         row("TLS-RPT present", &f.tls_rpt_present);
+    }
+    // Through a resolver that does not validate nothing is known (a notice says so).
+    if figures.dnssec_known > 0 {
+        row("DNSSEC secure", &f.dnssec_secure);
+        row("DNSSEC bogus", &f.dnssec_bogus);
     }
     row("temperror (any part)", &f.temperror);
     for l in t.lines() {

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::dmarc::Policy;
 use crate::dmarc::{DmarcReport, DmarcStatus};
+use crate::dns::Dnssec;
 use crate::mta_sts::{Holding, Mode, MtaStsReport, MtaStsStatus};
 use crate::mx::{MxReport, MxStatus};
 use crate::record::{self, DomainRecord};
@@ -28,6 +29,15 @@ pub struct Facts {
     /// Null likewise in older records.
     #[serde(default)]
     pub tls_rpt: Option<TlsRptFacts>,
+    /// Null likewise in older records.
+    #[serde(default)]
+    pub dnssec: Option<DnssecFacts>,
+}
+
+/// `{status, …}` of the `dnssec` part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct DnssecFacts {
+    pub status: Dnssec,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -182,6 +192,7 @@ impl From<&DomainRecord> for Facts {
             mx: MxFacts::from(&r.mx),
             mta_sts: r.mta_sts.as_ref().map(MtaStsFacts::from),
             tls_rpt: r.tls_rpt.as_ref().map(TlsRptFacts::from),
+            dnssec: r.dnssec.as_ref().map(|d| DnssecFacts { status: d.status }),
         }
     }
 }

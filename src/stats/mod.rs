@@ -23,6 +23,7 @@ use self::facts::Facts;
 use crate::causes::{Cause, Causes};
 use crate::dmarc::Policy;
 use crate::dmarc::{self, DmarcStatus};
+use crate::dns::Dnssec;
 use crate::mta_sts::{Mode, MtaStsStatus};
 use crate::mx::MxStatus;
 use crate::smtp::prober::Rollup;
@@ -46,7 +47,7 @@ pub struct Figure {
     pub percent: Option<f64>,
     /// The name of the population: `domains`, `spf_known`, `dmarc_known`, `mx_known`,
     /// `starttls_probed`, `mta_sts_known`, `mta_sts_fetched`, `mta_sts_verified`,
-    /// `tls_rpt_known`.
+    /// `tls_rpt_known`, `dnssec_known`.
     pub denominator: &'static str,
 }
 
@@ -99,12 +100,17 @@ pub struct Figures {
     pub mta_sts_would_fail: Figure,
     /// A `v=TLSRPTv1` record (valid or not), of the domains whose TLS-RPT is known.
     pub tls_rpt_present: Figure,
+    /// The apex answers validated (`secure`), of the domains whose DNSSEC state is known
+    /// (secure, insecure or bogus: never through a resolver that does not validate).
+    pub dnssec_secure: Figure,
+    /// The apex answers failed validation (`bogus`), of the same domains.
+    pub dnssec_bogus: Figure,
     pub temperror: Figure,
 }
 
 impl Figures {
     /// Every figure with its name, in the README's order: the columns of `trend.csv`.
-    pub fn named(&self) -> [(&'static str, &Figure); 21] {
+    pub fn named(&self) -> [(&'static str, &Figure); 23] {
         // Destructured so that a new figure cannot be left out of the list.
         let Self {
             spf_present,
@@ -127,6 +133,8 @@ impl Figures {
             mta_sts_holds,
             mta_sts_would_fail,
             tls_rpt_present,
+            dnssec_secure,
+            dnssec_bogus,
             temperror,
         } = self;
         [
@@ -150,6 +158,8 @@ impl Figures {
             ("mta_sts_holds", mta_sts_holds),
             ("mta_sts_would_fail", mta_sts_would_fail),
             ("tls_rpt_present", tls_rpt_present),
+            ("dnssec_secure", dnssec_secure),
+            ("dnssec_bogus", dnssec_bogus),
             ("temperror", temperror),
         ]
     }
@@ -173,6 +183,8 @@ pub struct Adoption {
     pub mta_sts_verified: u64,
     /// Domains with a `tls_rpt` part whose status is not `temperror`.
     pub tls_rpt_known: u64,
+    /// Domains whose `dnssec` status is `secure`, `insecure` or `bogus`.
+    pub dnssec_known: u64,
     /// What the probes met on the network.
     pub smtp: SmtpReach,
     pub figures: Figures,
@@ -218,6 +230,9 @@ pub struct Tally {
     sts: StsTally,
     tls_rpt_known: u64,
     tls_rpt_present: u64,
+    dnssec_known: u64,
+    dnssec_secure: u64,
+    dnssec_bogus: u64,
     temperror: u64,
 }
 
@@ -367,6 +382,11 @@ impl Tally {
             self.tls_rpt_known += 1;
             self.tls_rpt_present += u64::from(rpt.present());
         }
+        if let Some(d) = r.dnssec.filter(|d| d.status != Dnssec::Unknown) {
+            self.dnssec_known += 1;
+            self.dnssec_secure += u64::from(d.status == Dnssec::Secure);
+            self.dnssec_bogus += u64::from(d.status == Dnssec::Bogus);
+        }
         self.temperror += u64::from(r.temperror());
     }
 
@@ -397,6 +417,9 @@ impl Tally {
             sts,
             tls_rpt_known,
             tls_rpt_present,
+            dnssec_known,
+            dnssec_secure,
+            dnssec_bogus,
             temperror,
         } = other;
         self.domains += domains;
@@ -429,6 +452,9 @@ impl Tally {
         self.sts.merge(sts);
         self.tls_rpt_known += tls_rpt_known;
         self.tls_rpt_present += tls_rpt_present;
+        self.dnssec_known += dnssec_known;
+        self.dnssec_secure += dnssec_secure;
+        self.dnssec_bogus += dnssec_bogus;
         self.temperror += temperror;
     }
 
@@ -440,6 +466,7 @@ impl Tally {
         let spf = |n| Figure::new(n, self.spf_known, "spf_known");
         let dmarc = |n| Figure::new(n, self.dmarc_known, "dmarc_known");
         let mx = |n| Figure::new(n, self.mx_known, "mx_known");
+        let dnssec = |n| Figure::new(n, self.dnssec_known, "dnssec_known");
         let sts = &self.sts;
         let verified = |n| Figure::new(n, sts.verified, "mta_sts_verified");
         let mut top: Vec<DanglingTarget> = self
@@ -462,6 +489,7 @@ impl Tally {
             mta_sts_fetched: sts.fetched,
             mta_sts_verified: sts.verified,
             tls_rpt_known: self.tls_rpt_known,
+            dnssec_known: self.dnssec_known,
             smtp: self.smtp.clone(),
             figures: Figures {
                 spf_present: spf(self.spf_present),
@@ -492,6 +520,8 @@ impl Tally {
                     self.tls_rpt_known,
                     "tls_rpt_known",
                 ),
+                dnssec_secure: dnssec(self.dnssec_secure),
+                dnssec_bogus: dnssec(self.dnssec_bogus),
                 temperror: Figure::new(self.temperror, self.domains, "domains"),
             },
             spf_permerror_by_kind: self

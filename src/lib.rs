@@ -8,6 +8,7 @@ pub(crate) mod cache;
 pub(crate) mod causes;
 pub mod cli;
 pub(crate) mod config;
+pub mod dane;
 pub mod dmarc;
 pub mod dns;
 pub mod dnssec;

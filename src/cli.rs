@@ -54,6 +54,8 @@ value_enum! {
         MtaSts,
         /// The `_smtp._tls` record.
         TlsRpt,
+        /// The MX hosts' TLSA records (`_25._tcp.<host>`) and their match.
+        Dane,
     }
 }
 

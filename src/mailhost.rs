@@ -3,13 +3,21 @@
 //! and, for each, the address to probe, asks the connection guard, runs the probes through
 //! the scan's [`Prober`], and attaches the results and their roll-up to the MX report.
 //! `smtp` knows nothing of MX records, and `mx` knows the probe only as the result types
-//! its hosts carry.
+//! its hosts carry. The hosts' TLSA records are asked here too, and judged (`dane`)
+//! against the chains the probes captured.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use futures::future::join_all;
 
+use std::time::SystemTime;
+
+use hickory_resolver::proto::rr::rdata::TLSA;
+
+use crate::cache::Shared;
+use crate::dane::{self, analysis};
+use crate::dns::{Dns, Dnssec, Secured};
 use crate::mx::{MxHost, MxReport};
 use crate::net::{Cleared, Guard, NotPublic};
 use crate::smtp::Starttls;
@@ -59,6 +67,88 @@ impl HostChecks {
                 .map(|s| &*s.result),
         ));
     }
+}
+
+/// The TLSA records of MX hosts (RFC 7672 §2.2.3: `_25._tcp.<host>`), each host asked
+/// once per scan however many domains name it; shared by every domain task.
+#[derive(Clone)]
+pub(crate) struct TlsaLookups {
+    dns: Dns,
+    /// A failed lookup is not kept: the next domain naming the host asks again, as the
+    /// DNS transport does not keep failures either.
+    answers: Shared<String, Arc<Secured<TLSA>>, Arc<Secured<TLSA>>>,
+}
+
+impl TlsaLookups {
+    pub(crate) fn new(dns: Dns) -> Self {
+        Self {
+            dns,
+            answers: Shared::new(crate::mx::DEFAULT_HOST_CACHE_CAPACITY),
+        }
+    }
+
+    /// The hosts of `mx` whose TLSA records are looked at: named hosts with an address
+    /// (mail goes nowhere else).
+    pub(crate) fn hosts(mx: &MxReport) -> Vec<String> {
+        mx.hosts
+            .iter()
+            .filter(|h| !h.name.is_empty() && !h.addresses.is_empty())
+            .map(|h| h.name.clone())
+            .collect()
+    }
+
+    /// The TLSA answer of each of `hosts`, in order.
+    pub(crate) async fn answers(&self, hosts: &[String]) -> Vec<Arc<Secured<TLSA>>> {
+        join_all(hosts.iter().map(|host| async move {
+            let fetched = self
+                .answers
+                .get_or_try(
+                    host,
+                    || async {
+                        let answer = Arc::new(self.dns.tlsa(&dane::tlsa_name(host)).await);
+                        match answer.outcome {
+                            crate::dns::Outcome::TempFail(_) => Err(answer),
+                            _ => Ok(answer),
+                        }
+                    },
+                    |_| None,
+                )
+                .await;
+            fetched.unwrap_or_else(|failed| failed)
+        }))
+        .await
+    }
+}
+
+/// Judges the DANE of each of `hosts` (as [`TlsaLookups::hosts`] chose them) from its
+/// TLSA answer, the DNSSEC state of `domain`'s MX answer and the host's probe, and rolls
+/// the verdicts up into `mx`.
+pub(crate) fn judge_dane(
+    mx: &mut MxReport,
+    domain: &str,
+    hosts: &[String],
+    answers: &[Arc<Secured<TLSA>>],
+    mx_rrset: Dnssec,
+) {
+    let now = SystemTime::now();
+    for (name, answer) in hosts.iter().zip(answers) {
+        let Some(host) = mx.hosts.iter_mut().find(|h| h.name == *name) else {
+            continue;
+        };
+        let probe = host.starttls.as_ref().map(|s| &*s.result);
+        host.dane = Some(analysis::judge(
+            name,
+            domain,
+            &dane::tlsa_name(name),
+            answer,
+            mx_rrset,
+            probe,
+            now,
+        ));
+    }
+    mx.dane = Some(analysis::rollup(
+        mx.hosts.iter().filter_map(|h| h.dane.as_ref()),
+    ));
 }
 
 /// One address per host: the first IPv4 address the guard clears, else the first IPv6

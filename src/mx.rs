@@ -11,6 +11,7 @@ use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use strum::IntoStaticStr;
 
+use crate::dane::{DaneRollup, HostDane};
 use crate::dns::{Aliased, Dns, MxRecord, Outcome, is_ip_literal};
 use crate::smtp::prober::{HostStarttls, Rollup};
 
@@ -108,6 +109,10 @@ pub struct MxHost {
     pub errors: Vec<MxFinding>,
     /// The STARTTLS probe of one of its addresses; null when not probed.
     pub starttls: Option<HostStarttls>,
+    /// Its TLSA records and their match (RFC 7672); null when not looked at (`--skip
+    /// dane`, a host without an address) and in records of scans made before.
+    #[serde(default)]
+    pub dane: Option<HostDane>,
 }
 
 /// The domain itself as its mail host, when it has no MX (RFC 5321 §5.1).
@@ -131,6 +136,9 @@ pub struct MxReport {
     pub warnings: Vec<MxFinding>,
     /// STARTTLS across the probed hosts; null when probing is off.
     pub starttls: Option<Rollup>,
+    /// DANE across the hosts' verdicts; null when the check did not run.
+    #[serde(default)]
+    pub dane: Option<DaneRollup>,
 }
 
 impl MxReport {
@@ -142,6 +150,7 @@ impl MxReport {
             errors: Vec::new(),
             warnings: Vec::new(),
             starttls: None,
+            dane: None,
         }
     }
 
@@ -216,6 +225,7 @@ impl MxResolver {
                 addresses: Vec::new(),
                 errors: Vec::new(),
                 starttls: None,
+                dane: None,
             })
             .collect();
         hosts.sort_by(|a, b| (a.preference, &a.name).cmp(&(b.preference, &b.name)));
@@ -448,6 +458,7 @@ mod tests {
                 address: ip("2001:db8::a"),
                 result: Arc::new(Starttls::with_status(StarttlsStatus::Timeout)),
             }),
+            dane: None,
         };
         let text = serde_json::to_string(&host).unwrap();
         assert!(

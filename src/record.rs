@@ -131,6 +131,7 @@ use crate::tls_rpt::TlsRptReport;
 pub enum Part {
     MtaSts,
     TlsRpt,
+    Dane,
 }
 
 /// Version of the record format.

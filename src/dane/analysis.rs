@@ -49,19 +49,13 @@ impl HostDane {
 /// `tlsa_name` (`_25._tcp.<host>`), the DNSSEC state of the domain's MX answer, and the
 /// host's STARTTLS probe (`None` when it was not probed), at `now`.
 ///
-/// The TLSA base domain is `host` even when `tlsa_name` is an alias (RFC 7672 §2.2.3),
-/// and it is the only reference identifier DANE-TA(2) name checks use here: the
-/// next-hop domain, which RFC 7672 §3.2.2 adds after a secure MX lookup, is not known to
-/// this function.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the scan calls it once the TLSA lookup is wired in"
-    )
-)]
+/// The TLSA base domain is `host` even when `tlsa_name` is an alias (RFC 7672 §2.2.3).
+/// DANE-TA(2) name checks accept it and `domain`, the next-hop domain whose MX records
+/// named the host: RFC 7672 §3.2.2 adds it after a secure MX lookup, and records are
+/// usable only after one.
 pub(crate) fn judge(
     host: &str,
+    domain: &str,
     tlsa_name: &str,
     answer: &Secured<TLSA>,
     mx_rrset: Dnssec,
@@ -236,7 +230,7 @@ pub(crate) fn judge(
     let chain = Chain::new(&probe.chain);
     let mut misses = Vec::new();
     for (text, association) in &usable {
-        match chain.matches(association, host, now) {
+        match chain.matches(association, &[host, domain], now) {
             Ok(()) => {
                 report.status = DaneStatus::Ok;
                 report.matched = Some((*text).to_owned());
@@ -335,16 +329,17 @@ impl<'a> Chain<'a> {
         Self { certs }
     }
 
-    /// Whether `association` authenticates this chain for `host` at `now`, or why not.
+    /// Whether `association` authenticates this chain for one of `names` (the reference
+    /// identifiers) at `now`, or why not.
     fn matches(
         &self,
         association: &Association,
-        host: &str,
+        names: &[&str],
         now: SystemTime,
     ) -> Result<(), String> {
         match association.usage {
             Usage::DaneEe => self.matches_ee(association),
-            Usage::DaneTa => self.matches_ta(association, host, now),
+            Usage::DaneTa => self.matches_ta(association, names, now),
         }
     }
 
@@ -371,7 +366,7 @@ impl<'a> Chain<'a> {
     fn matches_ta(
         &self,
         association: &Association,
-        host: &str,
+        names: &[&str],
         now: SystemTime,
     ) -> Result<(), String> {
         let mut first_miss = None;
@@ -382,7 +377,7 @@ impl<'a> Chain<'a> {
             {
                 continue;
             }
-            match self.anchored_at(depth, host, now) {
+            match self.anchored_at(depth, names, now) {
                 Ok(()) => return Ok(()),
                 Err(why) => {
                     first_miss.get_or_insert_with(|| {
@@ -401,14 +396,14 @@ impl<'a> Chain<'a> {
     }
 
     /// Whether the chain from the leaf up to the certificate at `depth`, taken as trust
-    /// anchor, is valid for `host` at `now`.
+    /// anchor, is valid for one of `hosts` at `now`.
     ///
     /// RFC 7672 §3.2.2 asks for name checks and says nothing of expiry for DANE-TA(2)
     /// (§3.1.1 waives it only for DANE-EE(3)); RFC 6698 §2.1.1 has the chain pass PKIX
     /// path validation with the record as trust anchor, which checks the validity dates of
     /// every certificate below the anchor (RFC 5280 §6.1.3) but not the anchor's own,
     /// which is a name and a key only (RFC 5280 §6.1.1).
-    fn anchored_at(&self, depth: usize, host: &str, now: SystemTime) -> Result<(), String> {
+    fn anchored_at(&self, depth: usize, hosts: &[&str], now: SystemTime) -> Result<(), String> {
         let parsed = |i: usize| {
             self.certs[i]
                 .parsed
@@ -445,9 +440,13 @@ impl<'a> Chain<'a> {
             }
         }
         let names = leaf_names(parsed(0)?)?;
-        if names.iter().any(|name| mx_matches(name, host)) {
+        if names
+            .iter()
+            .any(|name| hosts.iter().any(|host| mx_matches(name, host)))
+        {
             return Ok(());
         }
+        let host = hosts.join(" or ");
         let mut quoted: Vec<String> = names.iter().take(QUOTED_NAMES).map(|n| clip(n)).collect();
         if names.len() > QUOTED_NAMES {
             quoted.push(format!("{} more", names.len() - QUOTED_NAMES));

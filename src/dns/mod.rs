@@ -393,7 +393,6 @@ impl Dns {
 
     /// TLSA records at `name` (RFC 6698 §2), with the DNSSEC state of the answer: DANE
     /// uses only records a validating resolver vouched for (RFC 7672 §2.2).
-    #[allow(dead_code, reason = "the DANE check asks it")]
     pub(crate) async fn tlsa(&self, name: &str) -> Secured<TLSA> {
         self.query_secured(name, RecordType::TLSA, |rdata| match rdata {
             RData::TLSA(tlsa) => Some(tlsa.clone()),

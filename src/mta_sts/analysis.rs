@@ -423,12 +423,14 @@ mod tests {
                     addresses: vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))],
                     errors: Vec::new(),
                     starttls: starttls.clone(),
+                    dane: None,
                 })
                 .collect(),
             implicit_mx: None,
             errors: Vec::new(),
             warnings: Vec::new(),
             starttls: None,
+            dane: None,
         }
     }
 

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
+use crate::dane::DaneRollup;
 use crate::dmarc::DmarcFinding;
 use crate::dmarc::Policy;
 use crate::dmarc::destination::Destination;
@@ -88,6 +89,7 @@ pub const COLUMNS: &[&str] = &[
     "mta_sts_errors",
     "tls_rpt_status",
     "dnssec",
+    "dane",
 ];
 
 /// Writes rows; lists inside a cell are joined with `; `.
@@ -177,6 +179,7 @@ impl<W: Write> CsvSink<W> {
                 .into(),
             r.tls_rpt.as_ref().map_or("", |t| t.status.as_str()).into(),
             r.dnssec.as_ref().map_or("", |d| d.status.as_str()).into(),
+            r.mx.dane.map_or("", DaneRollup::as_str).into(),
         ];
         for cell in &row {
             self.writer.write_field(neutralise(cell).as_bytes())?;

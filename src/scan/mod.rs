@@ -13,10 +13,13 @@ use futures::StreamExt as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::dmarc::{DmarcReport, DmarcResolver};
-use crate::dns::{Dns, scope};
+use hickory_resolver::proto::rr::rdata::TLSA;
+
+use crate::dane;
+use crate::dns::{Dns, Outcome, Secured, TempFail, TempFailKind, scope};
 use crate::exit::Signal;
 use crate::input::{self, DomainLists, InputEvent};
-use crate::mailhost::HostChecks;
+use crate::mailhost::{HostChecks, TlsaLookups, judge_dane};
 use crate::mta_sts::MtaStsReport;
 use crate::mta_sts::fetch::{FetchSettings, PolicyFetcher};
 use crate::mx::{self, MxReport, MxResolver};
@@ -98,6 +101,8 @@ pub struct Scanner {
     host_checks: Option<HostChecks>,
     /// None when policies are not fetched.
     policies: Option<PolicyFetcher>,
+    /// None with `--skip dane`.
+    tlsa: Option<TlsaLookups>,
     options: ScanOptions,
 }
 
@@ -119,6 +124,7 @@ impl Scanner {
                 .mta_sts
                 .as_ref()
                 .map(|settings| PolicyFetcher::new(dns.clone(), settings.clone())),
+            tlsa: (!options.skip.contains(&Part::Dane)).then(|| TlsaLookups::new(dns.clone())),
             dns,
             options,
         }
@@ -180,12 +186,30 @@ impl Scanner {
         // After the DNS parts, outside their deadline: a probe waits its turn for one of
         // the scan's few SMTP connections, and both it and the fetch have their own
         // deadlines.
+        let tlsa_hosts = match &self.tlsa {
+            Some(_) => TlsaLookups::hosts(&mx),
+            None => Vec::new(),
+        };
         let probes = async {
             if let Some(checks) = &self.host_checks {
                 checks.run(&mut mx).await;
             }
         };
-        let (fetched, ()) = tokio::join!(self.policy(domain, sts.as_ref()), probes);
+        // DNS questions again: under the domain's deadline.
+        let tlsa = async {
+            let lookups = self.tlsa.as_ref()?;
+            Some(
+                within(deadline, lookups.answers(&tlsa_hosts), || {
+                    tlsa_timed_out(&tlsa_hosts, limit)
+                })
+                .await,
+            )
+        };
+        let (fetched, (), tlsa) = tokio::join!(self.policy(domain, sts.as_ref()), probes, tlsa);
+        if let Some(answers) = tlsa {
+            let mx_rrset = dnssec.parts.mx.unwrap_or(crate::dns::Dnssec::Unknown);
+            judge_dane(&mut mx, domain, &tlsa_hosts, &answers, mx_rrset);
+        }
         if let Some(sts) = &mut sts {
             if let Some(fetched) = fetched {
                 if sts.wants_policy() {
@@ -304,6 +328,22 @@ fn spf_timed_out(domain: &str, limit: Duration) -> SpfReport {
 
 fn dmarc_timed_out(domain: &str, limit: Duration) -> DmarcReport {
     DmarcReport::temperror(deadline_detail("DMARC discovery", domain, limit))
+}
+
+/// Every host's TLSA answer as a failure: the lookups did not end by the deadline.
+fn tlsa_timed_out(hosts: &[String], limit: Duration) -> Vec<Arc<Secured<TLSA>>> {
+    hosts
+        .iter()
+        .map(|host| {
+            Arc::new(Secured {
+                outcome: Outcome::TempFail(TempFail {
+                    kind: TempFailKind::Timeout,
+                    detail: deadline_detail("TLSA lookup", &dane::tlsa_name(host), limit),
+                }),
+                dnssec: crate::dns::Dnssec::Unknown,
+            })
+        })
+        .collect()
 }
 
 fn mx_timed_out(domain: &str, limit: Duration) -> MxReport {

@@ -59,6 +59,8 @@ struct MxJson {
     warnings: Vec<FindingJson>,
     /// Null: these tests probe no STARTTLS.
     starttls: Option<String>,
+    /// Null: these tests look at no TLSA record.
+    dane: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +71,7 @@ struct HostJson {
     addresses: Vec<String>,
     errors: Vec<FindingJson>,
     starttls: Option<serde_json::Value>,
+    dane: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]

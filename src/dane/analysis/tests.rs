@@ -6,6 +6,8 @@ use crate::dns::{Aliased, TempFail};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
 const HOST: &str = "mx.example.test";
+/// The next-hop domain whose MX records named the host.
+const DOMAIN: &str = "mail.test";
 const TLSA_NAME: &str = "_25._tcp.mx.example.test";
 
 /// A certificate and the key it certifies.
@@ -147,6 +149,7 @@ fn judged_for(host: &str, records: Vec<TLSA>, chain: Vec<CertificateDer<'static>
     let probe = probe_ok(chain);
     judge(
         host,
+        DOMAIN,
         &tlsa_name(host),
         &answer(records, Dnssec::Secure),
         Dnssec::Secure,
@@ -300,8 +303,8 @@ fn dane_ta_with_a_leaf_for_another_name_fails() {
     );
     assert_no_match(
         &report,
-        "matched the certificate at depth 1 but the leaf is not valid for mx.example.test \
-         (it names other.example.test)",
+        "matched the certificate at depth 1 but the leaf is not valid for mx.example.test or \
+         mail.test (it names other.example.test)",
     );
     // The same chain passes with a DANE-EE record: only DANE-TA checks names.
     let record = record_of(3, 0, 1, &leaf);
@@ -392,7 +395,23 @@ fn dane_ta_matching_the_leaf_itself_checks_its_name() {
     let report = judged_for("mx2.example.test", vec![record], vec![leaf.der.clone()]);
     assert_no_match(
         &report,
-        "matched the certificate at depth 0 but the leaf is not valid for mx2.example.test",
+        "matched the certificate at depth 0 but the leaf is not valid for mx2.example.test or \
+         mail.test",
+    );
+}
+
+/// RFC 7672 §3.2.2: after a secure MX lookup the next-hop domain is a reference
+/// identifier too, so one certificate naming the mail domain serves every MX host.
+#[test]
+fn dane_ta_accepts_a_leaf_that_names_the_next_hop_domain() {
+    let pki = Pki::new("next hop");
+    let record = record_of(2, 1, 1, &pki.intermediate);
+    let leaf = pki.leaf(&[DOMAIN], "x", VALID);
+    assert_ok(&judged(vec![record.clone()], pki.chain(&leaf)), &record);
+    let other = pki.leaf(&["other.test"], "x", VALID);
+    assert_eq!(
+        judged(vec![record], pki.chain(&other)).status,
+        DaneStatus::Fail
     );
 }
 
@@ -530,6 +549,7 @@ fn no_tlsa_rrset_is_none() {
         for dnssec in [Dnssec::Secure, Dnssec::Insecure] {
             let report = judge(
                 HOST,
+                DOMAIN,
                 TLSA_NAME,
                 &Secured {
                     outcome: outcome.clone(),
@@ -551,7 +571,15 @@ fn no_tlsa_rrset_is_none() {
 fn judged_answer(answer: &Secured<TLSA>, mx: Dnssec) -> HostDane {
     let leaf = self_signed(&[HOST], VALID);
     let probe = probe_ok(vec![leaf.der.clone()]);
-    judge(HOST, TLSA_NAME, answer, mx, Some(&probe), SystemTime::now())
+    judge(
+        HOST,
+        DOMAIN,
+        TLSA_NAME,
+        answer,
+        mx,
+        Some(&probe),
+        SystemTime::now(),
+    )
 }
 
 #[test]
@@ -561,6 +589,7 @@ fn an_insecure_rrset_is_unusable_even_when_it_would_match() {
     let probe = probe_ok(vec![leaf.der.clone()]);
     let report = judge(
         HOST,
+        DOMAIN,
         TLSA_NAME,
         &answer(vec![record.clone()], Dnssec::Insecure),
         Dnssec::Secure,
@@ -640,6 +669,7 @@ fn judged_probe(probe: Option<&Starttls>) -> HostDane {
     let leaf = self_signed(&[HOST], VALID);
     judge(
         HOST,
+        DOMAIN,
         TLSA_NAME,
         &answer(vec![record_of(3, 1, 1, &leaf)], Dnssec::Secure),
         Dnssec::Secure,

@@ -2,7 +2,7 @@
 """Figures for scripts/bench.sh: one JSON row per measured run, then the Markdown table.
 
     bench-rows.py row [--world WORLD] [--expected EXPECTED [--baseline RESULTS]]
-                      [--mta-sts on|off]
+                      [--mta-sts on|off] [--dane on|off]
                       ROWS TOOL DOMAINS RTT_MS CONC STARTTLS WALL_S COUNTS SERVERS SCAN_DIR
                       TIME_FILE...
         append a row: wall time of the batch, CPU and peak RSS from GNU time -v files
@@ -20,7 +20,10 @@
         domains whose facts (as scripts/compare-results.py takes them) differ from it.
         --mta-sts marks a row of the MTA-STS table (policy fetch on or off) and counts
         from SCAN_DIR/results.jsonl the domains with an MTA-STS record, those whose
-        policy was fetched, and the domains by `holds`
+        policy was fetched, and the domains by `holds`. --dane marks a row of the DNSSEC
+        table (a signed world; the DANE check on or off) and counts from
+        SCAN_DIR/results.jsonl the domains by `dnssec.status`, the MX hosts whose TLSA
+        records were found, and the domains by `mx.dane`
     bench-rows.py table ROWS CONDITIONS [NOTES_FILE]
         print the Markdown report; NOTES_FILE's lines follow the tables
 """
@@ -98,8 +101,23 @@ def sts_figures(scan_dir):
     return figures
 
 
+def dane_figures(scan_dir):
+    """What the scan found of a signed world: DNSSEC states and TLSA records."""
+    figures = {"dnssec_status": {}, "tlsa_hosts": 0, "mx_dane": {}}
+    for _, rec in compare_results.records(f"{scan_dir}/results.jsonl"):
+        status = (rec.get("dnssec") or {}).get("status")
+        if status:
+            figures["dnssec_status"][status] = figures["dnssec_status"].get(status, 0) + 1
+        mx = rec.get("mx") or {}
+        figures["tlsa_hosts"] += sum(1 for h in mx.get("hosts") or ()
+                                     if ((h or {}).get("dane") or {}).get("records"))
+        if mx.get("dane"):
+            figures["mx_dane"][mx["dane"]] = figures["mx_dane"].get(mx["dane"], 0) + 1
+    return figures
+
+
 def row(args):
-    world, expected, baseline, mta_sts = "clean", None, None, None
+    world, expected, baseline, mta_sts, dane = "clean", None, None, None, None
     while args and args[0].startswith("--"):
         flag, value, args = args[0], args[1], args[2:]
         if flag == "--world":
@@ -110,6 +128,8 @@ def row(args):
             baseline = value
         elif flag == "--mta-sts":
             mta_sts = value
+        elif flag == "--dane":
+            dane = value
         else:
             sys.exit(f"unknown option {flag}")
     rows, tool, domains, rtt, conc, starttls, wall, counts, servers, scan_dir, *times = args
@@ -146,6 +166,9 @@ def row(args):
     if mta_sts:
         rec["mta_sts"] = mta_sts
         rec.update(sts_figures(scan_dir))
+    if dane:
+        rec["dane"] = dane
+        rec.update(dane_figures(scan_dir))
     with open(rows, "a") as f:
         f.write(json.dumps(rec) + "\n")
     print(f"  {tool:<28} {n:>9,} domains {rtt:>3} ms {conc:>5}: "
@@ -154,10 +177,14 @@ def row(args):
           f"{pct(rec['resolver_cpu_pct'])}, requestlist exceeded "
           f"{count(rec.get('requestlist_exceeded'))}, overwritten "
           f"{count(rec.get('requestlist_overwritten'))}"
+          + (f", scanner sent {sent_per_domain(rec)} q/domain, TCP fallbacks "
+             f"{tcp_fallbacks(rec)}" if dns else "")
           + (f", {world}: healthy temperror {rec['healthy_temperror']}, healthy facts differ "
              f"{count(rec.get('healthy_differ'))}" if "healthy_temperror" in rec else "")
           + (f", MTA-STS {mta_sts}: {rec['sts_records']} records, {rec['sts_fetched']} "
-             f"fetched, holds {rec['sts_holds']}" if mta_sts else ""),
+             f"fetched, holds {rec['sts_holds']}" if mta_sts else "")
+          + (f", DANE check {dane}: DNSSEC {rec['dnssec_status']}, {rec['tlsa_hosts']} hosts "
+             f"with TLSA, mx.dane {rec['mx_dane']}" if dane else ""),
           file=sys.stderr)
 
 
@@ -173,6 +200,20 @@ def count(value):
 
 def pct(value):
     return "–" if value is None else f"{value:.0f}%"
+
+
+def sent_per_domain(r):
+    """Questions the scanner itself sent (bulk transport's counter), per domain."""
+    sent = (r.get("dns") or {}).get("queries_sent")
+    return "–" if sent is None else f"{sent / r['domains']:.2f}"
+
+
+def tcp_fallbacks(r):
+    return count((r.get("dns") or {}).get("tcp_fallbacks"))
+
+
+def by_kind(figures):
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(figures.items())) or "–"
 
 
 def temp_failures(r):
@@ -232,7 +273,34 @@ def table(args):
                    f"| {r['upstream_q_per_domain']:.2f} | {pct(r['resolver_cpu_pct'])} "
                    f"| {temp_failures(r)} | {r['sts_records']:,} | {r['sts_fetched']:,} "
                    f"| {r['tls_rpt_records']:,} |")
-    dead_rows = [r for r in all_rows if r.get("world", "clean") != "clean"]
+    dane_rows = [r for r in all_rows if "dane" in r]
+    if dane_rows:
+        out += ["", "### A signed world (DNSSEC; TLSA on 3% of the domains' MX hosts), "
+                "DANE check on and off", "",
+                "| domains | added RTT | DANE check | transport | concurrency | domains/s "
+                "| ÷ bulk row domains/s | CPU µs/domain | peak RSS MB | DNS q/domain to unbound "
+                "| − bulk row | to NSD | sent by the scanner | TCP fallbacks "
+                "| resolver CPU % | DNS temp failures | domains by DNSSEC state "
+                "| hosts with TLSA | domains by mx.dane |",
+                "|---:|---:|:--|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+                "|---:|:--|---:|:--|"]
+    for r in dane_rows:
+        # The bulk row of the same settings on the unsigned world (DANE check skipped).
+        base = next((c for c in rows if c["tool"] == "mailposture-bulk" and same_run(c, r)),
+                    None)
+        ratio = f"{r['domains_per_s'] / base['domains_per_s']:.2f}×" if base else "–"
+        dq = (f"{r['resolver_q_per_domain'] - base['resolver_q_per_domain']:+.2f}"
+              if base else "–")
+        out.append(f"| {r['domains']:,} | {r['rtt_ms']} ms | {r['dane']} "
+                   f"| {r['transport']} | {r['concurrency']} | {r['domains_per_s']:,.0f} "
+                   f"| {ratio} | {r['cpu_us_per_domain']:,.0f} | {r['rss_mb']:.1f} "
+                   f"| {r['resolver_q_per_domain']:.2f} | {dq} "
+                   f"| {r['upstream_q_per_domain']:.2f} | {sent_per_domain(r)} "
+                   f"| {tcp_fallbacks(r)} | {pct(r['resolver_cpu_pct'])} "
+                   f"| {temp_failures(r)} | {by_kind(r['dnssec_status'])} "
+                   f"| {r['tlsa_hosts']:,} | {by_kind(r['mx_dane'])} |")
+    dead_rows = [r for r in all_rows
+                 if r.get("world", "clean") != "clean" and "healthy_temperror" in r]
     if dead_rows:
         out += ["", "### Dead delegations beside clean, same list, same settings", "",
                 "| domains | world | added RTT | transport | concurrency | domains/s "

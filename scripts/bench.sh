@@ -4,6 +4,7 @@
 #
 #   scripts/bench.sh [--large] [--sizes "10000 100000"] [--subset 2000] [--no-starttls-row]
 #                    [--silent-share 0.02 [--dead-size N] | --no-dead-rows] [--no-sts-rows]
+#                    [--signed]
 #
 # For each size and an added round trip of 0 and 20 ms (the world's delay relay), with
 # unbound's caches emptied before every run:
@@ -40,11 +41,20 @@
 #     the test CA, --mta-sts-port). Every other row leaves both parts out (--skip
 #     mta-sts,tls-rpt: the checks off), so that it measures what it measured before they
 #     existed, and the clean bulk row of the same settings is the MTA-STS rows' "off".
-#     --no-sts-rows leaves them out.
+#     --no-sts-rows leaves them out;
+#   - with --signed, on the first size, DNSSEC rows: the same world signed (world.sh up
+#     --signed: every zone signed, unbound validating, TLSA records on 3% of the domains'
+#     MX hosts), scanned by mailposture-bulk with the clean bulk rows' settings at 0 and
+#     20 ms, STARTTLS off, once with the DANE check off (--skip dane: what validation
+#     alone costs) and once on (the TLSA questions too). Every other row leaves the DANE
+#     check out (--skip dane), so that it measures what it measured before the check
+#     existed, and the clean bulk row of the same settings is the DNSSEC rows' baseline.
 # Each row also records the CPU that unbound and the relay used during the run (from
 # /proc/PID/stat), as % of one core over the run's wall time, and unbound's overload
 # counters over the run (requestlist.exceeded: questions it dropped; .overwritten:
-# questions it gave up for newer ones).
+# questions it gave up for newer ones); each row printed also gives the questions the
+# scanner sent per domain and its TCP fallbacks (scan.json's dns.queries_sent and
+# dns.tcp_fallbacks, bulk transport), which the DNSSEC table shows too.
 # --large adds 1,000,000 domains. Writes reports/bench/<UTC date>.md and prints it.
 # Run as root from the repository; installs nsd, unbound, GNU time, python3-venv,
 # postfix and nginx with apt-get when missing, and checkdmarc (unless --subset 0) into a
@@ -59,6 +69,7 @@ starttls_row=1
 silent_share=0.02
 dead_size=
 sts_rows=1
+signed_rows=
 while [ $# -gt 0 ]; do
   case "$1" in
     --large) sizes="$sizes 1000000"; shift ;;
@@ -69,7 +80,8 @@ while [ $# -gt 0 ]; do
     --no-dead-rows) silent_share=; shift ;;
     --dead-size) dead_size=$2; shift 2 ;;
     --no-sts-rows) sts_rows=; shift ;;
-    *) sed -n '2,49p' "$0" >&2; exit 2 ;;
+    --signed) signed_rows=1; shift ;;
+    *) sed -n '2,61p' "$0" >&2; exit 2 ;;
   esac
 done
 dead_size=${dead_size:-${sizes%% *}}
@@ -88,6 +100,7 @@ command -v unbound >/dev/null || missing+=(unbound)
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 [ -z "$starttls_row" ] || command -v postfix >/dev/null || missing+=(postfix openssl)
 [ -z "$sts_rows" ] || command -v nginx >/dev/null || missing+=(nginx openssl)
+[ -z "$signed_rows" ] || command -v ldns-signzone >/dev/null || missing+=(ldnsutils)
 if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null
 fi
@@ -144,8 +157,10 @@ servers_cpu() {
 # directory, set around the runs of a world with dead delegations.
 row_flags=()
 scan_tag=
-# The record parts a run leaves out: MTA-STS and TLS-RPT, but in the MTA-STS rows.
-part_flags=(--skip mta-sts,tls-rpt)
+# The record parts a run leaves out: MTA-STS and TLS-RPT, but in the MTA-STS rows, and
+# the DANE check, but in the DNSSEC rows.
+default_parts=(--skip mta-sts,tls-rpt,dane)
+part_flags=("${default_parts[@]}")
 
 # mailposture TOOL TRANSPORT LIST N RTT CONC STARTTLS [scan flags...]
 # Scans into $work/scan-TOOL-N-RTT-CONC-STARTTLS[-TAG], which stays until the size is done.
@@ -255,7 +270,7 @@ for n in $sizes; do
       "$root/scripts/world.sh" delay "$world" "$rtt"
       conc=$conc0 bulk_flags=()
       [ "$rtt" = 0 ] || { conc=$conc20; bulk_flags=(--dns-in-flight "$in_flight20"); }
-      part_flags=()
+      part_flags=(--skip dane)
       row_flags=(--mta-sts off) scan_tag=sts-off
       mailposture mailposture-bulk-sts bulk "$world/list.txt" "$n" "$rtt" "$conc" off \
         --no-starttls --no-mta-sts "${bulk_flags[@]}"
@@ -265,7 +280,7 @@ for n in $sizes; do
         --no-starttls --allow-nonpublic --mta-sts-port "$sts_port" \
         --ca-file "$work/ca/ca.pem" "${bulk_flags[@]}"
     done
-    row_flags=() scan_tag= part_flags=(--skip mta-sts,tls-rpt)
+    row_flags=() scan_tag= part_flags=("${default_parts[@]}")
     "$root/scripts/nginx-sts.sh" down "$sts_dir"
   fi
   if [ "$n" = "$dead_size" ] && [ -n "$silent_share" ]; then
@@ -295,6 +310,29 @@ for n in $sizes; do
     done
     scan_tag= row_flags=()
   fi
+  if [ -n "$first" ] && [ -n "$signed_rows" ]; then
+    echo "world of $n domains, signed" >&2
+    "$root/scripts/world.sh" down "$world"
+    start=$(now)
+    "$root/scripts/world.sh" up "$world" --domains "$n" --delay-ms 0 --signed
+    signed_up_s=$(echo "$(now) - $start" | bc) signed_n=$n
+    for rtt in 0 20; do
+      "$root/scripts/world.sh" delay "$world" "$rtt"
+      conc=$conc0 bulk_flags=()
+      [ "$rtt" = 0 ] || { conc=$conc20; bulk_flags=(--dns-in-flight "$in_flight20"); }
+      # The world's MX hosts are on loopback, which the scanner leaves out unless
+      # allowed: both rows allow them, so that they differ in the DANE check only.
+      part_flags=("${default_parts[@]}")
+      row_flags=(--world signed --dane off) scan_tag=dnssec-dane-off
+      mailposture mailposture-bulk-dnssec bulk "$world/list.txt" "$n" "$rtt" "$conc" off \
+        --no-starttls --allow-nonpublic "${bulk_flags[@]}"
+      part_flags=(--skip mta-sts,tls-rpt)
+      row_flags=(--world signed --dane on) scan_tag=dnssec-dane-on
+      mailposture mailposture-bulk-dnssec bulk "$world/list.txt" "$n" "$rtt" "$conc" off \
+        --no-starttls --allow-nonpublic "${bulk_flags[@]}"
+    done
+    row_flags=() scan_tag= part_flags=("${default_parts[@]}")
+  fi
   # The scan directories of a size are no longer needed (a million domains' are large).
   rm -rf "$work"/scan-mailposture-*
   first=
@@ -314,6 +352,14 @@ loopback (--allow-nonpublic, --ca-file the test CA, --mta-sts-port $sts_port) or
 (--no-mta-sts), STARTTLS off; their ÷ and − columns compare them with the whole-list bulk \
 row of the same settings, which left both parts out (--skip mta-sts,tls-rpt, as every \
 other row: the checks off)."
+signed_note=
+[ -z "$signed_rows" ] || signed_note="The DNSSEC rows scan the same world signed \
+(\`world.sh up --signed\`, ${signed_up_s:-?} s to sign and start for ${signed_n:-?} \
+domains): every zone signed with ECDSA P-256 and NSEC, unbound validating from the \
+world's root DS, TLSA records (3 1 1, matching no server) on 3% of the domains' MX \
+hosts; STARTTLS off, --allow-nonpublic, the DANE check skipped (--skip dane) or on. \
+Their ÷ and − columns compare them with the unsigned world's whole-list bulk row of the \
+same settings, which left the DANE check out (--skip dane, as every other row)."
 date=$(date -u +%F)
 mkdir -p reports/bench
 conditions="Measured $(date -u '+%F %H:%M UTC') by \`scripts/bench.sh\` on $(nproc) cores \
@@ -323,7 +369,7 @@ figures vary from run to run. mailposture $(git describe --always --dirty) (rele
 build), checkdmarc $checkdmarc_version; unbound's caches emptied before every run. \
 mailposture ran with each DNS transport (--transport bulk, standard) one after the other \
 on the same list; at 20 ms the bulk runs had --dns-in-flight $in_flight20, the standard \
-ones the default bound (768). ${checkdmarc_runs:+$checkdmarc_runs }${dead_rows:+$dead_rows }${sts_note:+$sts_note }CPU is user+sys of the scanner's processes only; resolver and \
+ones the default bound (768). ${checkdmarc_runs:+$checkdmarc_runs }${dead_rows:+$dead_rows }${sts_note:+$sts_note }${signed_note:+$signed_note }CPU is user+sys of the scanner's processes only; resolver and \
 relay CPU % are the CPU time unbound (2 threads) and the relay used during the run over \
 its wall time (100% is one core). DNS q/domain are the questions unbound received (to \
 unbound) and those that reached NSD through the relay (to NSD); DNS temp failures are \

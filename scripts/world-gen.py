@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A synthetic mail internet of N sender domains, as NSD zone files.
 
-    world-gen.py [DEAD OPTIONS] N DIR AUTH_ADDR MX_NET
-    world-gen.py [DEAD OPTIONS] --list FILE DIR AUTH_ADDR MX_NET
+    world-gen.py [DEAD OPTIONS] [--signed] N DIR AUTH_ADDR MX_NET
+    world-gen.py [DEAD OPTIONS] [--signed] --list FILE DIR AUTH_ADDR MX_NET
 
     DEAD OPTIONS: [--silent-share S] [--servfail-share S] [--refused-share S]
                   [--dead-net NET]
@@ -64,6 +64,15 @@ delegates it to ns1.<domain> and ns2.<domain>, with glue addresses in DEAD_NET (
 127.0.5) where scripts/dead-ns.py never answers (silent: .1-.100), answers SERVFAIL
 (.101-.125) or REFUSED (.126-.150); the domains of a kind share its addresses in turn.
 Every part of a dead domain is expected temperror ("exists" null: nothing says).
+
+DANE (RFC 7672), with --signed only (the zones are then signed by scripts/world.sh; this
+script writes them unsigned either way): 3% of the list (exactly, rounded), among the
+healthy domains with a self-hosted MX, drawn from a generator of their own after
+everything above, publish a TLSA record for their MX host, _25._tcp.mx.<domain> TLSA
+3 1 1 <32 random octets in hex> (DANE-EE, public key, SHA-256), which no server's key
+matches. expected.jsonl then says "tlsa": true or false for every domain (dead ones
+false). Without --signed the world is the same as before the option existed, byte for
+byte.
 """
 
 import argparse
@@ -83,6 +92,7 @@ ap.add_argument("--silent-share", type=float, default=0.0)
 ap.add_argument("--servfail-share", type=float, default=0.0)
 ap.add_argument("--refused-share", type=float, default=0.0)
 ap.add_argument("--dead-net", default="127.0.5")
+ap.add_argument("--signed", action="store_true")
 args = ap.parse_args()
 out, auth, mxnet = args.out, args.auth, args.mxnet
 DEAD_SHARES = (("silent", args.silent_share), ("servfail", args.servfail_share),
@@ -325,6 +335,18 @@ if dead:
         expected[i] = {"domain": d, "dead": kind, "exists": None, "spf": "temperror",
                        "spf_error": None, "spf_lookups": None, "dmarc": "temperror",
                        "mx": "temperror", "mta_sts": "temperror", "tls_rpt": "temperror"}
+
+# DANE on a signed world: its own generator, after the dead ones are known, so that the
+# rest of the world stays as it is.
+TLSA_SHARE = 0.03
+if args.signed:
+    dane_rng = random.Random(f"dane-{n}")
+    selfhosted = [i for i, e in enumerate(expected) if e.get("mx") == "self"]
+    for i in sorted(dane_rng.sample(selfhosted, min(len(selfhosted), round(TLSA_SHARE * n)))):
+        rr(f"_25._tcp.mx.{listing[i]}", "TLSA", f"3 1 1 {dane_rng.randbytes(32).hex()}")
+        expected[i]["tlsa"] = True
+    for e in expected:
+        e.setdefault("tlsa", False)
 
 os.makedirs(f"{out}/zones", exist_ok=True)
 # The root delegates each TLD; every server name resolves to the relay.

@@ -2,7 +2,7 @@
 # A synthetic mail internet on loopback: NSD (authoritative) behind a DNS delay relay,
 # behind unbound (recursive), serving N generated sender domains or the names of a list.
 #
-#   scripts/world.sh up DIR [--domains N | --list FILE] [--delay-ms MS]
+#   scripts/world.sh up DIR [--domains N | --list FILE] [--delay-ms MS] [--signed]
 #                              [--silent-share S] [--servfail-share S] [--refused-share S]
 #                              generate the world into DIR (scripts/world-gen.py: zones,
 #                              DIR/list.txt, DIR/expected.jsonl, and the MTA-STS policy
@@ -13,7 +13,13 @@
 #                              shares (fractions, default 0) delegate that part of the
 #                              domains to name servers that never answer, answer
 #                              SERVFAIL or answer REFUSED (scripts/dead-ns.py, one
-#                              process per kind); expected.jsonl marks them "dead"
+#                              process per kind); expected.jsonl marks them "dead".
+#                              --signed signs every zone with DNSSEC (scripts/dnssec-
+#                              sign.sh: keys of its own for each zone), puts each top-
+#                              level domain's DS in the root zone and makes unbound
+#                              validate from the root's DS (DIR/root.ds); world-gen.py
+#                              then adds TLSA records on 3% of the domains' MX hosts
+#                              (dead domains' delegations stay unsigned, without DS)
 #   scripts/world.sh delay DIR MS   restart the relay with another added round trip
 #   scripts/world.sh flush DIR      empty unbound's caches and statistics (a cold run)
 #   scripts/world.sh counts DIR     print {"resolver_queries": Q, "upstream_queries": U,
@@ -33,14 +39,14 @@
 # .1-.150), which unbound reaches directly. MX hosts resolve into MX_NET (default
 # 127.0.4; see world-gen.py), the MTA-STS policy hosts to MX_NET.5, where no server
 # listens unless one is started (scripts/bench.sh starts nginx there). Needs root (port
-# 53); installs nsd and unbound with apt-get when missing. RELAY names the relay binary
-# [default: target/release/dns-delay-relay, built from bench/ when missing]. DIR and FILE
-# are taken from the repository root.
+# 53); installs nsd and unbound (and ldnsutils with --signed) with apt-get when missing.
+# RELAY names the relay binary [default: target/release/dns-delay-relay, built from
+# bench/ when missing]. DIR and FILE are taken from the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-usage() { sed -n '2,38p' "$0" >&2; exit 2; }
+usage() { sed -n '2,44p' "$0" >&2; exit 2; }
 
 net=${WORLD_NET:-127.0.3}
 mxnet=${MX_NET:-127.0.4}
@@ -53,10 +59,29 @@ need() {
   local missing=()
   command -v nsd >/dev/null || missing+=(nsd)
   command -v unbound >/dev/null || missing+=(unbound)
+  [ -z "${1:-}" ] || command -v ldns-signzone >/dev/null || missing+=(ldnsutils)
   if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null
     # Debian's packages start their own services where they can; ours run apart.
   fi
+}
+
+# Signs the zones world-gen.py wrote into DIR/zones (the top-level domains side by side,
+# then the root with their DS records), writes the root's DS to DIR/root.ds for unbound
+# and points NSD's zone list at the signed files.
+sign() {
+  local dir=$1 zone name pids=()
+  for zone in "$dir"/zones/*.zone; do
+    name=$(basename "$zone" .zone)
+    [ "$name" != root ] || continue
+    "$root/scripts/dnssec-sign.sh" "$name." "$zone" "$zone.signed" >"$zone.ds" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid"; done
+  cat "$dir"/zones/*.zone.ds >>"$dir/zones/root.zone"
+  "$root/scripts/dnssec-sign.sh" . "$dir/zones/root.zone" "$dir/zones/root.zone.signed" \
+    >"$dir/root.ds"
+  sed -i 's|^\(  zonefile: ".*\.zone\)"$|\1.signed"|' "$dir/zones.conf"
 }
 
 # Sends one DNS question (NS of the root) over UDP and says whether an answer came.
@@ -119,23 +144,25 @@ start_dead() {
 }
 
 up() {
-  local dir=$1 domains delay=20 names=(10000) dead=()
+  local dir=$1 domains delay=20 names=(10000) dead=() signed=()
   shift
   while [ $# -gt 0 ]; do
     case "$1" in
       --domains) names=("$2"); shift 2 ;;
       --list) names=(--list "$2"); shift 2 ;;
       --delay-ms) delay=$2; shift 2 ;;
+      --signed) signed=(--signed); shift ;;
       --silent-share|--servfail-share|--refused-share) dead+=("$1" "$2"); shift 2 ;;
       *) usage ;;
     esac
   done
-  need
+  need "${signed[@]}"
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   rm -f "$dir/dead-servers.txt"
-  python3 "$root/scripts/world-gen.py" "${dead[@]}" --dead-net "$deadnet" "${names[@]}" \
-    "$dir" "$relay_addr" "$mxnet"
+  python3 "$root/scripts/world-gen.py" "${dead[@]}" "${signed[@]}" --dead-net "$deadnet" \
+    "${names[@]}" "$dir" "$relay_addr" "$mxnet"
+  [ ${#signed[@]} -eq 0 ] || sign "$dir"
   domains=$(wc -l <"$dir/list.txt")
   start_dead "$dir"
 
@@ -180,8 +207,16 @@ server:
   use-syslog: no
   verbosity: 0
   num-threads: 2
-  # Plain recursion, no DNSSEC validation: the world is unsigned.
-  module-config: "iterator"
+$(if [ ${#signed[@]} -eq 0 ]; then
+    echo '  # Plain recursion, no DNSSEC validation: the world is unsigned.'
+    echo '  module-config: "iterator"'
+  else
+    echo '  # The world is signed: validate, from the root this world made.'
+    echo '  module-config: "validator iterator"'
+    echo "  trust-anchor-file: \"$dir/root.ds\""
+    echo '  # Why an answer was bogus, in unbound.log.'
+    echo '  val-log-level: 2'
+  fi)
   # One question upstream per name asked (qname minimisation would add one per label).
   qname-minimisation: no
   target-fetch-policy: "0 0 0 0 0"
@@ -225,6 +260,7 @@ WORLD_RESOLVER=$resolver
 WORLD_MX_NET=$mxnet
 WORLD_DEAD_NET=$deadnet
 ENV
+  [ ${#signed[@]} -eq 0 ] || echo "WORLD_SIGNED=1" >>"$dir/world.env"
 }
 
 uctl() { unbound-control -c "$1/unbound.conf" "${@:2}"; }

@@ -16,6 +16,8 @@ mod cli;
 /// Every crash point of a scan directory resumed: SIGKILL at different moments, the
 /// states left between the last steps, a full disk at each step (root only).
 mod crashpoints;
+/// DANE through a whole scan: TLSA records, a validating stand-in, a real handshake.
+mod dane;
 /// Domains whose name servers do not answer: a shared fate, stepping aside, pacing.
 mod dead_zones;
 /// `diff` of two scans of a changing world, and the per-domain comparison rules.

@@ -16,6 +16,9 @@ mod cli;
 /// Every crash point of a scan directory resumed: SIGKILL at different moments, the
 /// states left between the last steps, a full disk at each step (root only).
 mod crashpoints;
+/// DANE and DNSSEC states against a signed world of NSD, unbound and postfix on loopback
+/// (ignored unless run by `.ci/run`).
+mod dane_e2e;
 /// Domains whose name servers do not answer: a shared fate, stepping aside, pacing.
 mod dead_zones;
 /// `diff` of two scans of a changing world, and the per-domain comparison rules.

@@ -54,7 +54,9 @@ PY
 
 wait_answers() {
   for _ in $(seq 50); do answers "$1" && return 0; sleep 0.2; done
-  echo "no DNS answer from $1 (see $2)" >&2
+  # The log goes with DIR when `up` cleans up: its end, here.
+  echo "no DNS answer from $1; the end of $2:" >&2
+  tail -5 "$2" >&2
   return 1
 }
 
@@ -122,7 +124,8 @@ up() {
   mkdir -p "$dir/zones"
   dir=$(cd "$dir" && pwd)
   # A failure half-way stops what was started and removes DIR.
-  trap 'down "$dir"' EXIT
+  # shellcheck disable=SC2064 # DIR as it is now: the trap runs after `up` returns
+  trap "down $(printf '%q' "$dir")" EXIT
 
   # The MX hosts first: the TLSA records are computed from the certificate postfix got.
   "$root/scripts/postfix-mx.sh" up "$dir/postfix" "$mx" "$smtp_port" mx.secure.test "$dir/ca"

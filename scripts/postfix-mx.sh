@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # A real MTA with STARTTLS on a loopback address, for the end-to-end STARTTLS test.
 #
-#   scripts/postfix-mx.sh up DIR ADDR PORT NAME [CA_DIR]
+#   scripts/postfix-mx.sh up DIR ADDR PORT NAME [CA_DIR] [--no-starttls]
 #                                                 start postfix on ADDR:PORT as NAME, with
 #                                                 a certificate for NAME signed by a CA made
 #                                                 here (DIR/ca.pem), or by the CA in CA_DIR
 #                                                 (ca.pem, ca-key.pem; made there when
 #                                                 absent, as scripts/nginx-sts.sh does);
-#                                                 prints nothing else
+#                                                 --no-starttls: an MX that does not offer
+#                                                 STARTTLS; prints nothing else
 #   scripts/postfix-mx.sh down DIR                stop it and remove DIR
 #
 # Everything lives in DIR (configuration, queue, keys, log); the system's own postfix
@@ -15,10 +16,14 @@
 # openssl) and root, as postfix does.
 set -euo pipefail
 
-usage() { sed -n '2,16p' "$0" >&2; exit 2; }
+usage() { sed -n '2,17p' "$0" >&2; exit 2; }
 
 up() {
-  local dir=$1 addr=$2 port=$3 name=$4 ca_dir=${5:-}
+  local dir=$1 addr=$2 port=$3 name=$4 ca_dir=${5:-} tls=may
+  if [ "${*: -1}" = --no-starttls ]; then
+    tls=none
+    [ "$ca_dir" != --no-starttls ] || ca_dir=
+  fi
   command -v postfix >/dev/null || { echo "needs postfix: apt-get install postfix" >&2; exit 1; }
   mkdir -p "$dir/conf" "$dir/queue" "$dir/data"
   dir=$(cd "$dir" && pwd)
@@ -57,7 +62,7 @@ inet_interfaces = loopback-only
 inet_protocols = ipv4
 smtpd_banner = \$myhostname ESMTP
 smtpd_tls_chain_files = $dir/key.pem, $dir/chain.pem
-smtpd_tls_security_level = may
+smtpd_tls_security_level = $tls
 smtpd_relay_restrictions = reject
 CONF
   # The stock services, none chrooted (the queue directory holds no chroot set-up),
@@ -88,7 +93,11 @@ down() {
 }
 
 case "${1:-}" in
-  up) [ $# -eq 5 ] || [ $# -eq 6 ] || usage; up "${@:2}" ;;
+  up)
+    [ $# -ge 5 ] && [ $# -le 7 ] || usage
+    [ $# -lt 7 ] || [ "$7" = --no-starttls ] || usage
+    up "${@:2}"
+    ;;
   down) [ $# -eq 2 ] || usage; down "$2" ;;
   *) usage ;;
 esac

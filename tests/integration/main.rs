@@ -18,6 +18,9 @@ mod cli;
 mod crashpoints;
 /// DANE through a whole scan: TLSA records, a validating stand-in, a real handshake.
 mod dane;
+/// DANE and DNSSEC states against a signed world of NSD, unbound and postfix on loopback
+/// (ignored unless run by `.ci/run`).
+mod dane_e2e;
 /// Domains whose name servers do not answer: a shared fate, stepping aside, pacing.
 mod dead_zones;
 /// `diff` of two scans of a changing world, and the per-domain comparison rules.

@@ -248,7 +248,9 @@ impl CheckConfig {
             domains,
             json: args.json,
             fail_on: args.fail_on.iter().map(|&kind| kind.into()).collect(),
-            resolver: resolver_settings(&(&args.dns).into(), Transport::Standard)?,
+            // The bulk transport, as for `scan`: only it can ask the resolver for its
+            // DNSSEC verdict, which DNSSEC and DANE need.
+            resolver: resolver_settings(&(&args.dns).into(), Transport::Bulk)?,
             options: ScanOptions {
                 suffix_list: suffix_list(&(&args.policy).into())?,
                 starttls: starttls(&smtp, &roots)?,

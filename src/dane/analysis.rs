@@ -282,24 +282,30 @@ fn record_problems(entries: &[Entry]) -> Vec<DaneFinding> {
         .collect()
 }
 
-/// A domain's DANE across its MX hosts' verdicts: `all` when every host that published
-/// TLSA records is `ok` (and one did), `some` when some are, `none` when none is, `n/a`
-/// when no host published records (every host `none`) or there is no host. A host
-/// `unusable` or `unknown` counts as not `ok`.
+/// A domain's DANE across its MX hosts' verdicts, over the hosts that published TLSA
+/// records: `n/a` when none did (or there is no host); `some` or `none` when one is
+/// `fail` or `unusable` (as some host is `ok` or not); otherwise `unknown` when a
+/// host's verdict is not known, and `all` when every one is `ok`. A host whose verdict
+/// is not known is never counted as failing, nor as passing.
 pub fn rollup<'a>(hosts: impl IntoIterator<Item = &'a HostDane>) -> DaneRollup {
-    let published: Vec<bool> = hosts
+    let published: Vec<DaneStatus> = hosts
         .into_iter()
-        .filter(|host| host.status != DaneStatus::None)
-        .map(|host| host.status == DaneStatus::Ok)
+        .map(|host| host.status)
+        .filter(|status| *status != DaneStatus::None)
         .collect();
-    match (
-        published.iter().any(|ok| *ok),
-        published.iter().all(|ok| *ok),
-    ) {
-        _ if published.is_empty() => DaneRollup::NotApplicable,
-        (_, true) => DaneRollup::All,
-        (true, false) => DaneRollup::Some,
-        (false, false) => DaneRollup::None,
+    let any = |wanted: &[DaneStatus]| published.iter().any(|s| wanted.contains(s));
+    if published.is_empty() {
+        DaneRollup::NotApplicable
+    } else if any(&[DaneStatus::Fail, DaneStatus::Unusable]) {
+        if any(&[DaneStatus::Ok]) {
+            DaneRollup::Some
+        } else {
+            DaneRollup::None
+        }
+    } else if any(&[DaneStatus::Unknown]) {
+        DaneRollup::Unknown
+    } else {
+        DaneRollup::All
     }
 }
 

@@ -104,10 +104,13 @@ impl DaneStatus {
 pub enum DaneRollup {
     /// Every host that published TLSA records is `ok`, and at least one did.
     All,
-    /// Some such hosts are `ok`, some are not.
+    /// Some such hosts are `ok`, some `fail` or are `unusable`.
     Some,
-    /// TLSA records are published at some host, and no host is `ok`.
+    /// TLSA records are published at some host, no host is `ok`, and some host `fail`s
+    /// or is `unusable`.
     None,
+    /// TLSA records are published, none fails, and some host's verdict is not known.
+    Unknown,
     /// No host published TLSA records, or no host was checked.
     #[serde(rename = "n/a")]
     #[strum(serialize = "n/a")]
@@ -190,6 +193,7 @@ mod tests {
             (DaneRollup::All, "all"),
             (DaneRollup::Some, "some"),
             (DaneRollup::None, "none"),
+            (DaneRollup::Unknown, "unknown"),
             (DaneRollup::NotApplicable, "n/a"),
         ];
         crate::names::assert_serde_named(&names, DaneRollup::as_str);

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
+use crate::dane::{DaneStatus, HostDane};
 use crate::dmarc::Policy;
 use crate::dmarc::discover::Source;
 use crate::dmarc::{DmarcReport, DmarcStatus};
@@ -41,6 +42,9 @@ pub fn domain(r: &DomainRecord) -> String {
     if let Some(rollup) = mx.starttls {
         let _ = write!(out, "  STARTTLS {}", rollup.as_str());
     }
+    if let Some(rollup) = mx.dane {
+        let _ = write!(out, "  DANE {}", rollup.as_str());
+    }
     out.push('\n');
     if mx.status == MxStatus::Temperror {
         line(&mut out, "  ", "not known: the MX lookup failed");
@@ -61,6 +65,9 @@ pub fn domain(r: &DomainRecord) -> String {
                 "          ",
                 &format!("STARTTLS {}", starttls(probe)),
             );
+        }
+        if let Some(d) = &h.dane {
+            dane(&mut out, d);
         }
     }
     if let Some(implicit) = &mx.implicit_mx {
@@ -89,6 +96,45 @@ pub fn domain(r: &DomainRecord) -> String {
         dnssec(&mut out, d);
     }
     out
+}
+
+/// A host's DANE verdict, its records and why.
+fn dane(out: &mut String, d: &HostDane) {
+    let what = match d.status {
+        DaneStatus::None => format!("none: no TLSA record at {}", Escaped(&d.tlsa_name)),
+        _ => format!(
+            "{} ({} TLSA {} at {}, DNSSEC {})",
+            verdict(d.status.as_str()),
+            d.records.len(),
+            if d.records.len() == 1 {
+                "record"
+            } else {
+                "records"
+            },
+            Escaped(&d.tlsa_name),
+            d.dnssec.as_str()
+        ),
+    };
+    line(out, "          ", &format!("DANE {what}"));
+    for r in &d.records {
+        let mut text = escape(&r.record).into_owned();
+        if d.matched.as_deref() == Some(r.record.as_str()) {
+            text.push_str("  matched");
+        }
+        if let Some(problem) = &r.problem {
+            let _ = write!(text, "  {}", Escaped(problem));
+        }
+        line(out, "            ", &text);
+    }
+    for (label, list) in [("error", &d.errors), ("warning", &d.warnings)] {
+        for f in list {
+            line(
+                out,
+                "            ",
+                &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
+            );
+        }
+    }
 }
 
 fn dnssec(out: &mut String, d: &DnssecReport) {
@@ -657,6 +703,11 @@ pub fn summary(s: &ScanJson, figures: &Adoption, notices: &[Notice], dir: &Path)
     if figures.dnssec_known > 0 {
         row("DNSSEC secure", &f.dnssec_secure);
         row("DNSSEC bogus", &f.dnssec_bogus);
+    }
+    if figures.dane_known > 0 {
+        row("DANE published", &f.dane_published);
+        row("DANE ok on every MX", &f.dane_all_ok);
+        row("DANE failing", &f.dane_failing);
     }
     row("temperror (any part)", &f.temperror);
     for l in t.lines() {

@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+use crate::dane::{DaneRollup, DaneStatus};
 use crate::dmarc::Policy;
 use crate::dmarc::{DmarcReport, DmarcStatus};
 use crate::dns::Dnssec;
@@ -74,18 +75,52 @@ pub struct Usable {
 pub struct MxFacts {
     pub status: MxStatus,
     pub starttls: Option<Rollup>,
-    /// The hosts, for what their STARTTLS probes met (a scan's own reports give only the
-    /// probed ones).
+    /// Null when the DANE check did not run, and in records of scans made before it.
+    #[serde(default)]
+    pub dane: Option<DaneRollup>,
+    /// The hosts, for what their STARTTLS probes met and their DANE verdicts (a scan's
+    /// own reports give only the hosts with either).
     #[serde(default)]
     pub hosts: Vec<HostFacts>,
 }
 
-/// `{starttls, …}` of an MX host.
+/// `{starttls, dane, …}` of an MX host.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct HostFacts {
     /// Null when the host was not selected for a probe.
     #[serde(default)]
     pub starttls: Option<ProbeFacts>,
+    #[serde(default)]
+    pub dane: Option<DaneFacts>,
+}
+
+/// `{status, …}` of a host's `dane` part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct DaneFacts {
+    pub status: DaneStatus,
+}
+
+impl MxFacts {
+    /// DANE is published at some host: the roll-up is not `n/a`.
+    pub fn dane_published(&self) -> bool {
+        self.dane.is_some_and(|d| d != DaneRollup::NotApplicable)
+    }
+
+    /// DANE is published and every publishing host's verdict is known: the roll-up is
+    /// `all`, `some` or `none`.
+    pub fn dane_judged(&self) -> bool {
+        matches!(
+            self.dane,
+            Some(DaneRollup::All | DaneRollup::Some | DaneRollup::None)
+        )
+    }
+
+    /// Some host's DANE fails: DANE senders do not deliver to it.
+    pub fn dane_failing(&self) -> bool {
+        self.hosts
+            .iter()
+            .any(|h| h.dane.is_some_and(|d| d.status == DaneStatus::Fail))
+    }
 }
 
 /// `{status, phase, error, …}` of a STARTTLS probe.
@@ -233,17 +268,20 @@ impl From<&MxReport> for MxFacts {
         Self {
             status: mx.status,
             starttls: mx.starttls,
-            // Only the probed hosts matter here; without probes nothing is allocated.
+            dane: mx.dane,
+            // Only the probed or DANE-checked hosts matter here; without either nothing
+            // is allocated.
             hosts: mx
                 .hosts
                 .iter()
-                .filter_map(|h| h.starttls.as_ref())
-                .map(|probe| HostFacts {
-                    starttls: Some(ProbeFacts {
+                .filter(|h| h.starttls.is_some() || h.dane.is_some())
+                .map(|h| HostFacts {
+                    starttls: h.starttls.as_ref().map(|probe| ProbeFacts {
                         status: probe.result.status,
                         phase: probe.result.phase,
                         error: probe.result.error.clone(),
                     }),
+                    dane: h.dane.as_ref().map(|d| DaneFacts { status: d.status }),
                 })
                 .collect(),
         }

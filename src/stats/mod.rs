@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use self::facts::Facts;
 use crate::causes::{Cause, Causes};
+use crate::dane::DaneRollup;
 use crate::dmarc::Policy;
 use crate::dmarc::{self, DmarcStatus};
 use crate::dns::Dnssec;
@@ -47,7 +48,7 @@ pub struct Figure {
     pub percent: Option<f64>,
     /// The name of the population: `domains`, `spf_known`, `dmarc_known`, `mx_known`,
     /// `starttls_probed`, `mta_sts_known`, `mta_sts_fetched`, `mta_sts_verified`,
-    /// `tls_rpt_known`, `dnssec_known`.
+    /// `tls_rpt_known`, `dnssec_known`, `dane_known`, `dane_judged`.
     pub denominator: &'static str,
 }
 
@@ -105,12 +106,22 @@ pub struct Figures {
     pub dnssec_secure: Figure,
     /// The apex answers failed validation (`bogus`), of the same domains.
     pub dnssec_bogus: Figure,
+    /// TLSA records at some MX host (`mx.dane` is `all`, `some` or `none`), of the
+    /// domains whose DANE check ran on a known MX.
+    pub dane_published: Figure,
+    /// `mx.dane` is `all`: every host that publishes records matches them, of the
+    /// domains that publish and whose every publishing host was judged (`all`, `some`,
+    /// `none`: `unknown` counts on neither side).
+    pub dane_all_ok: Figure,
+    /// Some host's DANE is `fail`: DANE senders do not deliver to it; of the same
+    /// domains.
+    pub dane_failing: Figure,
     pub temperror: Figure,
 }
 
 impl Figures {
     /// Every figure with its name, in the README's order: the columns of `trend.csv`.
-    pub fn named(&self) -> [(&'static str, &Figure); 23] {
+    pub fn named(&self) -> [(&'static str, &Figure); 26] {
         // Destructured so that a new figure cannot be left out of the list.
         let Self {
             spf_present,
@@ -135,6 +146,9 @@ impl Figures {
             tls_rpt_present,
             dnssec_secure,
             dnssec_bogus,
+            dane_published,
+            dane_all_ok,
+            dane_failing,
             temperror,
         } = self;
         [
@@ -160,6 +174,9 @@ impl Figures {
             ("tls_rpt_present", tls_rpt_present),
             ("dnssec_secure", dnssec_secure),
             ("dnssec_bogus", dnssec_bogus),
+            ("dane_published", dane_published),
+            ("dane_all_ok", dane_all_ok),
+            ("dane_failing", dane_failing),
             ("temperror", temperror),
         ]
     }
@@ -185,6 +202,10 @@ pub struct Adoption {
     pub tls_rpt_known: u64,
     /// Domains whose `dnssec` status is `secure`, `insecure` or `bogus`.
     pub dnssec_known: u64,
+    /// Domains whose `mx.dane` is not null and whose MX status is not `temperror`.
+    pub dane_known: u64,
+    /// Domains with TLSA records at some MX host, every publishing host judged.
+    pub dane_judged: u64,
     /// What the probes met on the network.
     pub smtp: SmtpReach,
     pub figures: Figures,
@@ -233,7 +254,48 @@ pub struct Tally {
     dnssec_known: u64,
     dnssec_secure: u64,
     dnssec_bogus: u64,
+    dane: DaneTally,
     temperror: u64,
+}
+
+/// The DANE counts of a [`Tally`].
+#[derive(Debug, Default, Clone)]
+struct DaneTally {
+    known: u64,
+    published: u64,
+    judged: u64,
+    all_ok: u64,
+    failing: u64,
+}
+
+impl DaneTally {
+    fn add(&mut self, mx: &facts::MxFacts) {
+        if mx.dane.is_none() || mx.status == MxStatus::Temperror {
+            return;
+        }
+        self.known += 1;
+        self.published += u64::from(mx.dane_published());
+        if mx.dane_judged() {
+            self.judged += 1;
+            self.all_ok += u64::from(mx.dane == Some(DaneRollup::All));
+            self.failing += u64::from(mx.dane_failing());
+        }
+    }
+
+    fn merge(&mut self, other: &Self) {
+        let Self {
+            known,
+            published,
+            judged,
+            all_ok,
+            failing,
+        } = other;
+        self.known += known;
+        self.published += published;
+        self.judged += judged;
+        self.all_ok += all_ok;
+        self.failing += failing;
+    }
 }
 
 /// The MTA-STS counts of a [`Tally`].
@@ -387,6 +449,7 @@ impl Tally {
             self.dnssec_secure += u64::from(d.status == Dnssec::Secure);
             self.dnssec_bogus += u64::from(d.status == Dnssec::Bogus);
         }
+        self.dane.add(&r.mx);
         self.temperror += u64::from(r.temperror());
     }
 
@@ -420,6 +483,7 @@ impl Tally {
             dnssec_known,
             dnssec_secure,
             dnssec_bogus,
+            dane,
             temperror,
         } = other;
         self.domains += domains;
@@ -455,6 +519,7 @@ impl Tally {
         self.dnssec_known += dnssec_known;
         self.dnssec_secure += dnssec_secure;
         self.dnssec_bogus += dnssec_bogus;
+        self.dane.merge(dane);
         self.temperror += temperror;
     }
 
@@ -467,6 +532,7 @@ impl Tally {
         let dmarc = |n| Figure::new(n, self.dmarc_known, "dmarc_known");
         let mx = |n| Figure::new(n, self.mx_known, "mx_known");
         let dnssec = |n| Figure::new(n, self.dnssec_known, "dnssec_known");
+        let judged = |n| Figure::new(n, self.dane.judged, "dane_judged");
         let sts = &self.sts;
         let verified = |n| Figure::new(n, sts.verified, "mta_sts_verified");
         let mut top: Vec<DanglingTarget> = self
@@ -490,6 +556,8 @@ impl Tally {
             mta_sts_verified: sts.verified,
             tls_rpt_known: self.tls_rpt_known,
             dnssec_known: self.dnssec_known,
+            dane_known: self.dane.known,
+            dane_judged: self.dane.judged,
             smtp: self.smtp.clone(),
             figures: Figures {
                 spf_present: spf(self.spf_present),
@@ -522,6 +590,9 @@ impl Tally {
                 ),
                 dnssec_secure: dnssec(self.dnssec_secure),
                 dnssec_bogus: dnssec(self.dnssec_bogus),
+                dane_published: Figure::new(self.dane.published, self.dane.known, "dane_known"),
+                dane_all_ok: judged(self.dane.all_ok),
+                dane_failing: judged(self.dane.failing),
                 temperror: Figure::new(self.temperror, self.domains, "domains"),
             },
             spf_permerror_by_kind: self

@@ -385,6 +385,8 @@ sub.good.example.jp.   IN A 192.0.2.5
             "mta_sts_verified": summary["mta_sts_verified"],
             "tls_rpt_known": summary["tls_rpt_known"],
             "dnssec_known": summary["dnssec_known"],
+            "dane_known": summary["dane_known"],
+            "dane_judged": summary["dane_judged"],
             "smtp": summary["smtp"],
             "figures": summary["figures"],
             "spf_permerror_by_kind": summary["spf_permerror_by_kind"],

@@ -288,6 +288,7 @@ async fn usable_records_without_a_probe_are_unknown() {
     let dane = host(&records[0]);
     assert_eq!(dane.status, DaneStatus::Unknown, "{dane:#?}");
     assert_eq!(error_kinds(dane), [DaneFindingKind::NotProbed]);
+    assert_eq!(records[0].mx.dane, Some(DaneRollup::Unknown));
 }
 
 /// `--skip dane`: the parts null, where the same scan without it has them.

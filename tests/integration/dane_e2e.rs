@@ -288,6 +288,8 @@ async fn dane_cases_through_a_validating_resolver() {
     assert_eq!(dane["dnssec"], "unknown", "{dane:#}");
     assert_eq!(tlsa_records(dane), [] as [&str; 0], "{dane:#}");
     assert_eq!(kinds(&dane["errors"]), ["temperror"], "{dane:#}");
+    // Whether the host publishes is not known: neither failing nor passing.
+    assert_eq!(records["temperror.test"]["mx"]["dane"], "unknown");
 
     // Signed, no TLSA: DANE not published, and nothing wrong with that.
     let dane = host_dane(&records, "plain.test");
@@ -352,6 +354,7 @@ async fn a_resolver_that_does_not_validate_knows_no_dnssec_state() {
     let dane = host_dane(&records, "secure.test");
     assert_eq!(dane["status"], "unknown", "{dane:#}");
     assert_eq!(tlsa_records(dane).len(), 2, "{dane:#}");
+    assert_eq!(records["secure.test"]["mx"]["dane"], "unknown");
     // An unsigned zone is not insecure when nobody checked.
     let dane = host_dane(&records, "insecure.test");
     assert_eq!(dane["status"], "unknown", "{dane:#}");

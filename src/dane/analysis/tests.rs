@@ -780,7 +780,10 @@ fn rollup_counts_hosts_that_published_records() {
         (vec![Ok, None], DaneRollup::All),
         (vec![Ok, Fail], DaneRollup::Some),
         (vec![Ok, Unusable], DaneRollup::Some),
-        (vec![Ok, Unknown], DaneRollup::Some),
+        // Not known is neither passing nor failing.
+        (vec![Ok, Unknown], DaneRollup::Unknown),
+        (vec![Unknown, None], DaneRollup::Unknown),
+        (vec![Ok, Fail, Unknown], DaneRollup::Some),
         (vec![Fail, None], DaneRollup::None),
         (vec![Unusable, Unknown], DaneRollup::None),
         (vec![None, None], DaneRollup::NotApplicable),

@@ -424,8 +424,8 @@ pub struct SmtpArgs {
     pub mta_sts_port: u16,
 
     /// Parts of the record not looked at (comma-separated); they are null in the record
-    /// and their figures `n/a`. `--skip mta-sts,tls-rpt` asks no more questions than a
-    /// scan of SPF, DMARC and MX.
+    /// and their figures `n/a`. `--skip mta-sts,tls-rpt,dane` asks no more questions than
+    /// a scan of SPF, DMARC and MX.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "PARTS")]
     pub skip: Vec<PartArg>,
 

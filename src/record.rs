@@ -80,6 +80,26 @@
 //!                       why, e.g. "not probed: 10.0.0.5 is private-use (RFC 1918);
 //!                       --allow-nonpublic probes it"); like an unreachable host it
 //!                       counts in no roll-up or figure
+//!               dane    (null with --skip dane, and in records of scans before it existed)
+//!                       all (every host publishing TLSA records matches them) | some | none
+//!                       (a host fails or its records are unusable; some host ok, or none)
+//!                       | unknown (published, none fails, some host's verdict not known) |
+//!                       n/a (no host publishes TLSA records)
+//!               hosts[].dane  null when not looked at (--skip dane, a host without an
+//!                       address), else {status: none (no TLSA RRset) | ok (usable records,
+//!                       and the chain the probe captured matches one) | fail (usable
+//!                       records and no match, no STARTTLS or a failed handshake, or a
+//!                       bogus TLSA answer) | unusable (records senders do not use: an
+//!                       insecure RRset, an insecure MX RRset, usage 0/1, a bad digest
+//!                       length, an unknown parameter) | unknown (the lookup failed, the
+//!                       DNSSEC state is not known, or the host was not probed),
+//!                       tlsa_name (_25._tcp.<host>), dnssec (of the TLSA answer),
+//!                       records [{record ("3 1 1 <hex>"), usable, problem}], matched (the
+//!                       record the chain matched, or null), errors [{kind, detail}]:
+//!                       temperror bogus no_match no_starttls not_probed insecure_tlsa
+//!                       insecure_mx unusable_usage bad_length unknown_parameter; warnings
+//!                       [{kind, detail}]: single_record (one usable record, nothing to
+//!                       roll over to, RFC 7671 §8.1)}
 //! mta_sts       (null when --skip left it out, and in records of scans before it existed)
 //!               status  none (no v=STSv1 TXT at _mta-sts.<domain>) | ok (a valid record and,
 //!                       when fetched, a valid policy) | invalid (a record, but no usable
@@ -114,6 +134,16 @@
 //!               errors [{kind, detail}]  kinds: temperror multiple_records syntax
 //!               warnings [{kind, detail}]  kinds: missing (an MTA-STS record is published,
 //!                       TLS-RPT is not)
+//! dnssec        (null in records of scans before it existed)
+//!               status  secure | insecure | bogus | unknown: the validating resolver's
+//!                       verdict (AD bit; SERVFAIL that CD answers is bogus) on the apex TXT
+//!                       and MX answers together; unknown when it does not validate or a
+//!                       question got no answer, never insecure
+//!               validation  validating | not_validating | not_known: the scan's check of
+//!                       the resolver (AD on the root's DNSKEY)
+//!               parts   {spf, dmarc, mx, mta_sts, tls_rpt}: the state of the answer at each
+//!                       part's own record name (TXT at the domain, at _dmarc.<domain>, MX,
+//!                       TXT at _mta-sts. and _smtp._tls.<domain>); null when not asked
 //! ```
 
 use crate::dnssec::DnssecReport;

@@ -16,9 +16,10 @@ use std::time::SystemTime;
 use hickory_resolver::proto::rr::rdata::TLSA;
 
 use crate::cache::Shared;
+use crate::dane::DaneRollup;
 use crate::dane::{self, analysis};
 use crate::dns::{Dns, Dnssec, Secured};
-use crate::mx::{MxHost, MxReport};
+use crate::mx::{MxHost, MxReport, MxStatus};
 use crate::net::{Cleared, Guard, NotPublic};
 use crate::smtp::Starttls;
 use crate::smtp::prober::{HostStarttls, MxSelection, Prober, StarttlsOptions, rollup};
@@ -146,9 +147,12 @@ pub(crate) fn judge_dane(
             now,
         ));
     }
-    mx.dane = Some(analysis::rollup(
-        mx.hosts.iter().filter_map(|h| h.dane.as_ref()),
-    ));
+    // Without the MX answer the hosts are not known, nor whether any publishes.
+    mx.dane = Some(if mx.status == MxStatus::Temperror {
+        DaneRollup::Unknown
+    } else {
+        analysis::rollup(mx.hosts.iter().filter_map(|h| h.dane.as_ref()))
+    });
 }
 
 /// One address per host: the first IPv4 address the guard clears, else the first IPv6

@@ -83,8 +83,8 @@
 //!               dane    (null with --skip dane, and in records of scans before it existed)
 //!                       all (every host publishing TLSA records matches them) | some | none
 //!                       (a host fails or its records are unusable; some host ok, or none)
-//!                       | unknown (published, none fails, some host's verdict not known) |
-//!                       n/a (no host publishes TLSA records)
+//!                       | unknown (published, none fails, some host's verdict not known;
+//!                       or the MX lookup failed) | n/a (no host publishes TLSA records)
 //!               hosts[].dane  null when not looked at (--skip dane, a host without an
 //!                       address), else {status: none (no TLSA RRset) | ok (usable records,
 //!                       and the chain the probe captured matches one) | fail (usable

@@ -297,12 +297,15 @@ impl Bulk {
                     ResponseCode::NoError | ResponseCode::NXDomain
                 ) =>
             {
+                let with_cd = match reply.metadata.response_code {
+                    ResponseCode::NXDomain => "NXDOMAIN",
+                    _ => "an answer",
+                };
                 TempFail {
                     kind: TempFailKind::Bogus,
                     detail: format!(
-                        "{} from the validating resolver, {} with checking disabled: \
-                         the answer fails DNSSEC validation",
-                        failure.detail, reply.metadata.response_code
+                        "SERVFAIL from the validating resolver, {with_cd} with checking \
+                         disabled (CD): the answer fails DNSSEC validation"
                     ),
                 }
             }

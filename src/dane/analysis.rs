@@ -149,16 +149,30 @@ pub(crate) fn judge(
     }
     // RFC 7672 §2.2.1: with an insecure MX RRset an attacker picks the MX host, so DANE
     // cannot authenticate delivery to the domain and senders need not use it.
-    if mx_rrset != Dnssec::Secure {
-        report = report.set(
-            DaneStatus::Unusable,
-            DaneFindingKind::InsecureMx,
-            format!(
-                "the domain's MX RRset is {}, not DNSSEC-secure: senders do not use DANE \
-                 for its hosts (RFC 7672 §2.2.1)",
-                mx_rrset.as_str()
-            ),
-        );
+    match mx_rrset {
+        Dnssec::Secure => {}
+        Dnssec::Insecure => {
+            report = report.set(
+                DaneStatus::Unusable,
+                DaneFindingKind::InsecureMx,
+                "the domain's MX RRset is insecure (not DNSSEC-signed): DANE cannot \
+                 authenticate delivery to the domain, and senders need not use it for its \
+                 hosts (RFC 7672 §2.2.1)"
+                    .to_owned(),
+            );
+        }
+        // Whether senders use the records turns on a state nobody knows.
+        Dnssec::Unknown | Dnssec::Bogus => {
+            return report.set(
+                DaneStatus::Unknown,
+                DaneFindingKind::Temperror,
+                format!(
+                    "the DNSSEC state of the domain's MX answer is {}, so whether senders \
+                     use DANE for its hosts is not known (RFC 7672 §2.2.1)",
+                    mx_rrset.as_str()
+                ),
+            );
+        }
     }
     if report.status == DaneStatus::Unusable {
         return report;

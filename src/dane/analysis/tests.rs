@@ -644,15 +644,32 @@ fn a_failed_lookup_or_an_unknown_state_is_unknown() {
     assert!(report.records.iter().all(|r| !r.usable));
 }
 
-/// RFC 7672 §2.2.1: DANE needs the MX RRset secure too.
+/// RFC 7672 §2.2.1: DANE needs the MX RRset secure too; when its state is not known,
+/// neither is the verdict.
 #[test]
 fn an_mx_rrset_not_secure_makes_the_records_unusable() {
     let leaf = self_signed(&[HOST], VALID);
     let records = vec![record_of(3, 1, 1, &leaf)];
-    for mx in [Dnssec::Insecure, Dnssec::Unknown, Dnssec::Bogus] {
+    for (mx, status, kind) in [
+        (
+            Dnssec::Insecure,
+            DaneStatus::Unusable,
+            DaneFindingKind::InsecureMx,
+        ),
+        (
+            Dnssec::Unknown,
+            DaneStatus::Unknown,
+            DaneFindingKind::Temperror,
+        ),
+        (
+            Dnssec::Bogus,
+            DaneStatus::Unknown,
+            DaneFindingKind::Temperror,
+        ),
+    ] {
         let report = judged_answer(&answer(records.clone(), Dnssec::Secure), mx);
-        assert_eq!(report.status, DaneStatus::Unusable, "{mx:?}: {report:#?}");
-        assert_eq!(kinds(&report.errors), [DaneFindingKind::InsecureMx]);
+        assert_eq!(report.status, status, "{mx:?}: {report:#?}");
+        assert_eq!(kinds(&report.errors), [kind]);
         assert!(error_detail(&report).contains(mx.as_str()));
         assert_eq!(report.matched, None);
     }

@@ -45,6 +45,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# shellcheck source=scripts/world-lib.sh
+. "$root/scripts/world-lib.sh"
 
 usage() { sed -n '2,44p' "$0" >&2; exit 2; }
 
@@ -82,37 +84,6 @@ sign() {
   "$root/scripts/dnssec-sign.sh" . "$dir/zones/root.zone" "$dir/zones/root.zone.signed" \
     >"$dir/root.ds"
   sed -i 's|^\(  zonefile: ".*\.zone\)"$|\1.signed"|' "$dir/zones.conf"
-}
-
-# Sends one DNS question (NS of the root) over UDP and says whether an answer came.
-answers() {
-  python3 - "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(0.3)
-try:
-    s.sendto(bytes.fromhex("123401000001000000000000" "0000020001"), (sys.argv[1], 53))
-    sys.exit(0 if len(s.recv(4096)) >= 12 else 1)
-except OSError:
-    sys.exit(1)
-PY
-}
-
-wait_answers() {
-  for _ in $(seq 50); do answers "$1" && return 0; sleep 0.2; done
-  echo "no DNS answer from $1 (see $2)" >&2
-  return 1
-}
-
-stop_pid() {
-  local file=$1 pid
-  [ -f "$file" ] || return 0
-  pid=$(cat "$file")
-  if kill "$pid" 2>/dev/null; then
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$file"
 }
 
 start_relay() {

@@ -14,6 +14,7 @@ pub mod dns;
 pub mod dnssec;
 pub mod exit;
 pub mod finding;
+mod hostname;
 pub(crate) mod input;
 pub(crate) mod mailhost;
 pub mod mta_sts;

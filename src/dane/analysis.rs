@@ -14,7 +14,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use super::parse::{self, Association, Entry, Matching, Selector, Usage};
 use super::{DaneFinding, DaneFindingKind, DaneRollup, DaneStatus, HostDane, TlsaEntry};
 use crate::dns::{Dnssec, Outcome, Secured, TempFailKind};
-use crate::mta_sts::mx_matches;
+use crate::hostname::mx_matches;
 use crate::smtp::{Starttls, StarttlsStatus};
 
 /// Records whose mismatch a `no_match` detail explains; the others are counted.

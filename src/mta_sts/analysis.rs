@@ -206,7 +206,7 @@ pub fn judge_hosts(report: &mut MtaStsReport, mx: &MxReport) {
                 pattern: policy
                     .mx
                     .iter()
-                    .find(|p| parse::mx_matches(p, &h.name))
+                    .find(|p| crate::hostname::mx_matches(p, &h.name))
                     .cloned(),
                 tls,
                 detail,

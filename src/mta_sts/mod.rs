@@ -16,7 +16,7 @@ pub use fetch::{FetchStatus, PolicyFetch};
 
 pub use crate::txt_fields::{Extension, FieldError};
 pub use parse::{
-    MAX_AGE_LIMIT, PolicyError, RecordError, mx_matches, parse_policy, parse_record, select_record,
+    MAX_AGE_LIMIT, PolicyError, RecordError, parse_policy, parse_record, select_record,
 };
 
 /// The name of the TXT record, prepended to the Policy Domain (RFC 8461 §3.1).
@@ -129,7 +129,7 @@ pub struct MxPattern {
 impl MxPattern {
     /// Whether MX host `host` is allowed by this pattern (RFC 8461 §4.1).
     pub fn matches(&self, host: &str) -> bool {
-        parse::matches(self.wildcard, &self.domain, host)
+        crate::hostname::matches(self.wildcard, &self.domain, host)
     }
 }
 

@@ -6,6 +6,8 @@
 
 use super::{Extension, FieldError, Mode, MxPattern, Policy, Record};
 use crate::dns::check_name;
+#[cfg(test)]
+use crate::hostname::mx_matches;
 use crate::txt_fields::{self, RawField, WSP};
 
 /// What a record must begin with to be considered at all: RFC 8461 §3.1 says "records
@@ -309,32 +311,6 @@ fn parse_mx(value: &str) -> Option<MxPattern> {
 /// which the ABNF gives to the delimiter and the line, was already taken off).
 fn is_ext_value(value: &str) -> bool {
     !value.is_empty() && !value.chars().any(char::is_control)
-}
-
-/// Whether MX host `host` matches policy pattern `pattern` (RFC 8461 §4.1): ASCII case
-/// is ignored, and so is a trailing root dot on either; `*.example.com` stands for
-/// exactly one more label on the left, so it matches `mail.example.com` but neither
-/// `example.com` nor `foo.bar.example.com`.
-pub fn mx_matches(pattern: &str, host: &str) -> bool {
-    match pattern.strip_prefix("*.") {
-        Some(domain) => matches(true, domain, host),
-        None => matches(false, pattern, host),
-    }
-}
-
-pub(super) fn matches(wildcard: bool, domain: &str, host: &str) -> bool {
-    let domain = domain.strip_suffix('.').unwrap_or(domain);
-    let host = host.strip_suffix('.').unwrap_or(host);
-    if domain.is_empty() || host.is_empty() {
-        return false;
-    }
-    if !wildcard {
-        return host.eq_ignore_ascii_case(domain);
-    }
-    match host.split_once('.') {
-        Some((first, rest)) => !first.is_empty() && rest.eq_ignore_ascii_case(domain),
-        None => false,
-    }
 }
 
 #[cfg(test)]

@@ -355,8 +355,8 @@ fn value<T: Copy>(values: &[T], code: u8) -> Option<T> {
     values.get(usize::from(code.checked_sub(1)?)).copied()
 }
 
-/// The parts of a record that may be unknown: a part whose status is `temperror` in
-/// either scan is not compared.
+/// The parts of a record that may be unknown: a part whose status is `temperror` (or,
+/// for the newer parts, null or `unknown`) in either scan is not compared.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct Unknown {
     pub spf: u64,
@@ -727,7 +727,8 @@ pub(crate) struct DiffCounts {
     /// Domains with at least one change: the rows of the CSV file.
     pub changed: u64,
     pub changes: Counts,
-    /// Domains in both scans where a part was `temperror` in either and so not compared.
+    /// Domains in both scans where a part was not known in either (`temperror`, null,
+    /// and so on, as [`Unknown`] says per part) and so not compared.
     pub unknown: Unknown,
     pub out: PathBuf,
 }

@@ -11,7 +11,7 @@ use crate::stats::Tally;
 use crate::stats::trend::Trend;
 
 /// The columns before the figures.
-const LEADING: [&str; 12] = [
+const LEADING: [&str; 15] = [
     "period",
     "group",
     "scans",
@@ -24,6 +24,9 @@ const LEADING: [&str; 12] = [
     "mta_sts_fetched",
     "mta_sts_verified",
     "tls_rpt_known",
+    "dnssec_known",
+    "dane_known",
+    "dane_judged",
 ];
 
 /// Writes `trend` as CSV to `path` (`-`: standard output), replacing what was there whole
@@ -62,6 +65,9 @@ fn write(trend: &Trend, out: impl Write) -> csv::Result<()> {
             s.mta_sts_fetched.to_string(),
             s.mta_sts_verified.to_string(),
             s.tls_rpt_known.to_string(),
+            s.dnssec_known.to_string(),
+            s.dane_known.to_string(),
+            s.dane_judged.to_string(),
         ];
         for (_, figure) in s.figures.named() {
             cells.push(figure.count.to_string());

@@ -46,6 +46,8 @@ mod okabe_ito {
     pub(super) const BLACK: RGBColor = RGBColor(0x00, 0x00, 0x00);
     pub(super) const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
     pub(super) const REDDISH_PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
+    pub(super) const SKY_BLUE: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
+    pub(super) const YELLOW: RGBColor = RGBColor(0xF0, 0xE4, 0x42);
 }
 
 /// How one adoption line is told apart without colour.
@@ -58,18 +60,24 @@ enum Marker {
     /// A hollow circle.
     Ring,
     Diamond,
+    /// A hollow square.
+    Frame,
+    /// A triangle pointing down.
+    Wedge,
 }
 
 /// Colour and marker per line, by the line's place in [`super::LINES`]; a line keeps
 /// its look when another is left out. The colours' lightness (CIE L* 0, 46, 71, 58, 54,
-/// 61) differs too, but the marker is what tells lines apart in grey.
-const LINE_LOOKS: [(RGBColor, Marker); 6] = [
+/// 61, 70, 89) differs too, but the marker is what tells lines apart in grey.
+const LINE_LOOKS: [(RGBColor, Marker); 8] = [
     (okabe_ito::BLACK, Marker::Circle),
     (okabe_ito::BLUE, Marker::Triangle),
     (okabe_ito::ORANGE, Marker::Square),
     (okabe_ito::GREEN, Marker::Cross),
     (okabe_ito::VERMILLION, Marker::Ring),
     (okabe_ito::REDDISH_PURPLE, Marker::Diamond),
+    (okabe_ito::SKY_BLUE, Marker::Frame),
+    (okabe_ito::YELLOW, Marker::Wedge),
 ];
 const LINE_WIDTH: u32 = 3;
 /// The legend's sample whisker, which stands for every line's.
@@ -79,8 +87,10 @@ const WHISKER_WIDTH: u32 = 2;
 /// Half the width of a whisker's end caps, in pixels.
 const CAP: i32 = 5;
 /// The lines' points (and whiskers) at one period are spread apart by this share of
-/// the space between periods, at most [`MAX_DODGE_PX`], so whiskers do not overlap.
-const DODGE: f64 = 0.12;
+/// the space between periods, at most [`MAX_DODGE_PX`], so whiskers do not overlap;
+/// the eight lines then span 70% of it, and a point is nearer its own period's label
+/// than the next one's.
+const DODGE: f64 = 0.1;
 const MAX_DODGE_PX: f64 = 14.0;
 
 /// One line of an adoption chart: its figure per period, `None` where the group has no
@@ -368,6 +378,9 @@ fn population(denominator: &str) -> &str {
         "mta_sts_fetched" => "domains with a fetched MTA-STS policy",
         "mta_sts_verified" => "domains whose MTA-STS holding was verified",
         "tls_rpt_known" => "domains whose TLS-RPT is known",
+        "dnssec_known" => "domains whose DNSSEC state is known",
+        "dane_known" => "domains whose DANE was checked",
+        "dane_judged" => "domains with DANE published and every host judged",
         _ => "domains",
     }
 }
@@ -595,6 +608,16 @@ fn draw_marks(
                 .iter()
                 .map(|p| at(p) + Polygon::new(DIAMOND, colour.filled())),
         ),
+        Marker::Frame => chart.draw_series(
+            points
+                .iter()
+                .map(|p| at(p) + Rectangle::new([(-5, -5), (5, 5)], colour.stroke_width(3))),
+        ),
+        Marker::Wedge => chart.draw_series(
+            points
+                .iter()
+                .map(|p| at(p) + Polygon::new(WEDGE, colour.filled())),
+        ),
     }
     .map(|_| ())
 }
@@ -609,11 +632,17 @@ fn legend_mark(area: &Area<'_>, marker: Marker, colour: RGBColor, at: (i32, i32)
         Marker::Cross => area.draw(&(at + Cross::new((0, 0), 6, colour.stroke_width(3)))),
         Marker::Ring => area.draw(&(at + Circle::new((0, 0), 5, colour.stroke_width(3)))),
         Marker::Diamond => area.draw(&(at + Polygon::new(DIAMOND, colour.filled()))),
+        Marker::Frame => {
+            area.draw(&(at + Rectangle::new([(-5, -5), (5, 5)], colour.stroke_width(3))))
+        }
+        Marker::Wedge => area.draw(&(at + Polygon::new(WEDGE, colour.filled()))),
     }
 }
 
 /// The diamond marker's corners, about as wide as the other markers.
 const DIAMOND: [(i32, i32); 4] = [(0, -7), (7, 0), (0, 7), (-7, 0)];
+/// The wedge marker's corners: the triangle marker upside down.
+const WEDGE: [(i32, i32); 3] = [(-7, -5), (7, -5), (0, 7)];
 
 /// Rows of a legend of `entries` in two columns; at least two, so that the plots of
 /// charts with few entries stay the same height.
@@ -664,4 +693,21 @@ fn legend_note(
         (x + 54, y),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every figure's population is named in words: the arm that catches the rest says
+    /// only "domains", which is right for `domains` alone.
+    #[test]
+    fn every_population_has_words() {
+        let adoption = crate::stats::Tally::default().adoption();
+        for (name, figure) in adoption.figures.named() {
+            if figure.denominator != "domains" {
+                assert_ne!(population(figure.denominator), "domains", "{name}");
+            }
+        }
+    }
 }

@@ -108,8 +108,10 @@ fn chart_section(out: &mut String, charts: &[GroupCharts], left_out: &[&str]) {
         "<p>Percentages are shares of the domains whose part in question is known: DMARC \
          and policies of <code>dmarc_known</code>, SPF of <code>spf_known</code>, STARTTLS \
          of the domains with an MX host that answered EHLO, MTA-STS of \
-         <code>mta_sts_known</code>, TLS-RPT of <code>tls_rpt_known</code> (scans made \
-         before those were looked at count in neither). Each share has its 95% Wilson \
+         <code>mta_sts_known</code>, TLS-RPT of <code>tls_rpt_known</code>, DNSSEC of \
+         <code>dnssec_known</code> (never through a resolver that does not validate), \
+         DANE published of <code>dane_known</code> (scans made before a part was looked \
+         at, or that skipped it, count in none of these). Each share has its 95% Wilson \
          score interval as a whisker, and under each period <code>n</code> is the number of \
          domains the shares are of (a range where the lines count different domains; each \
          point's own is in its tooltip). A share of 0 of 0 domains is not drawn. The table \

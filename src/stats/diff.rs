@@ -1,6 +1,7 @@
 //! `diff`: what changed for each domain between two scans (DMARC added or removed, policy
 //! stronger or weaker, SPF broken or fixed, new dangling includes, STARTTLS lost or
-//! gained, MTA-STS added, removed, in another mode, holding or not, domains added to or
+//! gained, MTA-STS added, removed, in another mode, holding or not, DNSSEC signed,
+//! unsigned, bogus or repaired, DANE added, removed, broken or fixed, domains added to or
 //! removed from the list), as `diff.csv` rows and counts.
 //!
 //! The older scan is held in memory in a compact form, the newer one is streamed.
@@ -13,8 +14,10 @@ use serde::ser::SerializeMap as _;
 use strum::IntoStaticStr;
 
 use super::facts::{Facts, read_facts};
+use crate::dane::DaneRollup;
 use crate::dmarc::Policy;
 use crate::dmarc::{self, DmarcStatus};
+use crate::dns::Dnssec;
 use crate::mta_sts::{Holding, Mode, MtaStsStatus};
 use crate::mx::MxStatus;
 use crate::scandir::history::{self, ScanEntry, Status, list_name};
@@ -60,6 +63,24 @@ pub enum Change {
     MtaStsStartedHolding,
     /// The active policy went `holds` → `would_fail`.
     MtaStsStoppedHolding,
+    /// The domain's DNSSEC state went `insecure` → `secure`.
+    DnssecSigned,
+    /// `secure` → `insecure`: the chain of trust no longer reaches the domain.
+    DnssecUnsigned,
+    /// `secure` or `insecure` → `bogus`: validating resolvers no longer answer for it.
+    DnssecBogus,
+    /// `bogus` → `secure` or `insecure`.
+    DnssecRepaired,
+    /// The DANE roll-up went `n/a` → `all`, `some`, `none` or `unknown`: some MX host
+    /// publishes TLSA records.
+    DaneAdded,
+    /// The roll-up went back to `n/a`.
+    DaneRemoved,
+    /// The roll-up went `all` → `some` or `none`: DANE senders no longer deliver to
+    /// every host.
+    DaneBroke,
+    /// The roll-up went `some` or `none` → `all`.
+    DaneFixed,
     /// The domain is only in the newer scan.
     AddedToList,
     /// The domain is only in the older scan.
@@ -67,7 +88,7 @@ pub enum Change {
 }
 
 impl Change {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 27] = [
         Self::DmarcAdded,
         Self::DmarcRemoved,
         Self::PolicyStrengthened,
@@ -85,6 +106,14 @@ impl Change {
         Self::MtaStsModeChanged,
         Self::MtaStsStartedHolding,
         Self::MtaStsStoppedHolding,
+        Self::DnssecSigned,
+        Self::DnssecUnsigned,
+        Self::DnssecBogus,
+        Self::DnssecRepaired,
+        Self::DaneAdded,
+        Self::DaneRemoved,
+        Self::DaneBroke,
+        Self::DaneFixed,
         Self::AddedToList,
         Self::RemovedFromList,
     ];
@@ -129,11 +158,12 @@ impl Changes {
     }
 }
 
-/// What the comparison keeps of an older record: the seven states (MTA-STS's packed in
-/// one byte) fit beside the boxed slice in 24 bytes, and the slice allocates only for the few domains with dangling
-/// includes. Next to its name (a 16-byte `Box<str>` and the name's own allocation,
-/// about 32 bytes) and a seen flag, an older domain costs about 72 bytes: diffing a
-/// 1,000,000-domain scan peaked 72 MB above diffing a 1-domain one.
+/// What the comparison keeps of an older record: the eight states (MTA-STS's packed in
+/// one byte, DNSSEC's and DANE's in another) fit beside the boxed slice in 24 bytes, and
+/// the slice allocates only for the few domains with dangling includes. Next to its name
+/// (a 16-byte `Box<str>` and the name's own allocation, about 32 bytes) and a seen flag,
+/// an older domain costs about 72 bytes: diffing a 1,000,000-domain scan peaked 72 MB
+/// above diffing a 1-domain one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OldFacts {
     spf: SpfStatus,
@@ -143,6 +173,7 @@ pub struct OldFacts {
     mx_temperror: bool,
     starttls: Option<Rollup>,
     mta_sts: PackedSts,
+    signed: PackedSigned,
     dangling: Box<[Box<str>]>,
 }
 
@@ -164,6 +195,7 @@ impl From<&Facts> for OldFacts {
             mx_temperror: f.mx.status == MxStatus::Temperror,
             starttls: f.mx.starttls,
             mta_sts: PackedSts::pack(StsSide::from(f)),
+            signed: PackedSigned::pack(SignedSide::from(f)),
             dangling: dangling.into_boxed_slice(),
         }
     }
@@ -224,11 +256,6 @@ const HOLDINGS: [Holding; 3] = [Holding::Holds, Holding::WouldFail, Holding::Unv
 
 impl PackedSts {
     fn pack(side: StsSide) -> Self {
-        fn code<T: PartialEq>(values: &[T], value: Option<T>) -> u8 {
-            value
-                .and_then(|v| values.iter().position(|x| *x == v))
-                .map_or(0, |i| i as u8 + 1)
-        }
         Self(
             code(&STS_STATUSES, side.status)
                 | code(&STS_MODES, side.mode) << 3
@@ -237,9 +264,6 @@ impl PackedSts {
     }
 
     fn unpack(self) -> StsSide {
-        fn value<T: Copy>(values: &[T], code: u8) -> Option<T> {
-            values.get(usize::from(code.checked_sub(1)?)).copied()
-        }
         StsSide {
             status: value(&STS_STATUSES, self.0 & 0b111),
             mode: value(&STS_MODES, self.0 >> 3 & 0b11),
@@ -248,8 +272,91 @@ impl PackedSts {
     }
 }
 
-/// The parts of a record that may be unknown: a part whose status is `temperror` in
-/// either scan is not compared.
+/// What `diff` compares and shows of the `dnssec` part and of the `mx.dane` roll-up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct SignedSide {
+    /// Null: a record of a scan made before the part existed.
+    dnssec: Option<Dnssec>,
+    /// Null: the DANE check did not run (`--skip dane`, or a scan made before it).
+    dane: Option<DaneRollup>,
+}
+
+impl From<&Facts> for SignedSide {
+    fn from(f: &Facts) -> Self {
+        Self {
+            dnssec: f.dnssec.map(|d| d.status),
+            dane: f.mx.dane,
+        }
+    }
+}
+
+impl SignedSide {
+    /// The DNSSEC state, when it is known: looked for, through a validating resolver,
+    /// and answered.
+    fn dnssec_known(self) -> Option<Dnssec> {
+        self.dnssec.filter(|d| *d != Dnssec::Unknown)
+    }
+}
+
+/// The change between two known DNSSEC states, if any. The states have no one order (a
+/// bogus domain is broken, not less signed), so each pair has its kind, or none.
+fn dnssec_change(was: Dnssec, is: Dnssec) -> Option<Change> {
+    use Dnssec::{Bogus, Insecure, Secure};
+    match (was, is) {
+        (Insecure, Secure) => Some(Change::DnssecSigned),
+        (Secure, Insecure) => Some(Change::DnssecUnsigned),
+        (Secure | Insecure, Bogus) => Some(Change::DnssecBogus),
+        (Bogus, Secure | Insecure) => Some(Change::DnssecRepaired),
+        _ => None,
+    }
+}
+
+/// A [`SignedSide`] in one byte, as [`PackedSts`]: each field as 0 (null) or 1 + its
+/// index in the list of values, in bits 0-2 and 3-5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PackedSigned(u8);
+
+const DNSSEC_STATES: [Dnssec; 4] = [
+    Dnssec::Secure,
+    Dnssec::Insecure,
+    Dnssec::Bogus,
+    Dnssec::Unknown,
+];
+const DANE_ROLLUPS: [DaneRollup; 5] = [
+    DaneRollup::All,
+    DaneRollup::Some,
+    DaneRollup::None,
+    DaneRollup::Unknown,
+    DaneRollup::NotApplicable,
+];
+
+impl PackedSigned {
+    fn pack(side: SignedSide) -> Self {
+        Self(code(&DNSSEC_STATES, side.dnssec) | code(&DANE_ROLLUPS, side.dane) << 3)
+    }
+
+    fn unpack(self) -> SignedSide {
+        SignedSide {
+            dnssec: value(&DNSSEC_STATES, self.0 & 0b111),
+            dane: value(&DANE_ROLLUPS, self.0 >> 3 & 0b111),
+        }
+    }
+}
+
+/// 0 for null, else 1 + the value's index in `values`.
+fn code<T: PartialEq>(values: &[T], value: Option<T>) -> u8 {
+    value
+        .and_then(|v| values.iter().position(|x| *x == v))
+        .map_or(0, |i| i as u8 + 1)
+}
+
+/// The converse of [`code`].
+fn value<T: Copy>(values: &[T], code: u8) -> Option<T> {
+    values.get(usize::from(code.checked_sub(1)?)).copied()
+}
+
+/// The parts of a record that may be unknown: a part whose status is `temperror` (or,
+/// for the newer parts, null or `unknown`) in either scan is not compared.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct Unknown {
     pub spf: u64,
@@ -257,6 +364,11 @@ pub(crate) struct Unknown {
     pub mx: u64,
     /// Null on either side counts here too: a scan made before the part existed.
     pub mta_sts: u64,
+    /// The DNSSEC state is `unknown` or null in either scan.
+    pub dnssec: u64,
+    /// The DANE roll-up is null (not checked) or the MX `temperror` in either scan, or
+    /// both scans found TLSA records and either roll-up is `unknown`.
+    pub dane: u64,
 }
 
 /// One domain present in both scans, compared.
@@ -270,6 +382,11 @@ pub struct Comparison {
     pub mx_unknown: bool,
     /// The `mta_sts` part is `temperror` or null (not looked for) in either scan.
     pub mta_sts_unknown: bool,
+    /// The DNSSEC state is `unknown` or null in either scan.
+    pub dnssec_unknown: bool,
+    /// The DANE roll-up is null or the MX `temperror` in either scan, or records are
+    /// published in both and either roll-up is `unknown`.
+    pub dane_unknown: bool,
 }
 
 /// Compares one domain's older and newer record.
@@ -370,6 +487,39 @@ pub fn compare(old: &OldFacts, new: &Facts) -> Comparison {
             _ => {}
         }
     }
+
+    let (was, is) = (old.signed.unpack(), SignedSide::from(new));
+    match (was.dnssec_known(), is.dnssec_known()) {
+        (Some(was), Some(is)) => {
+            if let Some(change) = dnssec_change(was, is) {
+                c.insert(change);
+            }
+        }
+        _ => out.dnssec_unknown = true,
+    }
+
+    // An MX temperror leaves the hosts unknown, and the roll-up `n/a` for want of any.
+    let dane = |side: SignedSide, mx_temperror: bool| side.dane.filter(|_| !mx_temperror);
+    match (
+        dane(was, old.mx_temperror),
+        dane(is, new.mx.status == MxStatus::Temperror),
+    ) {
+        (Some(was), Some(is)) => {
+            use DaneRollup::{All, NotApplicable, Unknown};
+            match (was, is) {
+                (NotApplicable, NotApplicable) => {}
+                (NotApplicable, _) => c.insert(Change::DaneAdded),
+                (_, NotApplicable) => c.insert(Change::DaneRemoved),
+                // Published on both sides: a host whose verdict is not known may or may
+                // not be the one that fails.
+                (Unknown, _) | (_, Unknown) => out.dane_unknown = true,
+                (All, DaneRollup::Some | DaneRollup::None) => c.insert(Change::DaneBroke),
+                (DaneRollup::Some | DaneRollup::None, All) => c.insert(Change::DaneFixed),
+                _ => {}
+            }
+        }
+        _ => out.dane_unknown = true,
+    }
     out
 }
 
@@ -405,6 +555,10 @@ pub const COLUMNS: &[&str] = &[
     "new_mta_sts_mode",
     "old_mta_sts_holds",
     "new_mta_sts_holds",
+    "old_dnssec",
+    "new_dnssec",
+    "old_dane",
+    "new_dane",
 ];
 
 /// The states a `diff.csv` row shows for one side.
@@ -416,6 +570,7 @@ struct Side {
     testing: bool,
     starttls: Option<Rollup>,
     mta_sts: StsSide,
+    signed: SignedSide,
 }
 
 impl From<&OldFacts> for Side {
@@ -427,6 +582,7 @@ impl From<&OldFacts> for Side {
             testing: o.testing,
             starttls: o.starttls,
             mta_sts: o.mta_sts.unpack(),
+            signed: o.signed.unpack(),
         }
     }
 }
@@ -440,6 +596,7 @@ impl From<&Facts> for Side {
             testing: f.dmarc.testing,
             starttls: f.mx.starttls,
             mta_sts: StsSide::from(f),
+            signed: SignedSide::from(f),
         }
     }
 }
@@ -457,7 +614,7 @@ pub struct Row {
 
 impl Row {
     /// The row's cells, in [`COLUMNS`] order.
-    pub fn cells(&self) -> [String; 19] {
+    pub fn cells(&self) -> [String; 23] {
         let spf = |s: Option<Side>| s.map_or("", |s| s.spf.as_str()).to_owned();
         let dmarc = |s: Option<Side>| s.map_or("", |s| s.dmarc.as_str()).to_owned();
         let policy = |s: Option<Side>| {
@@ -484,6 +641,16 @@ impl Row {
         let status: fn(StsSide) -> _ = |s| s.status.map(MtaStsStatus::as_str);
         let mode: fn(StsSide) -> _ = |s| s.mode.map(<&str>::from);
         let holds: fn(StsSide) -> _ = |s| s.holds.map(Holding::as_str);
+        let dnssec = |s: Option<Side>| {
+            s.and_then(|s| s.signed.dnssec)
+                .map_or("", Dnssec::as_str)
+                .to_owned()
+        };
+        let dane = |s: Option<Side>| {
+            s.and_then(|s| s.signed.dane)
+                .map_or("", DaneRollup::as_str)
+                .to_owned()
+        };
         [
             self.domain.clone(),
             self.changes.join(),
@@ -504,6 +671,10 @@ impl Row {
             sts(self.new, mode),
             sts(self.old, holds),
             sts(self.new, holds),
+            dnssec(self.old),
+            dnssec(self.new),
+            dane(self.old),
+            dane(self.new),
         ]
     }
 }
@@ -556,7 +727,8 @@ pub(crate) struct DiffCounts {
     /// Domains with at least one change: the rows of the CSV file.
     pub changed: u64,
     pub changes: Counts,
-    /// Domains in both scans where a part was `temperror` in either and so not compared.
+    /// Domains in both scans where a part was not known in either (`temperror`, null,
+    /// and so on, as [`Unknown`] says per part) and so not compared.
     pub unknown: Unknown,
     pub out: PathBuf,
 }
@@ -587,6 +759,8 @@ impl DiffCounts {
         line("unknown dmarc", u.dmarc, String::new());
         line("unknown mx", u.mx, String::new());
         line("unknown mta_sts", u.mta_sts, "  (or not looked for)".into());
+        line("unknown dnssec", u.dnssec, "  (or not looked for)".into());
+        line("unknown dane", u.dane, "  (or not checked)".into());
         out
     }
 }
@@ -641,6 +815,8 @@ pub(crate) fn compare_scans(old_dir: &Path, new_dir: &Path, out: &Path) -> anyho
                 unknown.dmarc += u64::from(c.dmarc_unknown);
                 unknown.mx += u64::from(c.mx_unknown);
                 unknown.mta_sts += u64::from(c.mta_sts_unknown);
+                unknown.dnssec += u64::from(c.dnssec_unknown);
+                unknown.dane += u64::from(c.dane_unknown);
                 Row {
                     changes: c.changes,
                     old: Some(Side::from(was)),
@@ -767,6 +943,14 @@ mod tests {
             (Change::MtaStsModeChanged, "mta_sts_mode_changed"),
             (Change::MtaStsStartedHolding, "mta_sts_started_holding"),
             (Change::MtaStsStoppedHolding, "mta_sts_stopped_holding"),
+            (Change::DnssecSigned, "dnssec_signed"),
+            (Change::DnssecUnsigned, "dnssec_unsigned"),
+            (Change::DnssecBogus, "dnssec_bogus"),
+            (Change::DnssecRepaired, "dnssec_repaired"),
+            (Change::DaneAdded, "dane_added"),
+            (Change::DaneRemoved, "dane_removed"),
+            (Change::DaneBroke, "dane_broke"),
+            (Change::DaneFixed, "dane_fixed"),
             (Change::AddedToList, "added_to_list"),
             (Change::RemovedFromList, "removed_from_list"),
         ];
@@ -813,5 +997,24 @@ mod tests {
             }
         }
         assert_eq!(size_of::<OldFacts>(), 24);
+    }
+
+    /// Every DNSSEC state and DANE roll-up, or null, survives packing, each pair in a
+    /// code of its own.
+    #[test]
+    fn dnssec_and_dane_states_pack_into_one_byte() {
+        use strum::VariantArray as _;
+        let mut codes = std::collections::HashSet::new();
+        let dnssec = std::iter::once(None).chain(Dnssec::VARIANTS.iter().copied().map(Some));
+        for dnssec in dnssec {
+            let danes = std::iter::once(None).chain(DaneRollup::VARIANTS.iter().copied().map(Some));
+            for dane in danes {
+                let side = SignedSide { dnssec, dane };
+                let packed = PackedSigned::pack(side);
+                assert_eq!(packed.unpack(), side);
+                assert!(codes.insert(packed.0));
+            }
+        }
+        assert_eq!(codes.len(), 5 * 6);
     }
 }

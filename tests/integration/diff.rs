@@ -192,6 +192,23 @@ async fn diff_of_two_scans_names_each_change() {
     );
     // --no-starttls: nothing to compare.
     assert!(rows.iter().all(|r| r[col("old_starttls")].is_empty()));
+    // The fixture's server sets no AD bit: DNSSEC is not known on either side, and so
+    // every domain in both scans counts as unknown below. DANE was checked and found
+    // no MX host to publish records: `n/a` on both sides, compared, no change.
+    assert_eq!(
+        states(
+            "up.example.jp",
+            &["old_dnssec", "new_dnssec", "old_dane", "new_dane"]
+        ),
+        ["unknown", "unknown", "n/a", "n/a"]
+    );
+    assert_eq!(
+        states(
+            "gone.example.jp",
+            &["old_dnssec", "new_dnssec", "old_dane", "new_dane"]
+        ),
+        ["unknown", "", "n/a", ""]
+    );
 
     let printed = |name: &str| -> u64 {
         let line = stdout.lines().find(|l| l.starts_with(&format!("{name} ")));
@@ -218,10 +235,12 @@ async fn diff_of_two_scans_names_each_change() {
             "policy_strengthened",
             "spf_fixed",
             "starttls_lost",
-            "unknown spf"
+            "unknown spf",
+            "unknown dnssec",
+            "unknown dane"
         ]
         .map(printed),
-        [2, 2, 0, 0]
+        [2, 2, 0, 0, 12, 0]
     );
 
     // The same counts as JSON; an existing file is kept without --force.
@@ -276,6 +295,14 @@ async fn diff_of_two_scans_names_each_change() {
         ("mta_sts_mode_changed", 0),
         ("mta_sts_started_holding", 0),
         ("mta_sts_stopped_holding", 0),
+        ("dnssec_signed", 0),
+        ("dnssec_unsigned", 0),
+        ("dnssec_bogus", 0),
+        ("dnssec_repaired", 0),
+        ("dane_added", 0),
+        ("dane_removed", 0),
+        ("dane_broke", 0),
+        ("dane_fixed", 0),
         ("added_to_list", 1),
         ("removed_from_list", 1),
     ]
@@ -285,7 +312,7 @@ async fn diff_of_two_scans_names_each_change() {
     assert_eq!(counts, want);
     assert_eq!(
         summary["unknown"],
-        serde_json::json!({"spf": 0, "dmarc": 0, "mx": 0, "mta_sts": 0})
+        serde_json::json!({"spf": 0, "dmarc": 0, "mx": 0, "mta_sts": 0, "dnssec": 12, "dane": 0})
     );
     // The same rows as before.
     let rewritten = csv::Reader::from_path(&out).unwrap().records().count();
@@ -583,4 +610,141 @@ fn mta_sts_changes_and_what_claims_none() {
             (false, false, false)
         );
     }
+}
+
+/// A healthy record with the `dnssec` part's `status` and the `mx.dane` roll-up, each
+/// null when `None`; `mx` is the MX status.
+fn with_signed(dnssec: Option<&str>, mx: &str, dane: Option<&str>) -> Facts {
+    let mut value = serde_json::json!({
+        "domain": "example.jp",
+        "spf": {"status": "ok", "errors": [], "dangling_includes": []},
+        "dmarc": {"status": "ok", "policy": "reject", "testing": false, "rua": []},
+        "mx": {"status": mx, "starttls": "all", "dane": dane},
+    });
+    if let Some(status) = dnssec {
+        value["dnssec"] = serde_json::json!({
+            "status": status,
+            "validation": "validating",
+            "parts": {"spf": status, "dmarc": status, "mx": status, "mta_sts": null, "tls_rpt": null},
+        });
+    }
+    serde_json::from_value(value).unwrap()
+}
+
+/// Each DNSSEC kind, and no change claimed from or to an `unknown` state (a resolver
+/// that does not validate) or a part an older scan did not look for.
+#[test]
+fn dnssec_changes_and_what_claims_none() {
+    let state = |s| with_signed(Some(s), "ok", Some("n/a"));
+    let before = with_signed(None, "ok", Some("n/a"));
+    // (old, new, dnssec unknown, changes)
+    let cases = [
+        (
+            state("insecure"),
+            state("secure"),
+            false,
+            vec!["dnssec_signed"],
+        ),
+        (
+            state("secure"),
+            state("insecure"),
+            false,
+            vec!["dnssec_unsigned"],
+        ),
+        (state("secure"), state("bogus"), false, vec!["dnssec_bogus"]),
+        (
+            state("insecure"),
+            state("bogus"),
+            false,
+            vec!["dnssec_bogus"],
+        ),
+        (
+            state("bogus"),
+            state("secure"),
+            false,
+            vec!["dnssec_repaired"],
+        ),
+        (
+            state("bogus"),
+            state("insecure"),
+            false,
+            vec!["dnssec_repaired"],
+        ),
+        (state("secure"), state("secure"), false, vec![]),
+        (state("insecure"), state("insecure"), false, vec![]),
+        (state("bogus"), state("bogus"), false, vec![]),
+        // Not known on either side: not signed, not unsigned, not bogus.
+        (state("unknown"), state("secure"), true, vec![]),
+        (state("secure"), state("unknown"), true, vec![]),
+        (state("unknown"), state("bogus"), true, vec![]),
+        (state("bogus"), state("unknown"), true, vec![]),
+        // A scan made before the part existed did not look: not "signed".
+        (before.clone(), state("secure"), true, vec![]),
+        (state("secure"), before, true, vec![]),
+    ];
+    for (old, new, dnssec_unknown, want) in cases {
+        let c = compare(&OldFacts::from(&old), &new);
+        assert_eq!(c.dnssec_unknown, dnssec_unknown, "{old:?} → {new:?}");
+        assert_eq!(kinds(c.changes), want, "{old:?} → {new:?}");
+        assert!(!c.dane_unknown, "{old:?} → {new:?}");
+        assert_eq!(
+            (c.spf_unknown, c.dmarc_unknown, c.mx_unknown),
+            (false, false, false)
+        );
+    }
+}
+
+/// Each DANE kind, and no change claimed from or to a roll-up that is null (the check
+/// not run), under an MX `temperror`, or, for broken and fixed, `unknown`.
+#[test]
+fn dane_changes_and_what_claims_none() {
+    let dane = |d| with_signed(Some("secure"), "ok", Some(d));
+    let unchecked = with_signed(Some("secure"), "ok", None);
+    // The MX lookup failed: no host, so `n/a`, which says nothing of the TLSA records.
+    let mx_failed = with_signed(Some("secure"), "temperror", Some("n/a"));
+    // (old, new, dane unknown, changes)
+    let cases = [
+        (dane("n/a"), dane("all"), false, vec!["dane_added"]),
+        (dane("n/a"), dane("some"), false, vec!["dane_added"]),
+        (dane("n/a"), dane("none"), false, vec!["dane_added"]),
+        (dane("n/a"), dane("unknown"), false, vec!["dane_added"]),
+        (dane("all"), dane("n/a"), false, vec!["dane_removed"]),
+        (dane("none"), dane("n/a"), false, vec!["dane_removed"]),
+        (dane("unknown"), dane("n/a"), false, vec!["dane_removed"]),
+        (dane("all"), dane("some"), false, vec!["dane_broke"]),
+        (dane("all"), dane("none"), false, vec!["dane_broke"]),
+        (dane("some"), dane("all"), false, vec!["dane_fixed"]),
+        (dane("none"), dane("all"), false, vec!["dane_fixed"]),
+        // Neither broken nor fixed: still failing somewhere.
+        (dane("some"), dane("none"), false, vec![]),
+        (dane("none"), dane("some"), false, vec![]),
+        (dane("all"), dane("all"), false, vec![]),
+        (dane("n/a"), dane("n/a"), false, vec![]),
+        // Published on both sides, a verdict not known on one: not broken, not fixed.
+        (dane("all"), dane("unknown"), true, vec![]),
+        (dane("unknown"), dane("all"), true, vec![]),
+        (dane("none"), dane("unknown"), true, vec![]),
+        // Not checked, or no hosts to check, on either side: not added, not removed.
+        (unchecked.clone(), dane("all"), true, vec![]),
+        (dane("all"), unchecked, true, vec![]),
+        (dane("all"), mx_failed.clone(), true, vec![]),
+        (mx_failed, dane("all"), true, vec![]),
+    ];
+    for (old, new, dane_unknown, want) in cases {
+        let c = compare(&OldFacts::from(&old), &new);
+        assert_eq!(c.dane_unknown, dane_unknown, "{old:?} → {new:?}");
+        assert_eq!(kinds(c.changes), want, "{old:?} → {new:?}");
+        assert!(!c.dnssec_unknown, "{old:?} → {new:?}");
+    }
+}
+
+/// DNSSEC and DANE changes of one domain come together, in the order of the kinds.
+#[test]
+fn dnssec_and_dane_change_together() {
+    let old = with_signed(Some("secure"), "ok", Some("all"));
+    let new = with_signed(Some("bogus"), "ok", Some("none"));
+    let c = compare(&OldFacts::from(&old), &new);
+    assert_eq!(kinds(c.changes), ["dnssec_bogus", "dane_broke"]);
+    let c = compare(&OldFacts::from(&new), &old);
+    assert_eq!(kinds(c.changes), ["dnssec_repaired", "dane_fixed"]);
 }

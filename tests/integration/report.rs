@@ -20,13 +20,15 @@ use crate::support::svg::{
 const PERIODS: [&str; 4] = ["2024-01", "2024-02", "2024-03", "2024-04"];
 /// A group name that must be escaped in HTML and sanitised in file names.
 const ODD: &str = "a<b>&c";
-const LINES: [&str; 6] = [
+const LINES: [&str; 8] = [
     "DMARC present",
     "DMARC enforcing",
     "SPF ok",
     "STARTTLS on all MX",
     "MTA-STS present",
     "TLS-RPT present",
+    "DNSSEC secure",
+    "DANE published",
 ];
 const BAR_PARTS: [&str; 4] = ["reject", "quarantine", "none", "absent or no policy"];
 
@@ -53,9 +55,10 @@ fn facts(domain: &str, spf: &str, policy: Option<&str>, starttls: Option<&str>) 
 
 /// The domains of one group in one period: more of them, and more enforcing, as time
 /// goes on; the odd group's MX hosts were never probed, nor the first group's in the
-/// second period (STARTTLS 0 of 0 there). MTA-STS and TLS-RPT were looked for only in
-/// the first group from the second period on: the records of the first period and of
-/// the odd group have neither part, as those of a scan made before they existed.
+/// second period (STARTTLS 0 of 0 there). MTA-STS, TLS-RPT, DNSSEC and DANE were looked
+/// for only in the first group from the second period on: the records of the first
+/// period and of the odd group have none of the parts, as those of a scan made before
+/// they existed. Some DNSSEC states are `unknown` and count on neither side.
 fn domains(group: usize, period: usize) -> Vec<Facts> {
     let n = 6 + 2 * period + group;
     (0..n)
@@ -82,6 +85,14 @@ fn domains(group: usize, period: usize) -> Vec<Facts> {
                 let rpt = if i.is_multiple_of(2) { "ok" } else { "none" };
                 f.mta_sts = serde_json::from_value(serde_json::json!({"status": sts})).unwrap();
                 f.tls_rpt = serde_json::from_value(serde_json::json!({"status": rpt})).unwrap();
+                let dnssec = match (i + period) % 4 {
+                    0 | 1 => "secure",
+                    2 => "insecure",
+                    _ => "unknown",
+                };
+                f.dnssec = serde_json::from_value(serde_json::json!({"status": dnssec})).unwrap();
+                let dane = if i.is_multiple_of(3) { "all" } else { "n/a" };
+                f.mx.dane = serde_json::from_value(serde_json::json!(dane)).unwrap();
             }
             f
         })
@@ -191,6 +202,8 @@ fn figure_key(line: &str) -> &'static str {
         "STARTTLS on all MX" => "starttls_all",
         "MTA-STS present" => "mta_sts_present",
         "TLS-RPT present" => "tls_rpt_present",
+        "DNSSEC secure" => "dnssec_secure",
+        "DANE published" => "dane_published",
         other => panic!("no figure for line {other:?}"),
     }
 }
@@ -310,9 +323,9 @@ fn report_adoption_line_breaks_where_a_share_is_of_nobody() {
         html.contains("No point for STARTTLS on all MX in 2024-02: 0 of 0 domains to count on."),
         "no note of the share not drawn"
     );
-    // Records of a scan made before MTA-STS and TLS-RPT were looked at: no point at all,
-    // not a share of 0%.
-    for name in ["MTA-STS present", "TLS-RPT present"] {
+    // Records of a scan made before MTA-STS, TLS-RPT, DNSSEC and DANE were looked at: no
+    // point at all, not a share of 0%.
+    for name in LINES[4..].iter().copied() {
         assert_eq!(counts(&trend, PERIODS[0], "gov", figure_key(name)), (0, 0));
         let periods: Vec<String> = hovers(&svg, "data-series", name)
             .into_iter()
@@ -660,7 +673,8 @@ async fn report_of_a_history_without_answers_says_not_measured_and_claims_no_abs
     assert!(
         html.contains(
             "Not drawn, no domain to count on in any period: DMARC present, DMARC \
-             enforcing, SPF ok, STARTTLS on all MX, MTA-STS present, TLS-RPT present."
+             enforcing, SPF ok, STARTTLS on all MX, MTA-STS present, TLS-RPT present, \
+             DNSSEC secure, DANE published."
         ),
         "no note of the lines left out"
     );

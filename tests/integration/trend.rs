@@ -189,6 +189,42 @@ async fn trend_per_scan_and_list_month_by_suffix_and_panel() {
     assert_eq!(&rows[0][pct], "50.0");
     assert_eq!(&rows[3][pct], "100.0");
     assert!(table.contains("2023-04-25T09:00:00Z  fin"), "{table}");
+    // The populations, after the run's columns and before the figures.
+    let leading: Vec<&str> = header.iter().take(15).collect();
+    assert_eq!(
+        leading,
+        [
+            "period",
+            "group",
+            "scans",
+            "domains",
+            "spf_known",
+            "dmarc_known",
+            "mx_known",
+            "starttls_probed",
+            "mta_sts_known",
+            "mta_sts_fetched",
+            "mta_sts_verified",
+            "tls_rpt_known",
+            "dnssec_known",
+            "dane_known",
+            "dane_judged",
+        ]
+    );
+    assert_eq!(&header[15], "spf_present");
+    // The fixture's server sets no AD bit: DNSSEC known for no domain, so its shares are
+    // empty, not 0%. DANE was checked for every domain and no MX host published records:
+    // known for all, judged for none.
+    let cell = |row: &csv::StringRecord, name: &str| -> String {
+        row[header.iter().position(|h| h == name).unwrap()].to_owned()
+    };
+    for row in &rows {
+        let populations = ["dnssec_known", "dane_known", "dane_judged"].map(|name| cell(row, name));
+        assert_eq!(populations, ["0", &cell(row, "domains"), "0"], "{row:?}");
+        let shares = ["dnssec_secure_pct", "dane_published_pct", "dane_all_ok_pct"]
+            .map(|name| cell(row, name));
+        assert_eq!(shares, ["", "0.0", ""], "{row:?}");
+    }
     assert!(table.contains("100.0%"), "{table}");
 
     // Months by public suffix: the lists pooled, April from its latest scan.

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
-use crate::dane::{DaneStatus, HostDane};
+use crate::dane::{DaneRollup, DaneStatus, HostDane};
 use crate::dmarc::Policy;
 use crate::dmarc::discover::Source;
 use crate::dmarc::{DmarcReport, DmarcStatus};
@@ -42,7 +42,7 @@ pub fn domain(r: &DomainRecord) -> String {
     if let Some(rollup) = mx.starttls {
         let _ = write!(out, "  STARTTLS {}", rollup.as_str());
     }
-    if let Some(rollup) = mx.dane {
+    if let Some(rollup) = mx.dane.filter(|r| *r != DaneRollup::NotApplicable) {
         let _ = write!(out, "  DANE {}", rollup.as_str());
     }
     out.push('\n');
@@ -66,9 +66,16 @@ pub fn domain(r: &DomainRecord) -> String {
                 &format!("STARTTLS {}", starttls(probe)),
             );
         }
-        if let Some(d) = &h.dane {
+        if let Some(d) = h.dane.as_ref().filter(|d| d.status != DaneStatus::None) {
             dane(&mut out, d);
         }
+    }
+    if mx.dane == Some(DaneRollup::NotApplicable) && mx.hosts.iter().any(|h| h.dane.is_some()) {
+        line(
+            &mut out,
+            "  ",
+            "DANE not published: no TLSA record at any host",
+        );
     }
     if let Some(implicit) = &mx.implicit_mx {
         let addresses = match implicit.addresses.as_slice() {

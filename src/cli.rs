@@ -56,6 +56,10 @@ value_enum! {
         TlsRpt,
         /// The MX hosts' TLSA records (`_25._tcp.<host>`) and their match.
         Dane,
+        /// The DKIM key records under `_domainkey.<domain>` (the same as `--dkim off`).
+        Dkim,
+        /// The BIMI record at `<selector>._bimi.<domain>`.
+        Bimi,
     }
 }
 
@@ -443,6 +447,18 @@ pub struct PolicyArgs {
     /// public_suffix_list.dat [default: the snapshot built into the program].
     #[arg(long, value_name = "FILE")]
     pub psl: Option<PathBuf>,
+
+    /// DKIM selectors asked under `_domainkey.<domain>` (only when that name exists):
+    /// `common` (a built-in list of common providers' selectors), `off`, a
+    /// comma-separated list or `@FILE` (one selector a line) asked instead, or `+LIST` /
+    /// `+@FILE` asked as well [default: common for check, off for scan].
+    #[arg(long, alias = "dkim-selectors", value_name = "off|common|LIST|@FILE")]
+    pub dkim: Option<String>,
+
+    /// The BIMI selector: the record asked is `<selector>._bimi.<domain>` [default:
+    /// default].
+    #[arg(long, value_name = "SELECTOR")]
+    pub bimi_selector: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -162,6 +162,8 @@ pub enum Part {
     MtaSts,
     TlsRpt,
     Dane,
+    Dkim,
+    Bimi,
 }
 
 /// Version of the record format.

@@ -40,6 +40,11 @@ pub(crate) struct ScanFlags {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct PolicyFlags {
     pub psl: Option<PathBuf>,
+    /// `--dkim` as given, an `@FILE` made absolute; absent from scans made before it.
+    #[serde(default)]
+    pub dkim: Option<String>,
+    #[serde(default)]
+    pub bimi_selector: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,8 +87,16 @@ fn default_mta_sts_port() -> u16 {
 
 impl From<&PolicyArgs> for PolicyFlags {
     fn from(args: &PolicyArgs) -> Self {
-        let PolicyArgs { psl } = args;
-        Self { psl: psl.clone() }
+        let PolicyArgs {
+            psl,
+            dkim,
+            bimi_selector,
+        } = args;
+        Self {
+            psl: psl.clone(),
+            dkim: dkim.clone(),
+            bimi_selector: bimi_selector.clone(),
+        }
     }
 }
 
@@ -194,6 +207,14 @@ impl ScanFlags {
         if let Some(psl) = &mut flags.policy.psl {
             *psl = std::fs::canonicalize(&*psl)
                 .with_context(|| format!("cannot read the suffix list {}", psl.display()))?;
+        }
+        if let Some(dkim) = &mut flags.policy.dkim {
+            let (plus, rest) = dkim.strip_prefix('+').map_or(("", dkim.as_str()), |r| ("+", r));
+            if let Some(file) = rest.strip_prefix('@') {
+                let file = std::fs::canonicalize(file)
+                    .with_context(|| format!("cannot read the DKIM selector file {file}"))?;
+                *dkim = format!("{plus}@{}", file.display());
+            }
         }
         Ok(flags)
     }

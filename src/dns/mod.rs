@@ -332,7 +332,13 @@ impl Dns {
     /// separator (RFC 7208 §3.3), in sorted order. Bytes that are not UTF-8 become U+FFFD,
     /// which every record parser then rejects as a syntax error.
     pub async fn txt(&self, name: &str) -> Outcome<Vec<String>> {
-        self.lookup(name, RecordType::TXT, |rdata| match rdata {
+        self.txt_aliased(name).await.map(|found| found.records)
+    }
+
+    /// [`Self::txt`], saying where the name led when it is an alias (DKIM selectors are
+    /// delegated to senders that way).
+    pub(crate) async fn txt_aliased(&self, name: &str) -> Outcome<Aliased<String>> {
+        self.query(name, RecordType::TXT, |rdata| match rdata {
             RData::TXT(txt) => {
                 let joined: Vec<u8> = txt
                     .txt_data
@@ -347,9 +353,9 @@ impl Dns {
         // An RRset has no order (RFC 2181 §5) and resolvers rotate it (unbound's
         // rrset-roundrobin); sorted, whatever reports several records reads the same
         // from scan to scan.
-        .map(|mut texts| {
-            texts.sort_unstable();
-            texts
+        .map(|mut found| {
+            found.records.sort_unstable();
+            found
         })
     }
 

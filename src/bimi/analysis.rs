@@ -372,6 +372,15 @@ mod tests {
             ("p=reject; sp=none", dmarc(r, Some(n), None, false), false),
             ("inherited sp=none", inherited(n), false),
             ("inherited sp=quarantine", inherited(q), true),
+            // Step 7 names the Organizational Domain's p, whatever its sp.
+            (
+                "inherited p=none; sp=reject",
+                DmarcReport {
+                    p: Some(n),
+                    ..inherited(r)
+                },
+                false,
+            ),
             ("no DMARC", DmarcReport::default(), false),
             (
                 "invalid DMARC",

@@ -4,6 +4,7 @@
 //! `config` turns them into validated settings, and [`app`] runs the subcommands.
 
 pub mod app;
+pub mod bimi;
 pub(crate) mod cache;
 pub(crate) mod causes;
 pub mod cli;

@@ -10,6 +10,7 @@ pub(crate) mod causes;
 pub mod cli;
 pub(crate) mod config;
 pub mod dane;
+pub mod dkim;
 pub mod dmarc;
 pub mod dns;
 pub mod dnssec;

@@ -297,6 +297,8 @@ fn options_record(config: &ScanConfig) -> ScanJsonOptions {
         starttls,
         mta_sts,
         skip,
+        dkim_selectors,
+        bimi_selector,
         unpublished_policies: _,
         scan_time,
         retry_temperror,
@@ -324,6 +326,11 @@ fn options_record(config: &ScanConfig) -> ScanJsonOptions {
             allow_nonpublic: s.guard.allows_nonpublic(),
         }),
         skip: skip.clone(),
+        dkim_selectors: dkim_selectors
+            .as_ref()
+            .filter(|_| !skip.contains(&crate::record::Part::Dkim))
+            .map(|s| s.to_vec()),
+        bimi_selector: (!skip.contains(&crate::record::Part::Bimi)).then(|| bimi_selector.clone()),
         mta_sts: mta_sts.as_ref().map(|m| MtaStsJson {
             port: m.port,
             allow_nonpublic: m.guard.allows_nonpublic(),

@@ -146,6 +146,8 @@
 //!                       TXT at _mta-sts. and _smtp._tls.<domain>); null when not asked
 //! ```
 
+use crate::bimi::BimiReport;
+use crate::dkim::DkimReport;
 use crate::dnssec::DnssecReport;
 use serde::{Deserialize, Serialize};
 
@@ -191,6 +193,13 @@ pub struct DomainRecord {
     /// Null in records of scans made before it existed.
     #[serde(default)]
     pub dnssec: Option<DnssecReport>,
+    /// Null when not looked at (`--dkim off`, a scan's default; `--skip dkim`), and in
+    /// records of scans made before it existed.
+    #[serde(default)]
+    pub dkim: Option<DkimReport>,
+    /// Null with `--skip bimi`, and in records of scans made before it existed.
+    #[serde(default)]
+    pub bimi: Option<BimiReport>,
 }
 
 fn first_attempt() -> u32 {

@@ -209,7 +209,9 @@ impl ScanFlags {
                 .with_context(|| format!("cannot read the suffix list {}", psl.display()))?;
         }
         if let Some(dkim) = &mut flags.policy.dkim {
-            let (plus, rest) = dkim.strip_prefix('+').map_or(("", dkim.as_str()), |r| ("+", r));
+            let (plus, rest) = dkim
+                .strip_prefix('+')
+                .map_or(("", dkim.as_str()), |r| ("+", r));
             if let Some(file) = rest.strip_prefix('@') {
                 let file = std::fs::canonicalize(file)
                     .with_context(|| format!("cannot read the DKIM selector file {file}"))?;

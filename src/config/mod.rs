@@ -164,6 +164,8 @@ impl ScanConfig {
             starttls: starttls(&flags.smtp, &roots)?,
             mta_sts: mta_sts(&flags.smtp, &roots),
             skip: flags.smtp.skip.clone(),
+            dkim_selectors: dkim_selectors(flags.policy.dkim.as_deref(), false)?,
+            bimi_selector: bimi_selector(flags.policy.bimi_selector.as_deref())?,
             scan_time: flags.scan_time.as_deref().map(scan_time).transpose()?,
             retry_temperror: flags.retry_temperror,
             ..ScanOptions::default()
@@ -256,6 +258,8 @@ impl CheckConfig {
                 starttls: starttls(&smtp, &roots)?,
                 mta_sts: mta_sts(&smtp, &roots),
                 skip: smtp.skip.clone(),
+                dkim_selectors: dkim_selectors(args.policy.dkim.as_deref(), true)?,
+                bimi_selector: bimi_selector(args.policy.bimi_selector.as_deref())?,
                 unpublished_policies: true,
                 ..ScanOptions::default()
             },
@@ -348,6 +352,71 @@ fn suffix_list(args: &PolicyFlags) -> anyhow::Result<SuffixList> {
         Some(path) => SuffixList::from_file(path),
         None => Ok(SuffixList::bundled()),
     }
+}
+
+/// The DKIM selectors `--dkim` asks for (`None`: off); without the flag, the common
+/// ones when `on_by_default`, else none.
+fn dkim_selectors(
+    flag: Option<&str>,
+    on_by_default: bool,
+) -> anyhow::Result<Option<Arc<[String]>>> {
+    let common = || {
+        crate::dkim::selectors::COMMON
+            .iter()
+            .map(|s| (*s).to_owned())
+    };
+    let Some(flag) = flag else {
+        return Ok(on_by_default.then(|| common().collect()));
+    };
+    let (extend, given) = match flag.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, flag),
+    };
+    match given {
+        "off" if !extend => return Ok(None),
+        "common" if !extend => return Ok(Some(common().collect())),
+        _ => {}
+    }
+    let listed: Vec<String> = match given.strip_prefix('@') {
+        Some(file) => std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the DKIM selector file {file}"))?
+            .lines()
+            .map(|line| line.split('#').next().unwrap_or_default().trim().to_owned())
+            .filter(|line| !line.is_empty())
+            .collect(),
+        None => given.split(',').map(|s| s.trim().to_owned()).collect(),
+    };
+    let mut selectors: Vec<String> = if extend {
+        common().collect()
+    } else {
+        Vec::new()
+    };
+    for selector in listed {
+        let selector = selector.to_ascii_lowercase();
+        // A selector is one or more DNS labels (RFC 6376 §3.1).
+        crate::dns::check_name(&crate::dkim::selector_name(&selector, "example.invalid"))
+            .map_err(|e| usage(format!("--dkim: selector {selector:?}: {e}")))?;
+        if selector.is_empty() {
+            return Err(usage("--dkim: an empty selector"));
+        }
+        if !selectors.contains(&selector) {
+            selectors.push(selector);
+        }
+    }
+    if selectors.is_empty() {
+        return Err(usage("--dkim: no selector given"));
+    }
+    Ok(Some(selectors.into()))
+}
+
+/// `--bimi-selector`, checked as a DNS label sequence.
+fn bimi_selector(flag: Option<&str>) -> anyhow::Result<String> {
+    let selector = flag
+        .unwrap_or(crate::bimi::DEFAULT_SELECTOR)
+        .to_ascii_lowercase();
+    crate::dns::check_name(&crate::bimi::record_name(&selector, "example.invalid"))
+        .map_err(|e| usage(format!("--bimi-selector {selector:?}: {e}")))?;
+    Ok(selector)
 }
 
 /// The resolver settings of a command whose transport is `default` unless `--transport`

@@ -56,10 +56,6 @@ pub fn pruned(domain: &str, domainkey: &Outcome<Vec<String>>) -> Option<DkimRepo
 /// every selector's question failed (or the `_domainkey` one did and none was asked);
 /// `not_checked` when no selector was asked; `none` otherwise, a failed selector noted
 /// as a `temperror` error whatever the status.
-#[allow(
-    dead_code,
-    reason = "the scan calls it once the dkim part is wired in; pub(crate) as `Aliased` is"
-)]
 pub(crate) fn report(
     domain: &str,
     domainkey: &Outcome<Vec<String>>,

@@ -85,6 +85,18 @@ pub struct DkimReport {
     pub warnings: Vec<DkimFinding>,
 }
 
+impl DkimReport {
+    /// The size of the smallest RSA key published (revoked ones aside): the key a
+    /// verifier's rules on length (RFC 8301 §3.2) bite first.
+    pub fn weakest_rsa_bits(&self) -> Option<u32> {
+        self.keys
+            .iter()
+            .filter(|k| k.key_type == Some(KeyType::Rsa) && !k.revoked)
+            .filter_map(|k| k.bits)
+            .min()
+    }
+}
+
 /// What the `dkim` part found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
 #[cfg_attr(test, derive(strum::VariantArray))]

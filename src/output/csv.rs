@@ -90,6 +90,10 @@ pub const COLUMNS: &[&str] = &[
     "tls_rpt_status",
     "dnssec",
     "dane",
+    "dkim_status",
+    "dkim_selectors_found",
+    "dkim_weakest_key_bits",
+    "bimi_status",
 ];
 
 /// Writes rows; lists inside a cell are joined with `; `.
@@ -180,6 +184,19 @@ impl<W: Write> CsvSink<W> {
             r.tls_rpt.as_ref().map_or("", |t| t.status.as_str()).into(),
             r.dnssec.as_ref().map_or("", |d| d.status.as_str()).into(),
             r.mx.dane.map_or("", DaneRollup::as_str).into(),
+            r.dkim.as_ref().map_or("", |d| d.status.as_str()).into(),
+            r.dkim
+                .as_ref()
+                .map(|d| d.selectors_found.join("; "))
+                .unwrap_or_default()
+                .into(),
+            r.dkim
+                .as_ref()
+                .and_then(|d| d.weakest_rsa_bits())
+                .map(|b| b.to_string())
+                .unwrap_or_default()
+                .into(),
+            r.bimi.as_ref().map_or("", |b| b.status.as_str()).into(),
         ];
         for cell in &row {
             self.writer.write_field(neutralise(cell).as_bytes())?;

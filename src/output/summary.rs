@@ -18,6 +18,8 @@ pub(crate) struct SummaryJson<'a> {
     /// What a reader of the figures must know first: nothing measured, mostly
     /// temperror, MX hosts unreachable for STARTTLS.
     pub notices: &'a [Notice],
+    /// The DKIM selectors the scan asked: what `dkim_found` is "among".
+    pub dkim_selectors: Option<&'a [String]>,
     #[serde(flatten)]
     pub summary: &'a Adoption,
 }
@@ -37,6 +39,7 @@ impl<'a> SummaryJson<'a> {
             started_at: &scan.started_at,
             finished_at: &scan.finished_at,
             notices,
+            dkim_selectors: scan.options.dkim_selectors.as_deref(),
             summary,
         }
     }

@@ -16,6 +16,7 @@ use crate::dmarc::{DmarcReport, DmarcResolver};
 use hickory_resolver::proto::rr::rdata::TLSA;
 
 use crate::dane;
+use crate::dkim::DkimReport;
 use crate::dns::{Dns, Outcome, Secured, TempFail, TempFailKind, scope};
 use crate::exit::Signal;
 use crate::input::{self, DomainLists, InputEvent};
@@ -34,7 +35,7 @@ use crate::spf::analysis::{SpfReport, analyse};
 use crate::spf::expand::Expander;
 use crate::spf::tree::{Finding, FindingKind, SpfNode, Via};
 use crate::tls_rpt::TlsRptReport;
-use crate::{dnssec, mta_sts, tls_rpt};
+use crate::{bimi, dkim, dnssec, mta_sts, tls_rpt};
 
 /// Limits of a scan, with the defaults a scan through a public resolver wants.
 #[derive(Debug, Clone)]
@@ -54,6 +55,11 @@ pub struct ScanOptions {
     pub mta_sts: Option<FetchSettings>,
     /// Parts of the record not looked at (`--skip`): null in the record.
     pub skip: Vec<Part>,
+    /// The DKIM selectors asked, in order; `None`: DKIM not looked at (null in the
+    /// record), as with `--skip dkim`.
+    pub dkim_selectors: Option<Arc<[String]>>,
+    /// The BIMI record asked is `<bimi_selector>._bimi.<domain>`.
+    pub bimi_selector: String,
     /// Also fetch the policy of a domain that publishes no MTA-STS record, to warn of a
     /// policy no sender looks for (`check`: one HTTPS connection per domain is too
     /// many for a scan).
@@ -82,6 +88,9 @@ impl Default for ScanOptions {
             starttls: None,
             mta_sts: None,
             skip: Vec::new(),
+            // A scan's default (`--dkim`): the selectors cost up to one question each.
+            dkim_selectors: None,
+            bimi_selector: bimi::DEFAULT_SELECTOR.to_owned(),
             unpublished_policies: false,
             scan_time: None,
             retry_temperror: 0,
@@ -174,13 +183,22 @@ impl Scanner {
                         limit,
                     )))
                 }),
+                within(deadline, self.dkim(domain), || {
+                    dkim::analysis::pruned(domain, &late("DKIM lookups", domain, limit))
+                }),
+                within(deadline, self.bimi_txt(domain), || {
+                    Some(late("BIMI lookup", domain, limit))
+                }),
             )
         };
         // Asked once, before the scan (`Dns::check_validation`); a scanner whose resolver
         // was never asked says `not_known`.
         let validation = self.dns.validation();
         let scoped = scope::for_domain(domain, place, parts).await;
-        let (spf, dmarc, mut mx, mut sts, mut tls_rpt) = scoped.output;
+        let (spf, dmarc, mut mx, mut sts, mut tls_rpt, dkim, bimi_txt) = scoped.output;
+        let bimi = bimi_txt.map(|answer| {
+            bimi::analysis::from_txt(&self.options.bimi_selector, domain, answer, &dmarc)
+        });
         let dnssec = dnssec::report(domain, &scoped.seen, validation);
         mx::check_null_mx_spf(&mut mx, spf.record.as_deref());
         // After the DNS parts, outside their deadline: a probe waits its turn for one of
@@ -240,6 +258,8 @@ impl Scanner {
             mta_sts: sts,
             tls_rpt,
             dnssec: Some(dnssec),
+            dkim,
+            bimi,
         }
     }
 
@@ -264,6 +284,37 @@ impl Scanner {
             domain,
             self.dns.txt(&name).await,
         ))
+    }
+
+    /// The DKIM key records of `domain`: `_domainkey.<domain>` first (NXDOMAIN means
+    /// nothing beneath it, RFC 8020), then each selector at once. None when off.
+    async fn dkim(&self, domain: &str) -> Option<DkimReport> {
+        if self.options.skip.contains(&Part::Dkim) {
+            return None;
+        }
+        let selectors = self.options.dkim_selectors.as_ref()?;
+        let domainkey = self.dns.txt(&dkim::domainkey_name(domain)).await;
+        if let Some(report) = dkim::analysis::pruned(domain, &domainkey) {
+            return Some(report);
+        }
+        // Boxed: the selector questions' state lives only while they are asked.
+        let answers = Box::pin(futures::future::join_all(selectors.iter().map(
+            |selector| async move {
+                let name = dkim::selector_name(selector, domain);
+                (selector.clone(), self.dns.txt_aliased(&name).await)
+            },
+        )))
+        .await;
+        Some(dkim::analysis::report(domain, &domainkey, answers))
+    }
+
+    /// The TXT answer at the BIMI record's name; None with `--skip bimi`.
+    async fn bimi_txt(&self, domain: &str) -> Option<Outcome<Vec<String>>> {
+        if self.options.skip.contains(&Part::Bimi) {
+            return None;
+        }
+        let name = bimi::record_name(&self.options.bimi_selector, domain);
+        Some(self.dns.txt(&name).await)
     }
 
     /// The policy of `domain`, when its record asks for one, or when it has none and
@@ -308,6 +359,14 @@ fn within<T>(
             done = work => done,
         }
     }
+}
+
+/// A question cut by the per-domain deadline, as an outcome.
+fn late<T>(what: &str, domain: &str, limit: Duration) -> Outcome<T> {
+    Outcome::TempFail(TempFail {
+        kind: TempFailKind::Timeout,
+        detail: deadline_detail(what, domain, limit),
+    })
 }
 
 fn deadline_detail(what: &str, domain: &str, limit: Duration) -> String {

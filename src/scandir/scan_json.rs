@@ -77,6 +77,13 @@ pub struct ScanJsonOptions {
     /// before they were).
     #[serde(default)]
     pub mta_sts: Option<MtaStsJson>,
+    /// The DKIM selectors asked, in order; null when DKIM was not looked at (`--dkim
+    /// off`, or a scan made before it was).
+    #[serde(default)]
+    pub dkim_selectors: Option<Vec<String>>,
+    /// The BIMI selector; null in scans made before BIMI was looked at.
+    #[serde(default)]
+    pub bimi_selector: Option<String>,
 }
 
 /// How MTA-STS policies were fetched.

@@ -320,7 +320,8 @@ dmarc_present,dmarc_source,dmarc_policy_domain,dmarc_policy,dmarc_p,dmarc_sp,dma
 dmarc_pct,dmarc_t,dmarc_rua,dmarc_rua_authorized,dmarc_errors,dmarc_warnings,\
 dmarc_record,mx_status,mx_hosts,mx_errors,starttls,starttls_tls_versions,\
 starttls_cert_valid,mta_sts_status,mta_sts_mode,mta_sts_holds,mta_sts_errors,\
-tls_rpt_status,dnssec,dane";
+tls_rpt_status,dnssec,dane,dkim_status,dkim_selectors_found,dkim_weakest_key_bits,\
+bimi_status";
 
 const CSV_WORLD: &str = "ok.example.jp. IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n\
 _dmarc.ok.example.jp. IN TXT \"v=DMARC1; p=reject\"\n\

@@ -49,6 +49,9 @@ struct Record {
     mta_sts: MtaSts,
     tls_rpt: TlsRpt,
     dnssec: Dnssec,
+    /// Null: a scan looks at DKIM only with `--dkim`.
+    dkim: Option<serde_json::Value>,
+    bimi: serde_json::Value,
 }
 
 /// The `dnssec` object, field for field.

@@ -571,9 +571,9 @@ async fn questions_of_an_ended_domain_are_not_sent() {
         udp <= DOMAINS,
         "{udp} queries for {DOMAINS} domains with one in-flight place"
     );
-    // SPF, DMARC, MX, MTA-STS and TLS-RPT each asked their first question; none was
+    // SPF, DMARC, MX, MTA-STS, TLS-RPT and BIMI each asked their first question; none was
     // answered.
-    assert_eq!(figures.lookups, 5 * DOMAINS, "{figures:?}");
+    assert_eq!(figures.lookups, 6 * DOMAINS, "{figures:?}");
     assert_eq!(figures.temp_failures, figures.lookups, "{figures:?}");
 }
 
@@ -618,10 +618,10 @@ async fn scan_json_counts_questions_cut_by_the_deadline_as_failures() {
     let dns = &scan["dns"];
     eprintln!("hostile: every question cut by the deadline: {udp} queries, {dns}");
     let lookups = dns["lookups"].as_u64().unwrap();
-    // The first question of each of the five parts, and (bulk transport) the scan's one
+    // The first question of each of the six parts, and (bulk transport) the scan's one
     // question of whether the resolver validates DNSSEC.
     let check = u64::from(crate::TRANSPORT == mailposture::dns::Transport::Bulk);
-    assert_eq!(lookups, 5 * domains.len() as u64 + check, "{dns}");
+    assert_eq!(lookups, 6 * domains.len() as u64 + check, "{dns}");
     assert_eq!(dns["temp_failures"].as_u64(), Some(lookups), "{dns}");
     assert!(
         dns["failure_causes"][0]["cause"]

@@ -25,6 +25,8 @@ mod dane_e2e;
 mod dead_zones;
 /// `diff` of two scans of a changing world, and the per-domain comparison rules.
 mod diff;
+/// DKIM keys and BIMI through a whole scan: the _domainkey prune, selectors, CNAMEs.
+mod dkim;
 /// DMARC discovery (both methods), validation and report destinations over real DNS.
 mod dmarc;
 /// The DNSSEC state of a domain's answers through a validating resolver's stand-in.

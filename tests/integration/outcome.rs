@@ -92,7 +92,7 @@ async fn a_scan_in_which_every_question_failed_is_a_failure() {
     assert_eq!(
         scan["dns"]["failure_causes"],
         serde_json::json!([
-            {"cause": "not asked: the domain's name servers did not answer an earlier question", "questions": 12},
+            {"cause": "not asked: the domain's name servers did not answer an earlier question", "questions": 15},
             // Each domain's first question, and the scan's question of whether the
             // resolver validates DNSSEC.
             {"cause": "timeout: no answer within the timeout", "questions": 4},

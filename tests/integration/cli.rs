@@ -217,6 +217,9 @@ async fn scan_writes_jsonl_csv_and_summary() {
         // DNSSEC, and nothing claimed.
         assert_eq!(r.dnssec.validation, "not_known");
         assert_eq!(r.dnssec.status, "unknown");
+        // DKIM only with --dkim; BIMI asked, and this world publishes none.
+        assert!(r.dkim.is_none());
+        assert_eq!(r.bimi["status"], "none", "{}", r.domain);
     }
     assert_eq!(records["good.example.jp"].dmarc["p"], "reject");
     assert_eq!(records["nomail.example.jp"].dmarc["status"], "none");

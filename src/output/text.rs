@@ -7,7 +7,9 @@ use std::path::Path;
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
+use crate::bimi::{BimiReport, BimiStatus};
 use crate::dane::{DaneRollup, DaneStatus, HostDane};
+use crate::dkim::{DkimReport, DkimStatus, DomainkeyState};
 use crate::dmarc::Policy;
 use crate::dmarc::discover::Source;
 use crate::dmarc::{DmarcReport, DmarcStatus};
@@ -99,10 +101,107 @@ pub fn domain(r: &DomainRecord) -> String {
     if let Some(rpt) = &r.tls_rpt {
         tls_rpt(&mut out, &r.domain, rpt);
     }
+    if let Some(d) = &r.dkim {
+        dkim(&mut out, &r.domain, d);
+    }
+    if let Some(b) = &r.bimi {
+        bimi(&mut out, &r.domain, b);
+    }
     if let Some(d) = &r.dnssec {
         dnssec(&mut out, d);
     }
     out
+}
+
+/// The DKIM part: what was asked, so that "none" reads "none among these selectors".
+fn dkim(out: &mut String, domain: &str, d: &DkimReport) {
+    let _ = write!(out, "\nDKIM     {}", verdict(d.status.as_str()));
+    let asked = d.selectors_asked.len();
+    let what = match (d.domainkey, d.status) {
+        (DomainkeyState::Nxdomain, _) => format!(
+            "  no key can exist: _domainkey.{} does not exist (NXDOMAIN, RFC 8020), no selector asked",
+            Escaped(domain)
+        ),
+        (DomainkeyState::Temperror, _) => {
+            format!(
+                "  not known: the lookup of _domainkey.{} failed",
+                Escaped(domain)
+            )
+        }
+        (_, DkimStatus::Found) => format!(
+            "  {} of {asked} selectors asked: {}",
+            d.selectors_found.len(),
+            Escaped(&d.selectors_found.join(", "))
+        ),
+        (_, DkimStatus::None) => format!("  none among the {asked} selectors asked"),
+        (_, DkimStatus::Temperror) => "  not known: every selector's lookup failed".to_owned(),
+        (_, DkimStatus::NotChecked) => "  not checked: no selector to ask".to_owned(),
+    };
+    out.push_str(&what);
+    out.push('\n');
+    for k in &d.keys {
+        let key = match (k.revoked, k.key_type, k.bits) {
+            (true, _, _) => "revoked (empty p=)".to_owned(),
+            (false, Some(kind), Some(bits)) => format!("{} {bits} bits", kind.as_str()),
+            (false, Some(kind), None) => kind.as_str().to_owned(),
+            (false, None, _) => "no usable key".to_owned(),
+        };
+        let mut text = format!("{}  {key}", Escaped(&k.selector));
+        if k.testing {
+            text.push_str("  testing (t=y)");
+        }
+        if let Some(cname) = &k.cname {
+            let _ = write!(text, "  via CNAME {}", Escaped(cname));
+        }
+        line(out, "  ", &text);
+        for (label, list) in [("error", &k.errors), ("warning", &k.warnings)] {
+            for f in list {
+                line(
+                    out,
+                    "    ",
+                    &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
+                );
+            }
+        }
+    }
+    for (label, list) in [("error", &d.errors), ("warning", &d.warnings)] {
+        for f in list {
+            line(
+                out,
+                "  ",
+                &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
+            );
+        }
+    }
+}
+
+fn bimi(out: &mut String, domain: &str, b: &BimiReport) {
+    let _ = write!(out, "\nBIMI     {}", verdict(b.status.as_str()));
+    match b.status {
+        BimiStatus::None => {
+            let _ = write!(
+                out,
+                "  no v=BIMI1 record at {}",
+                Escaped(&crate::bimi::record_name(&b.selector, domain))
+            );
+        }
+        BimiStatus::Declined => out.push_str("  the domain declines to show an indicator"),
+        BimiStatus::Temperror => out.push_str("  not known: the lookup failed"),
+        _ => {}
+    }
+    out.push('\n');
+    for record in b.record.iter().chain(&b.records) {
+        line(out, "  ", &escape(record));
+    }
+    for (label, list) in [("error", &b.errors), ("warning", &b.warnings)] {
+        for f in list {
+            line(
+                out,
+                "  ",
+                &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
+            );
+        }
+    }
 }
 
 /// A host's DANE verdict, its records and why.
@@ -282,8 +381,8 @@ fn tls_rpt(out: &mut String, domain: &str, t: &TlsRptReport) {
 /// A status word, coloured by what it means for the domain.
 fn verdict(word: &str) -> String {
     let style = match word {
-        "ok" | "all" | "holds" => style::GOOD,
-        "temperror" | "unverified" => style::UNKNOWN,
+        "ok" | "all" | "holds" | "found" => style::GOOD,
+        "temperror" | "unverified" | "unknown" | "not_checked" => style::UNKNOWN,
         _ => style::BAD,
     };
     format!("{style}{word}{style:#}")

@@ -260,3 +260,45 @@ async fn skip_leaves_both_parts_out() {
     let (record, _) = scan(zone, "example.test", options).await;
     assert!(record.dkim.is_none() && record.bimi.is_none());
 }
+
+/// `check`'s words say what was looked at: "none among the N selectors asked", never
+/// "no DKIM"; and why nothing was asked.
+#[tokio::test]
+async fn check_text_says_what_was_asked() {
+    let text =
+        |record: &DomainRecord| crate::support::plain(&mailposture::output::text::domain(record));
+    let mut zone = Zone::new();
+    zone.txt_text("signed.test", "v=spf1 -all");
+    txt(
+        &mut zone,
+        "google._domainkey.signed.test",
+        &format!("v=DKIM1; p={RSA_2048}"),
+    );
+    txt(&mut zone, "other._domainkey.unsigned.test", "v=spf1 -all");
+    let options = || selectors(&["google", "selector1", "k1"]);
+    let (found, _) = scan(zone.clone(), "signed.test", options()).await;
+    let (none, _) = scan(zone.clone(), "unsigned.test", options()).await;
+    let (pruned, _) = scan(zone, "nothing.test", options()).await;
+    let found = text(&found);
+    assert!(
+        found.contains("DKIM     found  1 of 3 selectors asked: google"),
+        "{found}"
+    );
+    assert!(found.contains("  google  rsa 2048 bits"), "{found}");
+    let none = text(&none);
+    assert!(
+        none.contains("DKIM     none  none among the 3 selectors asked"),
+        "{none}"
+    );
+    let pruned = text(&pruned);
+    assert!(
+        pruned.contains(
+            "_domainkey.nothing.test does not exist (NXDOMAIN, RFC 8020), no selector asked"
+        ),
+        "{pruned}"
+    );
+    assert!(
+        pruned.contains("BIMI     none  no v=BIMI1 record at default._bimi.nothing.test"),
+        "{pruned}"
+    );
+}

@@ -815,6 +815,15 @@ pub fn summary(s: &ScanJson, figures: &Adoption, notices: &[Notice], dir: &Path)
         row("DANE ok on every MX", &f.dane_all_ok);
         row("DANE failing", &f.dane_failing);
     }
+    if figures.dkim_known > 0 {
+        row("DKIM key found", &f.dkim_found);
+        row("DKIM weak key", &f.dkim_weak_key);
+        row("DKIM revoked key", &f.dkim_revoked);
+    }
+    if figures.bimi_known > 0 {
+        row("BIMI published", &f.bimi_published);
+        row("BIMI without enforcement", &f.bimi_without_enforcement);
+    }
     row("temperror (any part)", &f.temperror);
     for l in t.lines() {
         let _ = writeln!(out, "  {}", l.trim_end());

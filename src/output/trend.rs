@@ -11,7 +11,7 @@ use crate::stats::Tally;
 use crate::stats::trend::Trend;
 
 /// The columns before the figures.
-const LEADING: [&str; 15] = [
+const LEADING: [&str; 19] = [
     "period",
     "group",
     "scans",
@@ -27,6 +27,10 @@ const LEADING: [&str; 15] = [
     "dnssec_known",
     "dane_known",
     "dane_judged",
+    "dkim_known",
+    "dkim_with_keys",
+    "bimi_known",
+    "bimi_valid",
 ];
 
 /// Writes `trend` as CSV to `path` (`-`: standard output), replacing what was there whole
@@ -68,6 +72,10 @@ fn write(trend: &Trend, out: impl Write) -> csv::Result<()> {
             s.dnssec_known.to_string(),
             s.dane_known.to_string(),
             s.dane_judged.to_string(),
+            s.dkim_known.to_string(),
+            s.dkim_with_keys.to_string(),
+            s.bimi_known.to_string(),
+            s.bimi_valid.to_string(),
         ];
         for (_, figure) in s.figures.named() {
             cells.push(figure.count.to_string());

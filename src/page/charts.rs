@@ -381,6 +381,10 @@ fn population(denominator: &str) -> &str {
         "dnssec_known" => "domains whose DNSSEC state is known",
         "dane_known" => "domains whose DANE was checked",
         "dane_judged" => "domains with DANE published and every host judged",
+        "dkim_known" => "domains whose DKIM is known, among the selectors asked",
+        "dkim_with_keys" => "domains with a DKIM key found",
+        "bimi_known" => "domains whose BIMI is known",
+        "bimi_valid" => "domains with a valid BIMI record",
         _ => "domains",
     }
 }

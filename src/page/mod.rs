@@ -58,6 +58,11 @@ fn heading(name: &str) -> &str {
         "dane_published" => "DANE published",
         "dane_all_ok" => "DANE ok on all MX",
         "dane_failing" => "DANE failing",
+        "dkim_found" => "DKIM key found",
+        "dkim_weak_key" => "DKIM weak key",
+        "dkim_revoked" => "DKIM revoked key",
+        "bimi_published" => "BIMI published",
+        "bimi_without_enforcement" => "BIMI without enforcement",
         "temperror" => "Temporary error",
         other => other,
     }

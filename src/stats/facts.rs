@@ -5,7 +5,9 @@
 
 use serde::Deserialize;
 
+use crate::bimi::{BimiFindingKind, BimiStatus};
 use crate::dane::{DaneRollup, DaneStatus};
+use crate::dkim::{DkimFindingKind, DkimStatus};
 use crate::dmarc::Policy;
 use crate::dmarc::{DmarcReport, DmarcStatus};
 use crate::dns::Dnssec;
@@ -33,6 +35,56 @@ pub struct Facts {
     /// Null likewise in older records.
     #[serde(default)]
     pub dnssec: Option<DnssecFacts>,
+    /// Null when DKIM was not looked at, and in older records.
+    #[serde(default)]
+    pub dkim: Option<DkimFacts>,
+    /// Null with `--skip bimi`, and in older records.
+    #[serde(default)]
+    pub bimi: Option<BimiFacts>,
+}
+
+/// `{status, keys, …}` of the `dkim` part.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DkimFacts {
+    pub status: DkimStatus,
+    #[serde(default)]
+    pub keys: Vec<KeyFacts>,
+}
+
+/// `{revoked, errors, …}` of a DKIM key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct KeyFacts {
+    pub revoked: bool,
+    pub errors: Vec<Kind>,
+}
+
+/// `{status, warnings, …}` of the `bimi` part.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BimiFacts {
+    pub status: BimiStatus,
+    pub warnings: Vec<Kind>,
+}
+
+impl DkimFacts {
+    /// A key shorter than RFC 8301 §3.2 allows verifiers to accept (`weak_key`).
+    pub fn weak_key(&self) -> bool {
+        let weak = DkimFindingKind::WeakKey.as_str();
+        self.keys
+            .iter()
+            .any(|k| k.errors.iter().any(|e| e.kind == weak))
+    }
+
+    pub fn revoked_key(&self) -> bool {
+        self.keys.iter().any(|k| k.revoked)
+    }
+}
+
+impl BimiFacts {
+    /// Published, and DMARC is not at the enforcement receivers need to show it.
+    pub fn without_enforcement(&self) -> bool {
+        let kind = BimiFindingKind::NoEnforcement.as_str();
+        self.status == BimiStatus::Ok && self.warnings.iter().any(|w| w.kind == kind)
+    }
 }
 
 /// `{status, …}` of the `dnssec` part.
@@ -228,8 +280,31 @@ impl From<&DomainRecord> for Facts {
             mta_sts: r.mta_sts.as_ref().map(MtaStsFacts::from),
             tls_rpt: r.tls_rpt.as_ref().map(TlsRptFacts::from),
             dnssec: r.dnssec.as_ref().map(|d| DnssecFacts { status: d.status }),
+            dkim: r.dkim.as_ref().map(|d| DkimFacts {
+                status: d.status,
+                keys: d
+                    .keys
+                    .iter()
+                    .map(|k| KeyFacts {
+                        revoked: k.revoked,
+                        errors: kinds(k.errors.iter().map(|e| e.kind.as_str())),
+                    })
+                    .collect(),
+            }),
+            bimi: r.bimi.as_ref().map(|b| BimiFacts {
+                status: b.status,
+                warnings: kinds(b.warnings.iter().map(|w| w.kind.as_str())),
+            }),
         }
     }
+}
+
+fn kinds<'a>(names: impl Iterator<Item = &'a str>) -> Vec<Kind> {
+    names
+        .map(|kind| Kind {
+            kind: kind.to_owned(),
+        })
+        .collect()
 }
 
 impl From<&SpfReport> for SpfFacts {

@@ -48,7 +48,8 @@ pub struct Figure {
     pub percent: Option<f64>,
     /// The name of the population: `domains`, `spf_known`, `dmarc_known`, `mx_known`,
     /// `starttls_probed`, `mta_sts_known`, `mta_sts_fetched`, `mta_sts_verified`,
-    /// `tls_rpt_known`, `dnssec_known`, `dane_known`, `dane_judged`.
+    /// `tls_rpt_known`, `dnssec_known`, `dane_known`, `dane_judged`, `dkim_known`,
+    /// `dkim_with_keys`, `bimi_known`, `bimi_valid`.
     pub denominator: &'static str,
 }
 
@@ -116,12 +117,26 @@ pub struct Figures {
     /// Some host's DANE is `fail`: DANE senders do not deliver to it; of the same
     /// domains.
     pub dane_failing: Figure,
+    /// A DKIM key record at one of the selectors asked (`dkim.status` `found`), of the
+    /// domains whose DKIM is known (`found` or `none`): a share "among these selectors",
+    /// which `summary.json` names.
+    pub dkim_found: Figure,
+    /// A key shorter than 1024 bits (`weak_key`), of the domains with keys found.
+    pub dkim_weak_key: Figure,
+    /// A revoked key (empty `p=`), of the same domains.
+    pub dkim_revoked: Figure,
+    /// A `v=BIMI1` record (`ok`, `declined` or `invalid`), of the domains whose BIMI is
+    /// known.
+    pub bimi_published: Figure,
+    /// A valid BIMI record without the DMARC enforcement receivers need to show it
+    /// (`no_enforcement`), of the domains whose BIMI status is `ok`.
+    pub bimi_without_enforcement: Figure,
     pub temperror: Figure,
 }
 
 impl Figures {
     /// Every figure with its name, in the README's order: the columns of `trend.csv`.
-    pub fn named(&self) -> [(&'static str, &Figure); 26] {
+    pub fn named(&self) -> [(&'static str, &Figure); 31] {
         // Destructured so that a new figure cannot be left out of the list.
         let Self {
             spf_present,
@@ -149,6 +164,11 @@ impl Figures {
             dane_published,
             dane_all_ok,
             dane_failing,
+            dkim_found,
+            dkim_weak_key,
+            dkim_revoked,
+            bimi_published,
+            bimi_without_enforcement,
             temperror,
         } = self;
         [
@@ -177,6 +197,11 @@ impl Figures {
             ("dane_published", dane_published),
             ("dane_all_ok", dane_all_ok),
             ("dane_failing", dane_failing),
+            ("dkim_found", dkim_found),
+            ("dkim_weak_key", dkim_weak_key),
+            ("dkim_revoked", dkim_revoked),
+            ("bimi_published", bimi_published),
+            ("bimi_without_enforcement", bimi_without_enforcement),
             ("temperror", temperror),
         ]
     }
@@ -206,6 +231,14 @@ pub struct Adoption {
     pub dane_known: u64,
     /// Domains with TLSA records at some MX host, every publishing host judged.
     pub dane_judged: u64,
+    /// Domains whose `dkim` status is `found` or `none`.
+    pub dkim_known: u64,
+    /// Domains whose `dkim` status is `found`.
+    pub dkim_with_keys: u64,
+    /// Domains with a `bimi` part whose status is not `temperror`.
+    pub bimi_known: u64,
+    /// Domains whose `bimi` status is `ok`.
+    pub bimi_valid: u64,
     /// What the probes met on the network.
     pub smtp: SmtpReach,
     pub figures: Figures,
@@ -255,7 +288,69 @@ pub struct Tally {
     dnssec_secure: u64,
     dnssec_bogus: u64,
     dane: DaneTally,
+    auth: AuthTally,
     temperror: u64,
+}
+
+/// The DKIM and BIMI counts of a [`Tally`].
+#[derive(Debug, Default, Clone)]
+struct AuthTally {
+    dkim_known: u64,
+    dkim_found: u64,
+    dkim_weak: u64,
+    dkim_revoked: u64,
+    bimi_known: u64,
+    bimi_published: u64,
+    bimi_valid: u64,
+    bimi_unenforced: u64,
+}
+
+impl AuthTally {
+    fn add(&mut self, r: &Facts) {
+        use crate::bimi::BimiStatus;
+        use crate::dkim::DkimStatus;
+        if let Some(d) = &r.dkim
+            && matches!(d.status, DkimStatus::Found | DkimStatus::None)
+        {
+            self.dkim_known += 1;
+            if d.status == DkimStatus::Found {
+                self.dkim_found += 1;
+                self.dkim_weak += u64::from(d.weak_key());
+                self.dkim_revoked += u64::from(d.revoked_key());
+            }
+        }
+        if let Some(b) = r
+            .bimi
+            .as_ref()
+            .filter(|b| b.status != BimiStatus::Temperror)
+        {
+            self.bimi_known += 1;
+            self.bimi_published += u64::from(b.status != BimiStatus::None);
+            self.bimi_valid += u64::from(b.status == BimiStatus::Ok);
+            self.bimi_unenforced += u64::from(b.without_enforcement());
+        }
+    }
+
+    fn merge(&mut self, other: &Self) {
+        let Self {
+            dkim_known,
+            dkim_found,
+            dkim_weak,
+            dkim_revoked,
+            bimi_known,
+            bimi_published,
+            bimi_valid,
+            bimi_unenforced,
+        } = other;
+        self.dkim_known += dkim_known;
+        self.dkim_found += dkim_found;
+        self.dkim_weak += dkim_weak;
+        self.dkim_revoked += dkim_revoked;
+        self.bimi_known += bimi_known;
+        self.bimi_published += bimi_published;
+        self.bimi_valid += bimi_valid;
+        self.bimi_unenforced += bimi_unenforced;
+    }
 }
 
 /// The DANE counts of a [`Tally`].
@@ -450,6 +545,7 @@ impl Tally {
             self.dnssec_bogus += u64::from(d.status == Dnssec::Bogus);
         }
         self.dane.add(&r.mx);
+        self.auth.add(r);
         self.temperror += u64::from(r.temperror());
     }
 
@@ -484,6 +580,7 @@ impl Tally {
             dnssec_secure,
             dnssec_bogus,
             dane,
+            auth,
             temperror,
         } = other;
         self.domains += domains;
@@ -520,6 +617,7 @@ impl Tally {
         self.dnssec_secure += dnssec_secure;
         self.dnssec_bogus += dnssec_bogus;
         self.dane.merge(dane);
+        self.auth.merge(auth);
         self.temperror += temperror;
     }
 
@@ -533,6 +631,8 @@ impl Tally {
         let mx = |n| Figure::new(n, self.mx_known, "mx_known");
         let dnssec = |n| Figure::new(n, self.dnssec_known, "dnssec_known");
         let judged = |n| Figure::new(n, self.dane.judged, "dane_judged");
+        let a = &self.auth;
+        let with_keys = |n| Figure::new(n, a.dkim_found, "dkim_with_keys");
         let sts = &self.sts;
         let verified = |n| Figure::new(n, sts.verified, "mta_sts_verified");
         let mut top: Vec<DanglingTarget> = self
@@ -558,6 +658,10 @@ impl Tally {
             dnssec_known: self.dnssec_known,
             dane_known: self.dane.known,
             dane_judged: self.dane.judged,
+            dkim_known: self.auth.dkim_known,
+            dkim_with_keys: self.auth.dkim_found,
+            bimi_known: self.auth.bimi_known,
+            bimi_valid: self.auth.bimi_valid,
             smtp: self.smtp.clone(),
             figures: Figures {
                 spf_present: spf(self.spf_present),
@@ -593,6 +697,15 @@ impl Tally {
                 dane_published: Figure::new(self.dane.published, self.dane.known, "dane_known"),
                 dane_all_ok: judged(self.dane.all_ok),
                 dane_failing: judged(self.dane.failing),
+                dkim_found: Figure::new(a.dkim_found, a.dkim_known, "dkim_known"),
+                dkim_weak_key: with_keys(a.dkim_weak),
+                dkim_revoked: with_keys(a.dkim_revoked),
+                bimi_published: Figure::new(a.bimi_published, a.bimi_known, "bimi_known"),
+                bimi_without_enforcement: Figure::new(
+                    a.bimi_unenforced,
+                    a.bimi_valid,
+                    "bimi_valid",
+                ),
                 temperror: Figure::new(self.temperror, self.domains, "domains"),
             },
             spf_permerror_by_kind: self

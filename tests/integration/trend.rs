@@ -190,7 +190,7 @@ async fn trend_per_scan_and_list_month_by_suffix_and_panel() {
     assert_eq!(&rows[3][pct], "100.0");
     assert!(table.contains("2023-04-25T09:00:00Z  fin"), "{table}");
     // The populations, after the run's columns and before the figures.
-    let leading: Vec<&str> = header.iter().take(15).collect();
+    let leading: Vec<&str> = header.iter().take(19).collect();
     assert_eq!(
         leading,
         [
@@ -209,9 +209,13 @@ async fn trend_per_scan_and_list_month_by_suffix_and_panel() {
             "dnssec_known",
             "dane_known",
             "dane_judged",
+            "dkim_known",
+            "dkim_with_keys",
+            "bimi_known",
+            "bimi_valid",
         ]
     );
-    assert_eq!(&header[15], "spf_present");
+    assert_eq!(&header[19], "spf_present");
     // The fixture's server sets no AD bit: DNSSEC known for no domain, so its shares are
     // empty, not 0%. DANE was checked for every domain and no MX host published records:
     // known for all, judged for none.
@@ -224,6 +228,12 @@ async fn trend_per_scan_and_list_month_by_suffix_and_panel() {
         let shares = ["dnssec_secure_pct", "dane_published_pct", "dane_all_ok_pct"]
             .map(|name| cell(row, name));
         assert_eq!(shares, ["", "0.0", ""], "{row:?}");
+        // A scan looks at DKIM only with --dkim: known for nobody, its shares empty; BIMI
+        // asked of every domain, none published.
+        let auth = ["dkim_known", "bimi_known"].map(|name| cell(row, name));
+        assert_eq!(auth, ["0", &cell(row, "domains")], "{row:?}");
+        let shares = ["dkim_found_pct", "bimi_published_pct"].map(|name| cell(row, name));
+        assert_eq!(shares, ["", "0.0"], "{row:?}");
     }
     assert!(table.contains("100.0%"), "{table}");
 

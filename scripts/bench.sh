@@ -157,9 +157,9 @@ servers_cpu() {
 # directory, set around the runs of a world with dead delegations.
 row_flags=()
 scan_tag=
-# The record parts a run leaves out: MTA-STS and TLS-RPT, but in the MTA-STS rows, and
-# the DANE check, but in the DNSSEC rows.
-default_parts=(--skip mta-sts,tls-rpt,dane)
+# The record parts a run leaves out: MTA-STS and TLS-RPT, but in the MTA-STS rows, the
+# DANE check, but in the DNSSEC rows, and BIMI (a scan looks at DKIM only with --dkim).
+default_parts=(--skip mta-sts,tls-rpt,dane,bimi)
 part_flags=("${default_parts[@]}")
 
 # mailposture TOOL TRANSPORT LIST N RTT CONC STARTTLS [scan flags...]
@@ -270,7 +270,7 @@ for n in $sizes; do
       "$root/scripts/world.sh" delay "$world" "$rtt"
       conc=$conc0 bulk_flags=()
       [ "$rtt" = 0 ] || { conc=$conc20; bulk_flags=(--dns-in-flight "$in_flight20"); }
-      part_flags=(--skip dane)
+      part_flags=(--skip dane,bimi)
       row_flags=(--mta-sts off) scan_tag=sts-off
       mailposture mailposture-bulk-sts bulk "$world/list.txt" "$n" "$rtt" "$conc" off \
         --no-starttls --no-mta-sts "${bulk_flags[@]}"
@@ -326,7 +326,7 @@ for n in $sizes; do
       row_flags=(--world signed --dane off) scan_tag=dnssec-dane-off
       mailposture mailposture-bulk-dnssec bulk "$world/list.txt" "$n" "$rtt" "$conc" off \
         --no-starttls --allow-nonpublic "${bulk_flags[@]}"
-      part_flags=(--skip mta-sts,tls-rpt)
+      part_flags=(--skip mta-sts,tls-rpt,bimi)
       row_flags=(--world signed --dane on) scan_tag=dnssec-dane-on
       mailposture mailposture-bulk-dnssec bulk "$world/list.txt" "$n" "$rtt" "$conc" off \
         --no-starttls --allow-nonpublic "${bulk_flags[@]}"

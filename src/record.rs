@@ -144,6 +144,32 @@
 //!               parts   {spf, dmarc, mx, mta_sts, tls_rpt}: the state of the answer at each
 //!                       part's own record name (TXT at the domain, at _dmarc.<domain>, MX,
 //!                       TXT at _mta-sts. and _smtp._tls.<domain>); null when not asked
+//! dkim          (null when not looked at: a scan's default, --dkim off, --skip dkim; and in
+//!               records of scans before it existed)
+//!               status  found (a key record at a selector asked) | none (none among the
+//!                       selectors asked, or _domainkey.<domain> is NXDOMAIN) | not_checked
+//!                       (no selector asked) | temperror (the _domainkey question, or every
+//!                       selector's, failed); never "the domain has no DKIM"
+//!               domainkey  nxdomain (nothing beneath it, RFC 8020: no selector asked) |
+//!                       exists | temperror
+//!               selectors_asked, selectors_found  in the order asked
+//!               keys    [{selector, name, cname (where a CNAME chain led, or null), record,
+//!                       key_type: rsa | ed25519 | null, bits, revoked (empty p=), testing
+//!                       (t=y), errors [{kind, detail}]: multiple_records syntax
+//!                       version_not_first bad_version missing_p bad_key weak_key (RSA under
+//!                       1024 bits, RFC 8301 §3.2) unknown_key_type, warnings: short_key
+//!                       (RSA 1024-2047 bits) pkcs1_key revoked testing}]
+//!               errors  [{kind, detail}]: temperror (a selector's question failed, named)
+//! bimi          (null with --skip bimi, and in records of scans before it existed)
+//!               status  none | ok | declined (l= and a= empty) | invalid (several records,
+//!                       syntax, a URL not https, no location) | temperror
+//!               selector, record (or null), records (all when several), location (l=),
+//!                       authority (a=)
+//!               errors  [{kind, detail}]  kinds: temperror multiple_records syntax not_https
+//!                       no_location
+//!               warnings [{kind, detail}]  kinds: no_enforcement (DMARC not at the
+//!                       enforcement receivers need to show the indicator, draft §7.1)
+//!                       dmarc_unknown (DMARC's lookup failed, so that is not known)
 //! ```
 
 use crate::bimi::BimiReport;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The price of the DKIM check in a scan: the 10,000-domain world of scripts/world.sh
+# The price of the DKIM check in a scan: the 10,000-domain world of scripts/world.sh,
+# DKIM_SHARE (default 0.5) of its domains publishing keys (world.sh --dkim-share),
 # scanned with `--dkim off` and `--dkim common`, three runs each, unbound's cache emptied
 # before each; prints domains/s and DNS questions asked a domain (scan.json's
 # dns.lookups), then how the last run's domains ended. Needs root (world.sh) and a
@@ -10,7 +11,7 @@ set -u
 cd "$(dirname "$0")/.."
 world=${1:-/tmp/dkw}
 scan="$world"-scan
-scripts/world.sh up "$world" --domains 10000 >"$world".log 2>&1 || { echo world failed; exit 1; }
+scripts/world.sh up "$world" --domains 10000 --dkim-share "${DKIM_SHARE:-0.5}" >"$world".log 2>&1 || { echo world failed; exit 1; }
 . "$world"/world.env
 R=target/release/mailposture
 for mode in off common; do

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A synthetic mail internet of N sender domains, as NSD zone files.
 
-    world-gen.py [DEAD OPTIONS] [--signed] N DIR AUTH_ADDR MX_NET
-    world-gen.py [DEAD OPTIONS] [--signed] --list FILE DIR AUTH_ADDR MX_NET
+    world-gen.py [DEAD OPTIONS] [--signed] [--dkim-share S] N DIR AUTH_ADDR MX_NET
+    world-gen.py [DEAD OPTIONS] [--signed] [--dkim-share S] --list FILE DIR AUTH_ADDR MX_NET
 
     DEAD OPTIONS: [--silent-share S] [--servfail-share S] [--refused-share S]
                   [--dead-net NET]
@@ -73,6 +73,13 @@ everything above, publish a TLSA record for their MX host, _25._tcp.mx.<domain> 
 matches. expected.jsonl then says "tlsa": true or false for every domain (dead ones
 false). Without --signed the world is the same as before the option existed, byte for
 byte.
+
+DKIM, with --dkim-share S (a fraction, default 0): that share of the healthy domains
+(rounded), drawn from a generator of their own after everything above, publish DKIM key
+records: every one `selector1._domainkey.<domain>` (Microsoft 365's name), and every
+second one `google._domainkey.<domain>` too, each an RSA-2048 public key (one key for
+all: what is measured is the questions, not the keys). expected.jsonl then says "dkim":
+the selectors published. With 0 the world is the same as before the option existed.
 """
 
 import argparse
@@ -93,6 +100,7 @@ ap.add_argument("--servfail-share", type=float, default=0.0)
 ap.add_argument("--refused-share", type=float, default=0.0)
 ap.add_argument("--dead-net", default="127.0.5")
 ap.add_argument("--signed", action="store_true")
+ap.add_argument("--dkim-share", type=float, default=0.0)
 args = ap.parse_args()
 out, auth, mxnet = args.out, args.auth, args.mxnet
 DEAD_SHARES = (("silent", args.silent_share), ("servfail", args.servfail_share),
@@ -347,6 +355,23 @@ if args.signed:
         expected[i]["tlsa"] = True
     for e in expected:
         e.setdefault("tlsa", False)
+
+# DKIM keys: their own generator too, after everything above.
+DKIM_KEY = ("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtEFAMgl72Vr4SWOjcINsDqqAK9DW"
+            "SzDBCWyDPe1Btf5oenTeB649bJnua3UDRQugP1bmF3S9QS+n5jyBqgkOoKTC87JSTJNmINLZ"
+            "0SLRWsrhn3ZMYNsSOwmL0mLiV8TO3283yuwzQgeUqq27Zpq7an28Cl+xt7iHpasQfOBlS4G1"
+            "sykeWrdWthh/UYZplWB9mKUr+2+Ut29d/IWjTcRO7dEir16rJbyErHkspEeOnSNZwBgtBhN1"
+            "HMyJLlAb8SS5YuK/TMcEVtWq3XY9HuXI15lumPFiimfv5iHwUktS51uf6c4XUBKU8utaU0b7"
+            "PnKerBkrLisE2IoU9NDlrefPawIDAQAB")
+if args.dkim_share > 0:
+    dkim_rng = random.Random(f"dkim-{n}")
+    healthy = [i for i, e in enumerate(expected) if e.get("exists")]
+    chosen = sorted(dkim_rng.sample(healthy, min(len(healthy), round(args.dkim_share * n))))
+    for k, i in enumerate(chosen):
+        selectors = ["selector1"] + (["google"] if k % 2 == 0 else [])
+        for s in selectors:
+            txt(f"{s}._domainkey.{listing[i]}", f"v=DKIM1; k=rsa; p={DKIM_KEY}")
+        expected[i]["dkim"] = selectors
 
 os.makedirs(f"{out}/zones", exist_ok=True)
 # The root delegates each TLD; every server name resolves to the relay.

@@ -3,6 +3,8 @@
 # behind unbound (recursive), serving N generated sender domains or the names of a list.
 #
 #   scripts/world.sh up DIR [--domains N | --list FILE] [--delay-ms MS] [--signed]
+#                              [--dkim-share S]   (S of the domains publish DKIM keys;
+#                              see world-gen.py)
 #                              [--silent-share S] [--servfail-share S] [--refused-share S]
 #                              generate the world into DIR (scripts/world-gen.py: zones,
 #                              DIR/list.txt, DIR/expected.jsonl, and the MTA-STS policy
@@ -123,7 +125,7 @@ up() {
       --list) names=(--list "$2"); shift 2 ;;
       --delay-ms) delay=$2; shift 2 ;;
       --signed) signed=(--signed); shift ;;
-      --silent-share|--servfail-share|--refused-share) dead+=("$1" "$2"); shift 2 ;;
+      --silent-share|--servfail-share|--refused-share|--dkim-share) dead+=("$1" "$2"); shift 2 ;;
       *) usage ;;
     esac
   done

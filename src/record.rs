@@ -163,6 +163,8 @@
 //! bimi          (null with --skip bimi, and in records of scans before it existed)
 //!               status  none | ok | declined (l= and a= empty) | invalid (several records,
 //!                       syntax, a URL not https, no location) | temperror
+//!               from    the domain whose record was read: the domain, or, when it has
+//!                       none, its Organizational Domain (draft §7.2 step 5)
 //!               selector, record (or null), records (all when several), location (l=),
 //!                       authority (a=)
 //!               errors  [{kind, detail}]  kinds: temperror multiple_records syntax not_https

@@ -12,6 +12,7 @@ impl BimiReport {
     fn new(status: BimiStatus, selector: &str) -> Self {
         Self {
             status,
+            from: None,
             selector: selector.to_owned(),
             record: None,
             records: Vec::new(),

@@ -69,6 +69,10 @@ impl Record {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BimiReport {
     pub status: BimiStatus,
+    /// The domain whose record this is: the domain itself, or its Organizational Domain
+    /// when the domain has none (draft §7.2 step 5); null in older records.
+    #[serde(default)]
+    pub from: Option<String>,
     /// The selector asked.
     pub selector: String,
     /// The one `v=BIMI1` record, as published; null when there is none or several.

@@ -177,6 +177,11 @@ fn dkim(out: &mut String, domain: &str, d: &DkimReport) {
 
 fn bimi(out: &mut String, domain: &str, b: &BimiReport) {
     let _ = write!(out, "\nBIMI     {}", verdict(b.status.as_str()));
+    if let Some(org) = b.from.as_deref().filter(|from| *from != domain)
+        && b.status != BimiStatus::None
+    {
+        let _ = write!(out, "  from {} (the domain has none)", Escaped(org));
+    }
     match b.status {
         BimiStatus::None => {
             let _ = write!(
@@ -184,6 +189,13 @@ fn bimi(out: &mut String, domain: &str, b: &BimiReport) {
                 "  no v=BIMI1 record at {}",
                 Escaped(&crate::bimi::record_name(&b.selector, domain))
             );
+            if let Some(org) = b.from.as_deref().filter(|from| *from != domain) {
+                let _ = write!(
+                    out,
+                    " nor at {} (its Organizational Domain)",
+                    Escaped(&crate::bimi::record_name(&b.selector, org))
+                );
+            }
         }
         BimiStatus::Declined => out.push_str("  the domain declines to show an indicator"),
         BimiStatus::Temperror => out.push_str("  not known: the lookup failed"),

@@ -15,6 +15,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use crate::dmarc::{DmarcReport, DmarcResolver};
 use hickory_resolver::proto::rr::rdata::TLSA;
 
+use crate::bimi::{BimiReport, BimiStatus};
 use crate::dane;
 use crate::dkim::DkimReport;
 use crate::dns::{Dns, Outcome, Secured, TempFail, TempFailKind, scope};
@@ -196,9 +197,10 @@ impl Scanner {
         let validation = self.dns.validation();
         let scoped = scope::for_domain(domain, place, parts).await;
         let (spf, dmarc, mut mx, mut sts, mut tls_rpt, dkim, bimi_txt) = scoped.output;
-        let bimi = bimi_txt.map(|answer| {
-            bimi::analysis::from_txt(&self.options.bimi_selector, domain, answer, &dmarc)
-        });
+        let bimi = match bimi_txt {
+            Some(answer) => Some(self.bimi(domain, answer, &dmarc, deadline, limit).await),
+            None => None,
+        };
         let dnssec = dnssec::report(domain, &scoped.seen, validation);
         mx::check_null_mx_spf(&mut mx, spf.record.as_deref());
         // After the DNS parts, outside their deadline: a probe waits its turn for one of
@@ -306,6 +308,34 @@ impl Scanner {
         )))
         .await;
         Some(dkim::analysis::report(domain, &domainkey, answers))
+    }
+
+    /// The BIMI part from the answer at the domain's own name, or, when it holds no
+    /// BIMI record, from the Organizational Domain's (draft §7.2 step 5: receivers MUST
+    /// look there next), asked under the domain's deadline.
+    async fn bimi(
+        &self,
+        domain: &str,
+        answer: Outcome<Vec<String>>,
+        dmarc: &DmarcReport,
+        deadline: tokio::time::Instant,
+        limit: Duration,
+    ) -> BimiReport {
+        let selector = &self.options.bimi_selector;
+        let mut report = bimi::analysis::from_txt(selector, domain, answer, dmarc);
+        report.from = Some(domain.to_owned());
+        let org = self.options.suffix_list.organizational_domain(domain);
+        if report.status != BimiStatus::None || org == domain {
+            return report;
+        }
+        let name = bimi::record_name(selector, &org);
+        let answer = within(deadline, self.dns.txt(&name), || {
+            late("BIMI lookup", &org, limit)
+        })
+        .await;
+        let mut inherited = bimi::analysis::from_txt(selector, &org, answer, dmarc);
+        inherited.from = Some(org);
+        inherited
     }
 
     /// The TXT answer at the BIMI record's name; None with `--skip bimi`.

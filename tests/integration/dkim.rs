@@ -302,3 +302,23 @@ async fn check_text_says_what_was_asked() {
         "{pruned}"
     );
 }
+
+/// Draft §7.2 step 5: no BIMI record at the domain itself sends receivers to its
+/// Organizational Domain's; the part says which one it read.
+#[tokio::test]
+async fn bimi_falls_back_to_the_organizational_domain() {
+    let logo = "v=BIMI1; l=https://brand.test/logo.svg";
+    let mut zone = bimi_zone("v=DMARC1; p=reject", &[logo]);
+    zone.txt_text("mail.example.test", "v=spf1 -all");
+    let (record, _) = scan(zone.clone(), "mail.example.test", ScanOptions::default()).await;
+    let b = record.bimi.as_ref().expect("a bimi part");
+    assert_eq!(b.status, BimiStatus::Ok, "{b:#?}");
+    assert_eq!(b.from.as_deref(), Some("example.test"));
+    assert_eq!(b.record.as_deref(), Some(logo));
+    // The domain's own record comes first.
+    zone.txt_text("default._bimi.mail.example.test", "v=BIMI1; l=; a=;");
+    let (record, _) = scan(zone, "mail.example.test", ScanOptions::default()).await;
+    let b = record.bimi.as_ref().expect("a bimi part");
+    assert_eq!(b.status, BimiStatus::Declined, "{b:#?}");
+    assert_eq!(b.from.as_deref(), Some("mail.example.test"));
+}

@@ -1261,4 +1261,89 @@ mod tests {
         assert_eq!(codes.len(), 4 * 2);
         assert_eq!(size_of::<OldFacts>(), 24);
     }
+
+    /// A record with the given `dkim` and `bimi` parts (JSON), healthy otherwise.
+    fn auth_record(dkim: serde_json::Value, bimi: serde_json::Value) -> Facts {
+        serde_json::from_value(serde_json::json!({
+            "domain": "example.jp",
+            "spf": {"status": "ok", "errors": [], "dangling_includes": []},
+            "dmarc": {"status": "ok", "policy": "quarantine", "testing": true, "rua": []},
+            "mx": {"status": "ok", "starttls": "all", "dane": "n/a"},
+            "dkim": dkim,
+            "bimi": bimi,
+        }))
+        .unwrap()
+    }
+
+    /// Each DKIM and BIMI kind from a pair of records, and the older record's states,
+    /// packed, read back as the newer one's are (the cells of `diff.csv`).
+    #[test]
+    fn each_dkim_and_bimi_kind_from_records() {
+        use serde_json::json;
+        let key = |errors: &[&str]| {
+            let errors: Vec<_> = errors.iter().map(|k| json!({"kind": k})).collect();
+            json!({"revoked": false, "errors": errors})
+        };
+        let dkim_none = json!({"status": "none", "keys": []});
+        let dkim_found = json!({"status": "found", "keys": [key(&[])]});
+        let dkim_weak = json!({"status": "found", "keys": [key(&[]), key(&["weak_key"])]});
+        let bimi = |status: &str, warnings: &[&str]| {
+            let warnings: Vec<_> = warnings.iter().map(|k| json!({"kind": k})).collect();
+            json!({"status": status, "warnings": warnings})
+        };
+        let cases = [
+            (
+                (dkim_none.clone(), bimi("none", &[])),
+                (dkim_found.clone(), bimi("none", &[])),
+                Change::DkimAdded,
+            ),
+            (
+                (dkim_found.clone(), bimi("none", &[])),
+                (dkim_none.clone(), bimi("none", &[])),
+                Change::DkimRemoved,
+            ),
+            (
+                (dkim_found.clone(), bimi("none", &[])),
+                (dkim_weak.clone(), bimi("none", &[])),
+                Change::DkimWeakKey,
+            ),
+            (
+                (dkim_none.clone(), bimi("none", &[])),
+                (dkim_none.clone(), bimi("declined", &[])),
+                Change::BimiAdded,
+            ),
+            (
+                (dkim_none.clone(), bimi("invalid", &[])),
+                (dkim_none.clone(), bimi("none", &[])),
+                Change::BimiRemoved,
+            ),
+            (
+                (dkim_weak.clone(), bimi("ok", &["no_enforcement"])),
+                (dkim_weak.clone(), bimi("ok", &[])),
+                Change::BimiEnforced,
+            ),
+        ];
+        for ((old_dkim, old_bimi), (new_dkim, new_bimi), want) in cases {
+            let old = auth_record(old_dkim, old_bimi);
+            let new = auth_record(new_dkim, new_bimi);
+            let packed = OldFacts::from(&old);
+            let c = compare(&packed, &new);
+            assert_eq!(c.changes.iter().collect::<Vec<_>>(), [want], "{old:?}");
+            assert!(!c.dkim_unknown && !c.bimi_unknown);
+            let row = Row {
+                domain: "example.jp".into(),
+                changes: c.changes,
+                old: Some(Side::from(&packed)),
+                new: Some(Side::from(&old)),
+                new_dangling: Vec::new(),
+            };
+            let cells = row.cells();
+            let cell = |name: &str| &cells[COLUMNS.iter().position(|c| *c == name).unwrap()];
+            for part in ["policy", "testing", "dkim", "bimi"] {
+                assert_eq!(cell(&format!("old_{part}")), cell(&format!("new_{part}")));
+            }
+            assert_eq!(cell("old_testing"), "true");
+            assert_eq!(Side::from(&packed).auth, AuthSide::from(&old));
+        }
+    }
 }

@@ -8,7 +8,7 @@ use mailposture::stats::diff::{Change, Changes, OldFacts, compare};
 use mailposture::stats::facts::Facts;
 
 use crate::support::cmd::run;
-use crate::support::history::{scan_at, write_list};
+use crate::support::history::{scan_at, scan_with, write_list};
 
 /// Records both worlds share; each domain below differs by one thing at most.
 const COMMON: &str = r#"
@@ -209,6 +209,15 @@ async fn diff_of_two_scans_names_each_change() {
         ),
         ["unknown", "", "n/a", ""]
     );
+    // DKIM not looked at (a scan's default): null, not compared. BIMI looked for and
+    // not published: `none` on both sides, compared, no change.
+    assert_eq!(
+        states(
+            "up.example.jp",
+            &["old_dkim", "new_dkim", "old_bimi", "new_bimi"]
+        ),
+        ["", "", "none", "none"]
+    );
 
     let printed = |name: &str| -> u64 {
         let line = stdout.lines().find(|l| l.starts_with(&format!("{name} ")));
@@ -237,10 +246,12 @@ async fn diff_of_two_scans_names_each_change() {
             "starttls_lost",
             "unknown spf",
             "unknown dnssec",
-            "unknown dane"
+            "unknown dane",
+            "unknown dkim",
+            "unknown bimi"
         ]
         .map(printed),
-        [2, 2, 0, 0, 12, 0]
+        [2, 2, 0, 0, 12, 0, 12, 0]
     );
 
     // The same counts as JSON; an existing file is kept without --force.
@@ -303,6 +314,12 @@ async fn diff_of_two_scans_names_each_change() {
         ("dane_removed", 0),
         ("dane_broke", 0),
         ("dane_fixed", 0),
+        ("dkim_added", 0),
+        ("dkim_removed", 0),
+        ("dkim_weak_key", 0),
+        ("bimi_added", 0),
+        ("bimi_removed", 0),
+        ("bimi_enforced", 0),
         ("added_to_list", 1),
         ("removed_from_list", 1),
     ]
@@ -312,7 +329,10 @@ async fn diff_of_two_scans_names_each_change() {
     assert_eq!(counts, want);
     assert_eq!(
         summary["unknown"],
-        serde_json::json!({"spf": 0, "dmarc": 0, "mx": 0, "mta_sts": 0, "dnssec": 12, "dane": 0})
+        serde_json::json!({
+            "spf": 0, "dmarc": 0, "mx": 0, "mta_sts": 0, "dnssec": 12, "dane": 0,
+            "dkim": 12, "bimi": 0
+        })
     );
     // The same rows as before.
     let rewritten = csv::Reader::from_path(&out).unwrap().records().count();
@@ -747,4 +767,283 @@ fn dnssec_and_dane_change_together() {
     assert_eq!(kinds(c.changes), ["dnssec_bogus", "dane_broke"]);
     let c = compare(&OldFacts::from(&new), &old);
     assert_eq!(kinds(c.changes), ["dnssec_repaired", "dane_fixed"]);
+}
+
+/// RSA public keys (SubjectPublicKeyInfo, DER, base64) made with `openssl genrsa`: 512
+/// bits (`weak_key`, RFC 8301 §3.2) and 1024 (only `short_key`, a warning); each record
+/// fits one character-string of the zone text.
+const RSA_512: &str = "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKZp34bKqHPV6MsAk6kSCckNkZuCiYDt5K4a/i/W3xTIN4motJ2F3OEck+hlKgwJvRdb5fq1ycg2SjmkS4Hn+EUCAwEAAQ==";
+const RSA_1024: &str = "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCwKUiER03Of3OsEjCQqHpb2P4YSExlMZu6xQKZTjt90e/bvyiR/ndCkyZXq1LUmcCBrXCmvsdTVxt7nFNMA9O+FCyUPMkPywHDSiaWKSMv/2YT9lss9n+30Ltn4BqQRFa8BDWW6Q9HDOWoA8I5FwknTci3N1a3C6hpATsXW2+0mwIDAQAB";
+
+/// A healthy record with a `dkim` part of `status` whose keys carry the given errors
+/// (one key each), and a `bimi` part of `status` with the given warnings; each part
+/// null when `None`.
+fn with_auth(dkim: Option<(&str, &[&[&str]])>, bimi: Option<(&str, &[&str])>) -> Facts {
+    let mut value = serde_json::json!({
+        "domain": "example.jp",
+        "spf": {"status": "ok", "errors": [], "dangling_includes": []},
+        "dmarc": {"status": "ok", "policy": "reject", "testing": false, "rua": []},
+        "mx": {"status": "ok", "starttls": "all", "dane": "n/a"},
+    });
+    let findings = |kinds: &[&str]| -> Vec<serde_json::Value> {
+        kinds
+            .iter()
+            .map(|k| serde_json::json!({"kind": k, "detail": ""}))
+            .collect()
+    };
+    if let Some((status, keys)) = dkim {
+        let keys: Vec<_> = keys
+            .iter()
+            .map(|errors| serde_json::json!({"revoked": false, "errors": findings(errors)}))
+            .collect();
+        value["dkim"] = serde_json::json!({"status": status, "keys": keys});
+    }
+    if let Some((status, warnings)) = bimi {
+        value["bimi"] = serde_json::json!({"status": status, "warnings": findings(warnings)});
+    }
+    serde_json::from_value(value).unwrap()
+}
+
+/// Each DKIM kind, and no change claimed from or to a part that is `temperror`,
+/// `not_checked` (no selector asked) or null (not looked at).
+#[test]
+fn dkim_changes_and_what_claims_none() {
+    let bimi = Some(("none", &[][..]));
+    let dkim = |status, keys| with_auth(Some((status, keys)), bimi);
+    let strong: &[&[&str]] = &[&[]];
+    let weak: &[&[&str]] = &[&[], &["weak_key"]];
+    let found = dkim("found", strong);
+    let found_weak = dkim("found", weak);
+    let none = dkim("none", &[]);
+    // (old, new, dkim unknown, changes)
+    let cases = [
+        (none.clone(), found.clone(), false, vec!["dkim_added"]),
+        // Added with a weak key: added, not a key that turned weak.
+        (none.clone(), found_weak.clone(), false, vec!["dkim_added"]),
+        (found.clone(), none.clone(), false, vec!["dkim_removed"]),
+        (
+            found_weak.clone(),
+            none.clone(),
+            false,
+            vec!["dkim_removed"],
+        ),
+        (
+            found.clone(),
+            found_weak.clone(),
+            false,
+            vec!["dkim_weak_key"],
+        ),
+        // A weak key already there, or gone: no kind.
+        (found_weak.clone(), found_weak.clone(), false, vec![]),
+        (found_weak.clone(), found.clone(), false, vec![]),
+        (found.clone(), found.clone(), false, vec![]),
+        (none.clone(), none.clone(), false, vec![]),
+        // Not known on either side: neither added nor removed.
+        (dkim("temperror", &[]), found.clone(), true, vec![]),
+        (found.clone(), dkim("temperror", &[]), true, vec![]),
+        (dkim("not_checked", &[]), found.clone(), true, vec![]),
+        (none.clone(), dkim("not_checked", &[]), true, vec![]),
+        (with_auth(None, bimi), found_weak.clone(), true, vec![]),
+        (found, with_auth(None, bimi), true, vec![]),
+    ];
+    for (old, new, dkim_unknown, want) in cases {
+        let c = compare(&OldFacts::from(&old), &new);
+        assert_eq!(c.dkim_unknown, dkim_unknown, "{old:?} → {new:?}");
+        assert_eq!(kinds(c.changes), want, "{old:?} → {new:?}");
+        assert!(!c.bimi_unknown, "{old:?} → {new:?}");
+    }
+}
+
+/// Each BIMI kind, and no change claimed from or to a part that is `temperror` or null
+/// (`--skip bimi`, or a scan made before the part).
+#[test]
+fn bimi_changes_and_what_claims_none() {
+    let dkim = Some(("none", &[][..]));
+    let bimi = |status, warnings| with_auth(dkim, Some((status, warnings)));
+    let unenforced = bimi("ok", &["no_enforcement"][..]);
+    let ok = bimi("ok", &[]);
+    // (old, new, bimi unknown, changes)
+    let cases = [
+        (bimi("none", &[]), ok.clone(), false, vec!["bimi_added"]),
+        (
+            bimi("none", &[]),
+            unenforced.clone(),
+            false,
+            vec!["bimi_added"],
+        ),
+        (
+            bimi("none", &[]),
+            bimi("declined", &[]),
+            false,
+            vec!["bimi_added"],
+        ),
+        (
+            bimi("none", &[]),
+            bimi("invalid", &[]),
+            false,
+            vec!["bimi_added"],
+        ),
+        (ok.clone(), bimi("none", &[]), false, vec!["bimi_removed"]),
+        (
+            bimi("declined", &[]),
+            bimi("none", &[]),
+            false,
+            vec!["bimi_removed"],
+        ),
+        (
+            bimi("invalid", &[]),
+            bimi("none", &[]),
+            false,
+            vec!["bimi_removed"],
+        ),
+        (unenforced.clone(), ok.clone(), false, vec!["bimi_enforced"]),
+        // Losing enforcement, or staying without it: no kind.
+        (ok.clone(), unenforced.clone(), false, vec![]),
+        (unenforced.clone(), unenforced.clone(), false, vec![]),
+        // Published on both sides in another state: neither added nor removed.
+        (ok.clone(), bimi("invalid", &[]), false, vec![]),
+        (bimi("declined", &[]), ok.clone(), false, vec![]),
+        (bimi("none", &[]), bimi("none", &[]), false, vec![]),
+        // Not known on either side.
+        (bimi("temperror", &[]), ok.clone(), true, vec![]),
+        (ok.clone(), bimi("temperror", &[]), true, vec![]),
+        (with_auth(dkim, None), ok.clone(), true, vec![]),
+        (unenforced, with_auth(dkim, None), true, vec![]),
+    ];
+    for (old, new, bimi_unknown, want) in cases {
+        let c = compare(&OldFacts::from(&old), &new);
+        assert_eq!(c.bimi_unknown, bimi_unknown, "{old:?} → {new:?}");
+        assert_eq!(kinds(c.changes), want, "{old:?} → {new:?}");
+        assert!(!c.dkim_unknown, "{old:?} → {new:?}");
+    }
+}
+
+/// Two real scans with different selector lists: DKIM is compared among the selectors
+/// each asked, so a key under a selector only the newer scan asked shows as added;
+/// a BIMI record published in between shows as added, one whose DMARC reached
+/// enforcement as enforced (beside the policy change itself); `diff.csv` shows both
+/// parts' states.
+#[tokio::test]
+async fn dkim_and_bimi_changes_between_two_scans() {
+    let common = format!(
+        r#"
+keyed.example.jp.          IN TXT "v=spf1 -all"
+_dmarc.keyed.example.jp.   IN TXT "v=DMARC1; p=reject"
+s2._domainkey.keyed.example.jp. IN TXT "v=DKIM1; k=rsa; p={RSA_1024}"
+logo.example.jp.           IN TXT "v=spf1 -all"
+_dmarc.logo.example.jp.    IN TXT "v=DMARC1; p=reject"
+shown.example.jp.          IN TXT "v=spf1 -all"
+s2only.example.jp.         IN TXT "v=spf1 -all"
+s2._domainkey.s2only.example.jp. IN TXT "v=DKIM1; k=rsa; p={RSA_1024}"
+default._bimi.shown.example.jp. IN TXT "v=BIMI1; l=https://shown.example.jp/logo.svg"
+"#
+    );
+    let old_world = format!(
+        r#"{common}
+s1._domainkey.keyed.example.jp. IN TXT "v=DKIM1; k=rsa; p={RSA_1024}"
+_dmarc.shown.example.jp.   IN TXT "v=DMARC1; p=none"
+"#
+    );
+    let new_world = format!(
+        r#"{common}
+s1._domainkey.keyed.example.jp. IN TXT "v=DKIM1; k=rsa; p={RSA_512}"
+default._bimi.logo.example.jp. IN TXT "v=BIMI1; l=https://logo.example.jp/logo.svg"
+_dmarc.shown.example.jp.   IN TXT "v=DMARC1; p=reject"
+"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let domains = [
+        "keyed.example.jp",
+        "logo.example.jp",
+        "s2only.example.jp",
+        "shown.example.jp",
+    ];
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let list = dir.path().join("list.txt");
+    write_list(&list, &domains);
+    // The older scan asked s1 only; the newer one s1 and s2.
+    scan_with(
+        &old_world,
+        &list,
+        &a,
+        "2023-01-01T00:00:00Z",
+        &["--dkim", "s1"],
+    )
+    .await;
+    scan_with(
+        &new_world,
+        &list,
+        &b,
+        "2023-02-01T00:00:00Z",
+        &["--dkim", "s1,s2"],
+    )
+    .await;
+
+    let output = run(
+        dir.path(),
+        args(&["diff", "a", "b", "--out", "d.csv", "--json"]),
+    )
+    .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["unknown"]["dkim"], 0);
+    assert_eq!(summary["unknown"]["bimi"], 0);
+
+    let mut csv = csv::Reader::from_path(dir.path().join("d.csv")).unwrap();
+    let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    let got: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| {
+            [
+                "domain", "changes", "old_dkim", "new_dkim", "old_bimi", "new_bimi",
+            ]
+            .map(|n| &r[col(n)])
+            .to_vec()
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // s1's key turned weak; s2's, asked only by the newer scan, is no change.
+            vec![
+                "keyed.example.jp",
+                "dkim_weak_key",
+                "found",
+                "found",
+                "none",
+                "none"
+            ],
+            vec![
+                "logo.example.jp",
+                "bimi_added",
+                "none",
+                "none",
+                "none",
+                "ok"
+            ],
+            // Under s2, which only the newer scan asked: added, among the selectors asked.
+            vec![
+                "s2only.example.jp",
+                "dkim_added",
+                "none",
+                "found",
+                "none",
+                "none"
+            ],
+            vec![
+                "shown.example.jp",
+                "policy_strengthened;bimi_enforced",
+                "none",
+                "none",
+                "ok",
+                "ok"
+            ],
+        ]
+    );
 }

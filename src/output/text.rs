@@ -154,25 +154,9 @@ fn dkim(out: &mut String, domain: &str, d: &DkimReport) {
             let _ = write!(text, "  via CNAME {}", Escaped(cname));
         }
         line(out, "  ", &text);
-        for (label, list) in [("error", &k.errors), ("warning", &k.warnings)] {
-            for f in list {
-                line(
-                    out,
-                    "    ",
-                    &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
-                );
-            }
-        }
+        part_findings(out, "    ", &k.errors, &k.warnings);
     }
-    for (label, list) in [("error", &d.errors), ("warning", &d.warnings)] {
-        for f in list {
-            line(
-                out,
-                "  ",
-                &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
-            );
-        }
-    }
+    part_findings(out, "  ", &d.errors, &d.warnings);
 }
 
 fn bimi(out: &mut String, domain: &str, b: &BimiReport) {
@@ -205,15 +189,7 @@ fn bimi(out: &mut String, domain: &str, b: &BimiReport) {
     for record in b.record.iter().chain(&b.records) {
         line(out, "  ", &escape(record));
     }
-    for (label, list) in [("error", &b.errors), ("warning", &b.warnings)] {
-        for f in list {
-            line(
-                out,
-                "  ",
-                &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
-            );
-        }
-    }
+    part_findings(out, "  ", &b.errors, &b.warnings);
 }
 
 /// A host's DANE verdict, its records and why.
@@ -244,15 +220,7 @@ fn dane(out: &mut String, d: &HostDane) {
         }
         line(out, "            ", &text);
     }
-    for (label, list) in [("error", &d.errors), ("warning", &d.warnings)] {
-        for f in list {
-            line(
-                out,
-                "            ",
-                &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
-            );
-        }
-    }
+    part_findings(out, "            ", &d.errors, &d.warnings);
 }
 
 fn dnssec(out: &mut String, d: &DnssecReport) {
@@ -379,12 +347,25 @@ fn tls_rpt(out: &mut String, domain: &str, t: &TlsRptReport) {
     for rua in &t.rua {
         line(out, "  ", &format!("rua {}", Escaped(&rua.uri)));
     }
-    for (label, list) in [("error", &t.errors), ("warning", &t.warnings)] {
+    part_findings(out, "  ", &t.errors, &t.warnings);
+}
+
+/// A part's errors and warnings, a line each: `error kind: detail`.
+fn part_findings<K: Copy>(
+    out: &mut String,
+    indent: &str,
+    errors: &[crate::finding::Finding<K>],
+    warnings: &[crate::finding::Finding<K>],
+) where
+    &'static str: From<K>,
+{
+    for (label, list) in [("error", errors), ("warning", warnings)] {
         for f in list {
+            let kind: &str = f.kind.into();
             line(
                 out,
-                "  ",
-                &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
+                indent,
+                &format!("{label} {kind}: {}", Escaped(&f.detail)),
             );
         }
     }

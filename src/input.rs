@@ -115,6 +115,9 @@ pub struct InputDomain {
     pub line: u64,
     /// Set when the line was not already a plain domain: how it was turned into one.
     pub rewritten: Option<Rewrite>,
+    /// DKIM selectors the line names for this domain (`example.jp selectors=s1,s2`),
+    /// asked besides `--dkim`'s.
+    pub selectors: Option<Vec<String>>,
 }
 
 /// How a line that was not a plain domain was turned into one.
@@ -270,6 +273,10 @@ impl DomainLists {
             }
             RawLine::Text(text) => text,
         };
+        let (text, selectors) = match split_selectors(text) {
+            Ok(split) => split,
+            Err(reason) => return invalid(text.trim().to_owned(), reason),
+        };
         let (domain, rewritten) = match normalise_line(text) {
             Ok(None) => return None,
             Ok(Some(found)) => found,
@@ -281,6 +288,7 @@ impl DomainLists {
                 source,
                 line,
                 rewritten,
+                selectors,
             }))
         } else {
             Some(InputEvent::Duplicate {
@@ -442,6 +450,35 @@ pub(crate) fn count_candidates(paths: &[PathBuf]) -> io::Result<Option<u64>> {
 
 /// The part of a line that may hold a domain: without a byte-order mark, surrounding
 /// whitespace, or a comment. Empty for a blank or comment line.
+/// The attribute that gives a domain its own DKIM selectors: the domain, white space,
+/// `selectors=` and a comma-separated list (`example.co.jp selectors=s2023,s2024`).
+const SELECTORS_ATTRIBUTE: &str = "selectors=";
+
+/// `line` without a trailing `selectors=` attribute, and the selectors it names (each
+/// checked as DNS labels, RFC 6376 §3.1; lower-cased, repeats dropped).
+fn split_selectors(line: &str) -> Result<(&str, Option<Vec<String>>), String> {
+    let body = content(line);
+    let Some((domain, attribute)) = body.split_once(char::is_whitespace) else {
+        return Ok((line, None));
+    };
+    let Some(list) = attribute.trim().strip_prefix(SELECTORS_ATTRIBUTE) else {
+        return Ok((line, None));
+    };
+    let mut selectors: Vec<String> = Vec::new();
+    for selector in list.split(',').map(str::trim) {
+        let selector = selector.to_ascii_lowercase();
+        crate::dns::check_name(&format!("{selector}._domainkey.example.invalid"))
+            .map_err(|e| format!("selector {}: {e}", quote(&selector)))?;
+        if selector.is_empty() || selector.contains(char::is_whitespace) {
+            return Err(format!("selector {}: not a DNS name", quote(&selector)));
+        }
+        if !selectors.contains(&selector) {
+            selectors.push(selector);
+        }
+    }
+    Ok((domain, Some(selectors)))
+}
+
 fn content(line: &str) -> &str {
     let line = line.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if line.starts_with('#') {

@@ -144,8 +144,9 @@
 //!               parts   {spf, dmarc, mx, mta_sts, tls_rpt}: the state of the answer at each
 //!                       part's own record name (TXT at the domain, at _dmarc.<domain>, MX,
 //!                       TXT at _mta-sts. and _smtp._tls.<domain>); null when not asked
-//! dkim          (null when not looked at: a scan's default, --dkim off, --skip dkim; and in
-//!               records of scans before it existed)
+//! dkim          (null when not looked at: a scan's default without --dkim or a list's
+//!               `selectors=`, --dkim off, --skip dkim; and in records of scans before it
+//!               existed)
 //!               status  found (a key record at a selector asked) | none (none among the
 //!                       selectors asked, or _domainkey.<domain> is NXDOMAIN) | not_checked
 //!                       (no selector asked) | temperror (the _domainkey question, or every

@@ -322,6 +322,7 @@ fn events_carry_source_text_and_rewrite() {
                 how: RewriteKind::Url,
                 original: "Https://Example.JP/a".into()
             }),
+            selectors: None,
         }
     );
     assert_eq!(e.line, 3);
@@ -544,6 +545,7 @@ fn rewrites_are_described() {
             source: Arc::from("list.txt"),
             line: 3,
             rewritten: Some(rewrite.clone()),
+            selectors: None,
         };
         rewrite.describe(&d)
     };
@@ -567,4 +569,37 @@ fn lists_can_move_to_another_thread() {
     let lists = DomainLists::open(&[PathBuf::from("-")]).unwrap();
     is_send(&lists);
     assert!(format!("{lists:?}").contains("\"-\""));
+}
+
+/// `example.jp selectors=s1,s2`: the domain, with its own DKIM selectors; a bad selector
+/// makes the line invalid, with the reason; other text after a domain still does.
+#[test]
+fn a_line_may_name_its_domains_dkim_selectors() {
+    let events: Vec<InputEvent> = from_bytes(&[(
+        "list.txt",
+        "example.co.jp selectors=S2023,s2024,s2023  # keys of 2023 and 2024\n\
+         bad.jp selectors=ok,,\n\
+         other.jp some words\n\
+         plain.jp\n"
+            .as_bytes(),
+    )])
+    .collect();
+    let [
+        InputEvent::Domain(listed),
+        InputEvent::Invalid(bad),
+        InputEvent::Invalid(words),
+        InputEvent::Domain(plain),
+    ] = events.as_slice()
+    else {
+        panic!("{events:?}");
+    };
+    assert_eq!(listed.domain, "example.co.jp");
+    assert_eq!(
+        listed.selectors.as_deref(),
+        Some(&["s2023".to_owned(), "s2024".to_owned()][..])
+    );
+    assert_eq!(bad.line, 2);
+    assert!(bad.reason.contains("selector"), "{}", bad.reason);
+    assert_eq!(words.line, 3);
+    assert_eq!(plain.selectors, None);
 }

@@ -113,6 +113,8 @@ pub struct Scanner {
     policies: Option<PolicyFetcher>,
     /// None with `--skip dane`.
     tlsa: Option<TlsaLookups>,
+    /// DKIM selectors the domain lists give their domains (`selectors=`).
+    listed_selectors: ListedSelectors,
     options: ScanOptions,
 }
 
@@ -135,6 +137,7 @@ impl Scanner {
                 .as_ref()
                 .map(|settings| PolicyFetcher::new(dns.clone(), settings.clone())),
             tlsa: (!options.skip.contains(&Part::Dane)).then(|| TlsaLookups::new(dns.clone())),
+            listed_selectors: ListedSelectors::default(),
             dns,
             options,
         }
@@ -294,7 +297,18 @@ impl Scanner {
         if self.options.skip.contains(&Part::Dkim) {
             return None;
         }
-        let selectors = self.options.dkim_selectors.as_ref()?;
+        // `--dkim`'s selectors, then those the list gives this domain; DKIM is looked at
+        // when either names one.
+        let listed = self.listed_selectors.get(domain);
+        let mut selectors: Vec<String> = match (&self.options.dkim_selectors, &listed) {
+            (None, None) => return None,
+            (given, _) => given.iter().flat_map(|s| s.iter().cloned()).collect(),
+        };
+        for selector in listed.iter().flatten() {
+            if !selectors.contains(selector) {
+                selectors.push(selector.clone());
+            }
+        }
         let domainkey = self.dns.txt(&dkim::domainkey_name(domain)).await;
         if let Some(report) = dkim::analysis::pruned(domain, &domainkey) {
             return Some(report);
@@ -437,6 +451,28 @@ fn tlsa_timed_out(hosts: &[String], limit: Duration) -> Vec<Arc<Secured<TLSA>>> 
 
 fn mx_timed_out(domain: &str, limit: Duration) -> MxReport {
     MxReport::temperror(deadline_detail("MX lookup", domain, limit))
+}
+
+/// The DKIM selectors of the domains a list gives its own (`example.jp selectors=s1`),
+/// filled as the domains are read, before each is scanned; only such domains take room.
+#[derive(Clone, Default)]
+struct ListedSelectors(Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>>);
+
+impl ListedSelectors {
+    fn insert(&self, domain: String, selectors: Vec<String>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(domain, selectors);
+    }
+
+    fn get(&self, domain: &str) -> Option<Vec<String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(domain)
+            .cloned()
+    }
 }
 
 /// Input events handed from the reading thread to the scan at a time, and batches that
@@ -583,6 +619,7 @@ fn admit(
     counts: &mut InputCounts,
     progress: &Progress,
     verbose_input: bool,
+    listed_selectors: &ListedSelectors,
 ) -> Option<String> {
     match event {
         InputEvent::Domain(d) if selection.shard.is_some_and(|s| !s.contains(&d.domain)) => {
@@ -608,6 +645,9 @@ fn admit(
                 if verbose_input {
                     progress.println(rewrite.describe(&d));
                 }
+            }
+            if let Some(selectors) = d.selectors {
+                listed_selectors.insert(d.domain.clone(), selectors);
             }
             Some(d.domain)
         }
@@ -664,7 +704,14 @@ pub async fn run(
     let domains = futures::stream::poll_fn(|cx| rx.poll_recv(cx))
         .flat_map(futures::stream::iter)
         .filter_map(|event| {
-            let domain = admit(event, &selection, &mut counts, progress, verbose_input);
+            let domain = admit(
+                event,
+                &selection,
+                &mut counts,
+                progress,
+                verbose_input,
+                &scanner.listed_selectors,
+            );
             futures::future::ready(domain)
         });
     let retries = scanner.options.retry_temperror;

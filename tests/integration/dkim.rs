@@ -322,3 +322,55 @@ async fn bimi_falls_back_to_the_organizational_domain() {
     assert_eq!(b.status, BimiStatus::Declined, "{b:#?}");
     assert_eq!(b.from.as_deref(), Some("mail.example.test"));
 }
+
+/// A list line may give its domain its own selectors (`example.test selectors=s2023`):
+/// a scan, which asks no selector by default, asks those for that domain only, and those
+/// of `--dkim` as well when given.
+#[tokio::test]
+async fn a_list_gives_a_domain_its_own_selectors() {
+    let mut zone = Zone::new();
+    for d in ["listed.test", "other.test"] {
+        zone.txt_text(d, "v=spf1 -all");
+        txt(
+            &mut zone,
+            &format!("s2023._domainkey.{d}"),
+            &format!("v=DKIM1; p={RSA_2048}"),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    std::fs::write(&list, "listed.test selectors=s2023\nother.test\n").unwrap();
+    // In list order, whatever order the scan finished them in.
+    let read = |out: &std::path::Path| -> Vec<serde_json::Value> {
+        let mut records: Vec<serde_json::Value> =
+            std::fs::read_to_string(out.join("results.jsonl"))
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+        records.sort_by_key(|r| r["domain"] != "listed.test");
+        records
+    };
+    let time = "2026-12-01T00:00:00Z";
+    let out = dir.path().join("default");
+    crate::support::history::scan_zone(zone.clone(), &list, &out, time, &[]).await;
+    let records = read(&out);
+    assert_eq!(
+        records[0]["dkim"]["selectors_asked"],
+        serde_json::json!(["s2023"])
+    );
+    assert_eq!(records[0]["dkim"]["status"], "found");
+    assert!(records[1]["dkim"].is_null(), "{}", records[1]);
+    let out = dir.path().join("with");
+    crate::support::history::scan_zone(zone, &list, &out, time, &["--dkim", "google"]).await;
+    let records = read(&out);
+    assert_eq!(
+        records[0]["dkim"]["selectors_asked"],
+        serde_json::json!(["google", "s2023"])
+    );
+    assert_eq!(
+        records[1]["dkim"]["selectors_asked"],
+        serde_json::json!(["google"])
+    );
+    assert_eq!(records[1]["dkim"]["status"], "none");
+}

@@ -15,7 +15,7 @@ use crate::dmarc::discover::Source;
 use crate::dmarc::{DmarcReport, DmarcStatus};
 use crate::dns::{Dnssec, Validation};
 use crate::dnssec::DnssecReport;
-use crate::mta_sts::{MtaStsReport, MtaStsStatus, StsFinding};
+use crate::mta_sts::{MtaStsReport, MtaStsStatus};
 use crate::mx::{MxFinding, MxStatus};
 use crate::record::DomainRecord;
 use crate::scandir::ScanJson;
@@ -313,18 +313,7 @@ fn mta_sts(out: &mut String, domain: &str, m: &MtaStsReport) {
         }
         line(out, "  ", &text);
     }
-    sts_findings(out, "error", &m.errors);
-    sts_findings(out, "warning", &m.warnings);
-}
-
-fn sts_findings(out: &mut String, label: &str, list: &[StsFinding]) {
-    for f in list {
-        line(
-            out,
-            "  ",
-            &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
-        );
-    }
+    part_findings(out, "  ", &m.errors, &m.warnings);
 }
 
 fn tls_rpt(out: &mut String, domain: &str, t: &TlsRptReport) {

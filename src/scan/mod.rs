@@ -300,18 +300,20 @@ impl Scanner {
         // `--dkim`'s selectors, then those the list gives this domain; DKIM is looked at
         // when either names one.
         let listed = self.listed_selectors.get(domain);
-        let mut selectors: Vec<String> = match (&self.options.dkim_selectors, &listed) {
-            (None, None) => return None,
-            (given, _) => given.iter().flat_map(|s| s.iter().cloned()).collect(),
-        };
-        for selector in listed.iter().flatten() {
-            if !selectors.contains(selector) {
-                selectors.push(selector.clone());
-            }
+        let given = &self.options.dkim_selectors;
+        if given.is_none() && listed.is_none() {
+            return None;
         }
         let domainkey = self.dns.txt(&dkim::domainkey_name(domain)).await;
         if let Some(report) = dkim::analysis::pruned(domain, &domainkey) {
             return Some(report);
+        }
+        // Built only below an existing `_domainkey`: most domains are pruned above.
+        let mut selectors: Vec<String> = given.iter().flat_map(|s| s.iter().cloned()).collect();
+        for selector in listed.iter().flatten() {
+            if !selectors.contains(selector) {
+                selectors.push(selector.clone());
+            }
         }
         // Boxed: the selector questions' state lives only while they are asked.
         let answers = Box::pin(futures::future::join_all(selectors.iter().map(
@@ -439,10 +441,7 @@ fn tlsa_timed_out(hosts: &[String], limit: Duration) -> Vec<Arc<Secured<TLSA>>> 
         .iter()
         .map(|host| {
             Arc::new(Secured {
-                outcome: Outcome::TempFail(TempFail {
-                    kind: TempFailKind::Timeout,
-                    detail: deadline_detail("TLSA lookup", &dane::tlsa_name(host), limit),
-                }),
+                outcome: late("TLSA lookup", &dane::tlsa_name(host), limit),
                 dnssec: crate::dns::Dnssec::Unknown,
             })
         })

@@ -162,21 +162,7 @@ up() {
   signed+=(".:$dir/zones/root.signed")
   printf '%s\n' "$root_ds" >"$dir/root.ds"
 
-  cat >"$dir/nsd.conf" <<CONF
-server:
-  ip-address: $auth@53
-  database: ""
-  pidfile: "$dir/nsd.pid.unused"
-  xfrdfile: "$dir/xfrd.state"
-  zonelistfile: "$dir/zone.list"
-  username: ""
-  logfile: "$dir/nsd.log"
-  server-count: 1
-  hide-version: yes
-  rrl-ratelimit: 0
-remote-control:
-  control-enable: no
-CONF
+  nsd_conf "$dir" "$auth"
   for zone in "${signed[@]}"; do
     printf 'zone:\n  name: "%s"\n  zonefile: "%s"\n' "${zone%%:*}" "${zone#*:}" >>"$dir/nsd.conf"
   done

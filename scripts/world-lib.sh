@@ -1,5 +1,6 @@
 # Shell functions the test worlds share (scripts/world.sh, scripts/dnssec-world.sh):
-# waiting for a DNS server to answer, and stopping a server by its pid file.
+# NSD's server configuration, waiting for a DNS server to answer, and stopping a server
+# by its pid file.
 
 # Sends one DNS question (NS of the root) over UDP to $1 port 53 and says whether an
 # answer came.
@@ -35,4 +36,27 @@ stop_pid() {
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$file"
+}
+
+# Writes NSD's configuration for a world in $1 serving on $2 port 53, without zones (the
+# caller appends its `zone:` blocks): everything NSD keeps lives in $1.
+nsd_conf() {
+  cat >"$1/nsd.conf" <<CONF
+server:
+  ip-address: $2@53
+  database: ""
+  pidfile: "$1/nsd.pid.unused"
+  xfrdfile: "$1/xfrd.state"
+  zonelistfile: "$1/zone.list"
+  username: ""
+  logfile: "$1/nsd.log"
+  server-count: 1
+  hide-version: yes
+  # Response rate limiting (on by default) would drop or truncate the many similar
+  # answers a resolver on one address gets.
+  rrl-ratelimit: 0
+  rrl-whitelist-ratelimit: 0
+remote-control:
+  control-enable: no
+CONF
 }

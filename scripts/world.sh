@@ -139,24 +139,7 @@ up() {
   domains=$(wc -l <"$dir/list.txt")
   start_dead "$dir"
 
-  cat >"$dir/nsd.conf" <<CONF
-server:
-  ip-address: $auth@53
-  database: ""
-  pidfile: "$dir/nsd.pid.unused"
-  xfrdfile: "$dir/xfrd.state"
-  zonelistfile: "$dir/zone.list"
-  username: ""
-  logfile: "$dir/nsd.log"
-  server-count: 1
-  hide-version: yes
-  # Response rate limiting (on by default) would drop or truncate the many similar
-  # answers a resolver on one address gets.
-  rrl-ratelimit: 0
-  rrl-whitelist-ratelimit: 0
-remote-control:
-  control-enable: no
-CONF
+  nsd_conf "$dir" "$auth"
   cat "$dir/zones.conf" >>"$dir/nsd.conf"
   nsd -d -c "$dir/nsd.conf" 2>>"$dir/nsd.log" &
   echo $! >"$dir/nsd.pid"

@@ -3,6 +3,7 @@
 //! The binary is a thin shell over this library: [`cli`] holds the raw flags,
 //! `config` turns them into validated settings, and [`app`] runs the subcommands.
 
+pub mod advice;
 pub mod app;
 pub mod bimi;
 pub(crate) mod cache;

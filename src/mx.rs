@@ -64,7 +64,7 @@ impl MxFinding {
 }
 
 /// Kinds of findings; the snake_case names are part of the output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
 #[cfg_attr(test, derive(strum::VariantArray))]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::CommandFactory as _;
 use futures::StreamExt as _;
 
-use crate::cli::{Cli, Command, DiffArgs, HistoryArgs, MergeArgs};
+use crate::cli::{Cli, Command, DiffArgs, HistoryArgs, MergeArgs, ReportArgs};
 use crate::config::{CheckConfig, DEFAULT_SCANS_DIR, ScanConfig, TrendConfig};
 use crate::dns::Dns;
 use crate::exit::{Exit, Signal};
@@ -49,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Trend(args) => run_trend(&TrendConfig::from_cli(args)?),
         Command::Diff(args) => run_diff(&args),
         Command::Merge(args) => run_merge(&args),
+        Command::Report(args) => run_report(&args),
         Command::Completions(args) => {
             let mut command = Cli::command();
             clap_complete::generate(
@@ -97,6 +98,17 @@ fn run_history(args: &HistoryArgs) -> anyhow::Result<Exit> {
     } else {
         print!("{}", text::history(&scans));
     }
+    Ok(Exit::Success)
+}
+
+fn run_report(args: &ReportArgs) -> anyhow::Result<Exit> {
+    if !args.dir.is_dir() {
+        anyhow::bail!("{} is not a scan directory", args.dir.display());
+    }
+    // One writer per scan directory: not while a scan is writing it.
+    let _lock = scandir::Lock::acquire(&args.dir)?;
+    let written = page::audit::write_audit_page(&args.dir, args.out.as_deref())?;
+    eprintln!("{}", written.text());
     Ok(Exit::Success)
 }
 
@@ -193,6 +205,10 @@ async fn run_scan(mut config: ScanConfig) -> anyhow::Result<Exit> {
     let notices = health::notices(&figures, scan.dns.as_ref());
     scandir::finish(dir, &SummaryJson::of(&scan, &notices, &figures), &scan)?;
     anstream::eprintln!("{}", text::summary(&scan, &figures, &notices, dir));
+    if config.report {
+        let written = page::audit::write_audit_page(dir, None)?;
+        eprintln!("{}", written.text());
+    }
     Ok(verdict(&notices, &figures, &config.fail_on))
 }
 

@@ -192,6 +192,9 @@ pub enum Command {
     /// Compare two scans domain by domain; write the domains that changed to a CSV file
     /// and print the counts of each kind of change.
     Diff(DiffArgs),
+    /// Write report.html into a scan directory: the headline figures, the findings that
+    /// affect the most domains with their fixes, and every domain's verdicts and details.
+    Report(ReportArgs),
     /// Join the scan directories of the shards of one scan (`scan --shard I/N`) into one.
     Merge(MergeArgs),
     /// Print a shell completion script, e.g. `mailposture completions bash >
@@ -277,6 +280,17 @@ pub struct DiffArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The scan directory.
+    #[arg(value_name = "SCAN_DIR")]
+    pub dir: PathBuf,
+
+    /// Write the page here instead of SCAN_DIR/report.html.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// Where the scans are [default: reports/scans].
     #[arg(value_name = "DIR")]
@@ -327,6 +341,11 @@ pub struct ScanArgs {
     /// No progress bar, and no notes about rewritten input lines.
     #[arg(long, short, help_heading = OUTPUT)]
     pub quiet: bool,
+
+    /// Also write report.html into the scan directory when the scan ends: the audit
+    /// report `mailposture report` writes (with `--resume`, give it again).
+    #[arg(long, help_heading = OUTPUT)]
+    pub report: bool,
 
     /// Continue the interrupted scan in DIR with its own lists and options: the domains
     /// already in its results.jsonl are skipped, the rest appended. No other option but

@@ -107,7 +107,7 @@ impl Subject {
 }
 
 /// The parts of the record as a reader meets them: the report's columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::VariantArray)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Area {
     Spf,
     Dmarc,
@@ -122,6 +122,21 @@ pub enum Area {
 }
 
 impl Area {
+    pub const COUNT: usize = 10;
+    /// Every part, in the order `check` shows them.
+    pub const ALL: [Self; Self::COUNT] = [
+        Self::Spf,
+        Self::Dmarc,
+        Self::Mx,
+        Self::Starttls,
+        Self::MtaSts,
+        Self::TlsRpt,
+        Self::Dnssec,
+        Self::Dane,
+        Self::Dkim,
+        Self::Bimi,
+    ];
+
     /// The part's name for people.
     pub fn title(self) -> &'static str {
         match self {

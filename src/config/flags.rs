@@ -172,6 +172,7 @@ impl ScanFlags {
             csv_bom,
             fail_on,
             quiet: _,
+            report: _,
             resume: _,
             concurrency,
             domain_timeout,

@@ -84,6 +84,8 @@ pub(crate) struct ScanConfig {
     pub done: Option<Done>,
     pub shard: Option<Shard>,
     pub fail_on: Vec<FailOn>,
+    /// Write report.html at the end.
+    pub report: bool,
 }
 
 impl ScanConfig {
@@ -100,6 +102,11 @@ impl ScanConfig {
             Some(text) => scan_time(text)?,
             None => crate::record::now_rfc3339(),
         };
+        if args.report && args.jsonl.is_some() {
+            return Err(usage(
+                "--report reads the scan's results.jsonl, which --jsonl - does not write",
+            ));
+        }
         let flags = ScanFlags::of(&args)?;
         let resume_file = match args.jsonl {
             Some(_) => None,
@@ -123,7 +130,9 @@ impl ScanConfig {
         // The lists as given, not made absolute: they name the scan in scan.json.
         let mut flags = flags;
         flags.lists.clone_from(&args.lists);
-        Self::build(flags, args.quiet, started_at, resume_file, None)
+        let mut config = Self::build(flags, args.quiet, started_at, resume_file, None)?;
+        config.report = args.report;
+        Ok(config)
     }
 
     /// The rest of the interrupted scan in `dir`, with the options it was started with.
@@ -143,6 +152,7 @@ impl ScanConfig {
         let started_at = file.started_at.clone();
         let mut config = Self::build(flags, given.quiet, started_at, Some(file), Some(done))?;
         config.lock = Some(lock);
+        config.report = given.report;
         Ok(config)
     }
 
@@ -213,6 +223,7 @@ impl ScanConfig {
             done,
             shard: flags.shard,
             fail_on: flags.fail_on,
+            report: false,
         })
     }
 }

@@ -1,6 +1,7 @@
-//! A trend as a report for people: `report.html`, one self-contained page (charts inline,
+//! Reports for people. A trend (this module): `report.html`, one self-contained page (charts inline,
 //! no scripts, nothing fetched) that prints, and each chart again as its own SVG file.
 
+pub mod audit;
 mod charts;
 mod html;
 mod wilson;
@@ -31,7 +32,7 @@ const LINES: [(&str, Pick); 8] = [
 ];
 
 /// The heading of a figure's column in the table, by its name in `summary.json`.
-fn heading(name: &str) -> &str {
+pub(crate) fn heading(name: &str) -> &str {
     match name {
         "spf_present" => "SPF present",
         "spf_ok" => "SPF ok",

@@ -61,7 +61,7 @@ impl Figure {
             .map_or_else(|| NOT_APPLICABLE.to_owned(), |p| format!("{p:.1}%"))
     }
 
-    fn new(count: u64, of: u64, denominator: &'static str) -> Self {
+    pub(crate) fn new(count: u64, of: u64, denominator: &'static str) -> Self {
         let percent = (of > 0).then(|| (1000.0 * count as f64 / of as f64).round() / 10.0);
         Self {
             count,

@@ -23,6 +23,9 @@ mod dane;
 mod dane_e2e;
 /// Domains whose name servers do not answer: a shared fate, stepping aside, pacing.
 mod dead_zones;
+/// The DevTools-protocol driver of headless Chromium on pages with a strict CSP (ignored
+/// unless run by `.ci/run`).
+mod devtools;
 /// `diff` of two scans of a changing world, and the per-domain comparison rules.
 mod diff;
 /// DKIM keys and BIMI through a whole scan: the _domainkey prune, selectors, CNAMEs.

@@ -9,6 +9,7 @@
 
 pub mod browser;
 pub mod cmd;
+pub mod devtools;
 pub mod dns;
 pub mod history;
 pub mod https;

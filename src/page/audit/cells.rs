@@ -1,7 +1,7 @@
 //! A domain's verdict for each part, as the report's table shows it: the part's status
 //! word and a tone (a colour and a symbol, so that the table reads without colour).
 
-use crate::advice::{Area, Item, Severity};
+use crate::advice::{Area, Item, Severity, State, Subject};
 use crate::bimi::BimiStatus;
 use crate::dane::DaneRollup;
 use crate::dkim::DkimStatus;
@@ -96,12 +96,30 @@ pub(crate) fn cells(r: &DomainRecord, items: &[Item<'_>]) -> [Cell; Area::COUNT]
                 Severity::Warning => Tone::Warn,
             })
             .min();
+        // Every host completed its handshake, with a certificate senders cannot trust.
+        let word = if *area == Area::Starttls
+            && word == "all"
+            && items.iter().any(|item| is_certificate(item.subject))
+        {
+            "bad certificate"
+        } else {
+            word
+        };
         out[i] = Cell {
             word,
             tone: worst.map_or(base, |w| w.min(base)),
         };
     }
     out
+}
+
+fn is_certificate(subject: Subject) -> bool {
+    matches!(
+        subject,
+        Subject::State(
+            State::CertificateExpired | State::CertificateUntrusted | State::CertificateWrongName
+        )
+    )
 }
 
 /// The part's status word and the tone it has without findings.

@@ -8,7 +8,6 @@ use crate::dmarc::DmarcStatus;
 use crate::dns::Dnssec;
 use crate::finding::Finding;
 use crate::record::DomainRecord;
-use crate::smtp::StarttlsStatus;
 use crate::spf::analysis::SpfStatus;
 
 /// One finding of a record.
@@ -125,16 +124,7 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
         let at = Some(h.name.as_str());
         let Some(probe) = &h.starttls else { continue };
         let s = &probe.result;
-        let state = match s.status {
-            StarttlsStatus::Ok => None,
-            StarttlsStatus::NotOffered => Some(State::StarttlsNotOffered),
-            StarttlsStatus::HandshakeFailed | StarttlsStatus::ProtocolError => {
-                Some(State::StarttlsFailed)
-            }
-            StarttlsStatus::Refused | StarttlsStatus::Timeout => Some(State::StarttlsNotReached),
-            // Not connected to (a non-public address): says nothing about STARTTLS.
-            StarttlsStatus::Skipped => None,
-        };
+        let state = State::of_starttls(s.status);
         if let Some(state) = state {
             let detail = match &s.error {
                 Some(error) => format!("{} at {}: {error}", s.status.as_str(), probe.address),
@@ -149,42 +139,31 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
             );
         }
         let Some(c) = &s.cert else { continue };
-        if c.expired {
+        for state in State::of_certificate(c) {
+            let detail = match state {
+                State::CertificateExpired => format!("expired {}", c.not_after),
+                State::CertificateUntrusted => {
+                    let why = if c.self_signed {
+                        "self-signed"
+                    } else {
+                        "no chain to a trusted root"
+                    };
+                    match &c.error {
+                        Some(error) => format!("{why} ({error}); issuer {}", c.issuer),
+                        None => format!("{why}; issuer {}", c.issuer),
+                    }
+                }
+                _ => format!(
+                    "the certificate (subject {}) does not cover {}",
+                    c.subject, h.name
+                ),
+            };
             push(
                 Area::Starttls,
-                Subject::State(State::CertificateExpired),
-                Severity::Error,
-                at,
-                Cow::Owned(format!("expired {}", c.not_after)),
-            );
-        } else if !c.chain_valid {
-            let why = if c.self_signed {
-                "self-signed"
-            } else {
-                "no chain to a trusted root"
-            };
-            let detail = match &c.error {
-                Some(error) => format!("{why} ({error}); issuer {}", c.issuer),
-                None => format!("{why}; issuer {}", c.issuer),
-            };
-            push(
-                Area::Starttls,
-                Subject::State(State::CertificateUntrusted),
+                Subject::State(state),
                 Severity::Error,
                 at,
                 Cow::Owned(detail),
-            );
-        }
-        if !c.hostname_match {
-            push(
-                Area::Starttls,
-                Subject::State(State::CertificateWrongName),
-                Severity::Error,
-                at,
-                Cow::Owned(format!(
-                    "the certificate (subject {}) does not cover {}",
-                    c.subject, h.name
-                )),
             );
         }
     }

@@ -14,6 +14,7 @@ use crate::dane::DaneFindingKind;
 use crate::dkim::DkimFindingKind;
 use crate::mta_sts::StsFindingKind;
 use crate::mx::MxFindingKind;
+use crate::smtp::{CertFacts, StarttlsStatus};
 use crate::tls_rpt::RptFindingKind;
 
 /// What to do about a finding, and where the rule is written.
@@ -70,6 +71,37 @@ pub enum State {
     CertificateExpired,
     /// The domain's answers fail DNSSEC validation: validating resolvers answer SERVFAIL.
     DnssecBogus,
+}
+
+impl State {
+    /// The verdict a STARTTLS probe's outcome is, when it is a finding; a probe not
+    /// made (a non-public address) says nothing about STARTTLS.
+    pub fn of_starttls(status: StarttlsStatus) -> Option<Self> {
+        match status {
+            StarttlsStatus::Ok | StarttlsStatus::Skipped => None,
+            StarttlsStatus::NotOffered => Some(Self::StarttlsNotOffered),
+            StarttlsStatus::HandshakeFailed | StarttlsStatus::ProtocolError => {
+                Some(Self::StarttlsFailed)
+            }
+            StarttlsStatus::Refused | StarttlsStatus::Timeout => Some(Self::StarttlsNotReached),
+        }
+    }
+
+    /// The verdicts a presented certificate is, one per problem: expired, else
+    /// untrusted (an expired leaf fails the chain too, which would say it twice), and
+    /// the wrong name.
+    pub fn of_certificate(c: &CertFacts) -> Vec<Self> {
+        let mut states = Vec::new();
+        if c.expired {
+            states.push(Self::CertificateExpired);
+        } else if !c.chain_valid {
+            states.push(Self::CertificateUntrusted);
+        }
+        if !c.hostname_match {
+            states.push(Self::CertificateWrongName);
+        }
+        states
+    }
 }
 
 impl Subject {

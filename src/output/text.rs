@@ -1,5 +1,6 @@
 //! Human-readable text: the `check` report (the SPF include tree with its lookup counts,
-//! DMARC, MX, MTA-STS and TLS-RPT) and the end-of-scan summary.
+//! DMARC, MX, MTA-STS and TLS-RPT), each finding followed by its fix, and the end-of-scan
+//! summary.
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -7,6 +8,7 @@ use std::path::Path;
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
+use crate::advice::{self, State, Subject};
 use crate::bimi::{BimiReport, BimiStatus};
 use crate::dane::{DaneRollup, DaneStatus, HostDane};
 use crate::dkim::{DkimReport, DkimStatus, DomainkeyState};
@@ -23,7 +25,7 @@ use crate::scandir::history::ScanEntry;
 use crate::smtp::CertFacts;
 use crate::smtp::prober::HostStarttls;
 use crate::spf::analysis::{LOOKUP_LIMIT, SpfReport, SpfStatus};
-use crate::spf::tree::{Finding, SpfNode};
+use crate::spf::tree::SpfNode;
 use crate::stats::health::{Notice, NoticeKind};
 use crate::stats::trend::Trend;
 use crate::stats::{Adoption, Figure};
@@ -60,13 +62,14 @@ pub fn domain(r: &DomainRecord) -> String {
             joined(&h.addresses)
         );
         line(&mut out, "  ", text.trim_end());
-        mx_findings(&mut out, "          error", &h.errors);
+        mx_findings(&mut out, "          ", "error", &h.errors);
         if let Some(probe) = &h.starttls {
             line(
                 &mut out,
                 "          ",
                 &format!("STARTTLS {}", starttls(probe)),
             );
+            starttls_fixes(&mut out, "          ", probe);
         }
         if let Some(d) = h.dane.as_ref().filter(|d| d.status != DaneStatus::None) {
             dane(&mut out, d);
@@ -93,8 +96,8 @@ pub fn domain(r: &DomainRecord) -> String {
             ),
         );
     }
-    mx_findings(&mut out, "  error", &mx.errors);
-    mx_findings(&mut out, "  warning", &mx.warnings);
+    mx_findings(&mut out, "  ", "error", &mx.errors);
+    mx_findings(&mut out, "  ", "warning", &mx.warnings);
     if let Some(sts) = &r.mta_sts {
         mta_sts(&mut out, &r.domain, sts);
     }
@@ -154,9 +157,9 @@ fn dkim(out: &mut String, domain: &str, d: &DkimReport) {
             let _ = write!(text, "  via CNAME {}", Escaped(cname));
         }
         line(out, "  ", &text);
-        part_findings(out, "    ", &k.errors, &k.warnings);
+        part_findings(out, "    ", Subject::Dkim, &k.errors, &k.warnings);
     }
-    part_findings(out, "  ", &d.errors, &d.warnings);
+    part_findings(out, "  ", Subject::Dkim, &d.errors, &d.warnings);
 }
 
 fn bimi(out: &mut String, domain: &str, b: &BimiReport) {
@@ -189,7 +192,7 @@ fn bimi(out: &mut String, domain: &str, b: &BimiReport) {
     for record in b.record.iter().chain(&b.records) {
         line(out, "  ", &escape(record));
     }
-    part_findings(out, "  ", &b.errors, &b.warnings);
+    part_findings(out, "  ", Subject::Bimi, &b.errors, &b.warnings);
 }
 
 /// A host's DANE verdict, its records and why.
@@ -220,7 +223,7 @@ fn dane(out: &mut String, d: &HostDane) {
         }
         line(out, "            ", &text);
     }
-    part_findings(out, "            ", &d.errors, &d.warnings);
+    part_findings(out, "            ", Subject::Dane, &d.errors, &d.warnings);
 }
 
 fn dnssec(out: &mut String, d: &DnssecReport) {
@@ -243,6 +246,9 @@ fn dnssec(out: &mut String, d: &DnssecReport) {
     };
     out.push_str(why);
     out.push('\n');
+    if d.status == Dnssec::Bogus {
+        fix(out, "", Subject::State(State::DnssecBogus));
+    }
     let p = &d.parts;
     let parts: Vec<String> = [
         ("SPF", p.spf),
@@ -313,7 +319,7 @@ fn mta_sts(out: &mut String, domain: &str, m: &MtaStsReport) {
         }
         line(out, "  ", &text);
     }
-    part_findings(out, "  ", &m.errors, &m.warnings);
+    part_findings(out, "  ", Subject::MtaSts, &m.errors, &m.warnings);
 }
 
 fn tls_rpt(out: &mut String, domain: &str, t: &TlsRptReport) {
@@ -336,27 +342,53 @@ fn tls_rpt(out: &mut String, domain: &str, t: &TlsRptReport) {
     for rua in &t.rua {
         line(out, "  ", &format!("rua {}", Escaped(&rua.uri)));
     }
-    part_findings(out, "  ", &t.errors, &t.warnings);
+    part_findings(out, "  ", Subject::TlsRpt, &t.errors, &t.warnings);
 }
 
-/// A part's errors and warnings, a line each: `error kind: detail`.
+/// A part's errors and warnings, each with its fix.
 fn part_findings<K: Copy>(
     out: &mut String,
     indent: &str,
+    subject: fn(K) -> Subject,
     errors: &[crate::finding::Finding<K>],
     warnings: &[crate::finding::Finding<K>],
-) where
-    &'static str: From<K>,
-{
+) {
     for (label, list) in [("error", errors), ("warning", warnings)] {
         for f in list {
-            let kind: &str = f.kind.into();
-            line(
-                out,
-                indent,
-                &format!("{label} {kind}: {}", Escaped(&f.detail)),
-            );
+            finding(out, indent, label, subject(f.kind), &f.detail);
         }
+    }
+}
+
+/// A finding's line, `label kind: detail`, and its fix under it.
+fn finding(out: &mut String, indent: &str, label: &str, subject: Subject, detail: &str) {
+    line(
+        out,
+        indent,
+        &format!("{label} {}: {}", subject.kind(), Escaped(detail)),
+    );
+    fix(out, indent, subject);
+}
+
+/// What to do about `subject`, under its line at `indent`: where that line's own
+/// continuation goes, so that the fix reads as part of the finding.
+fn fix(out: &mut String, indent: &str, subject: Subject) {
+    line(
+        out,
+        &format!("{indent}    "),
+        &format!("fix: {}", advice::remedy(subject)),
+    );
+}
+
+/// The fixes of a probed host's STARTTLS verdict and of each problem of its certificate.
+fn starttls_fixes(out: &mut String, indent: &str, probe: &HostStarttls) {
+    let s = &probe.result;
+    let certificate = s.cert.as_ref().map(State::of_certificate);
+    for state in State::of_starttls(s.status)
+        .into_iter()
+        .chain(certificate.into_iter().flatten())
+    {
+        fix(out, indent, Subject::State(state));
     }
 }
 
@@ -439,6 +471,7 @@ fn certificate(c: &CertFacts) -> String {
 
 fn dmarc(out: &mut String, domain: &str, d: &DmarcReport) {
     let _ = write!(out, "\nDMARC  {}", verdict(d.status.as_str()));
+    let mut missing = false;
     if let Some(policy) = d.policy {
         let _ = write!(out, "  policy {}", policy.as_str());
     }
@@ -453,6 +486,7 @@ fn dmarc(out: &mut String, domain: &str, d: &DmarcReport) {
         // nothing (RFC 7489 §6.6.3: a temporary failure is not an absence).
         (None, _) if d.status == DmarcStatus::None => {
             let _ = write!(out, "  no record at _dmarc.{} or above", Escaped(domain));
+            missing = true;
         }
         (None, _) if d.status == DmarcStatus::Temperror => {
             out.push_str("  not known: the lookup failed");
@@ -460,6 +494,9 @@ fn dmarc(out: &mut String, domain: &str, d: &DmarcReport) {
         _ => {}
     }
     out.push('\n');
+    if missing {
+        fix(out, "", Subject::State(State::DmarcMissing));
+    }
     for record in &d.records {
         line(out, "  ", &escape(record));
     }
@@ -494,19 +531,10 @@ fn dmarc(out: &mut String, domain: &str, d: &DmarcReport) {
             );
         }
     }
-    for e in &d.errors {
-        line(
-            out,
-            "  ",
-            &format!("error {}: {}", e.kind, Escaped(&e.detail)),
-        );
-    }
-    for w in &d.warnings {
-        line(
-            out,
-            "  ",
-            &format!("warning {}: {}", w.kind, Escaped(&w.detail)),
-        );
+    for (label, list) in [("error", &d.errors), ("warning", &d.warnings)] {
+        for f in list {
+            finding(out, "  ", label, Subject::Dmarc(f.kind), &f.detail);
+        }
     }
 }
 
@@ -524,22 +552,16 @@ fn spf(out: &mut String, s: &SpfReport) {
     }
     if s.status == SpfStatus::None {
         let _ = writeln!(out, "  no SPF record");
+        fix(out, "  ", Subject::State(State::SpfMissing));
     }
-    findings(out, "error", &s.errors);
-    findings(out, "warning", &s.warnings);
+    for (label, list) in [("error", &s.errors), ("warning", &s.warnings)] {
+        for f in list {
+            finding(out, "  ", label, Subject::Spf(f.kind), &f.detail);
+        }
+    }
     if s.tree.record.is_some() {
         let _ = writeln!(out, "  tree (own lookups / running total):");
         node(out, &s.tree, "  ", "");
-    }
-}
-
-fn findings(out: &mut String, label: &str, list: &[Finding]) {
-    for f in list {
-        line(
-            out,
-            "  ",
-            &format!("{label} {}: {}", f.kind.as_str(), Escaped(&f.detail)),
-        );
     }
 }
 
@@ -549,9 +571,9 @@ fn joined(addresses: &[IpAddr]) -> String {
     text.join(", ")
 }
 
-fn mx_findings(out: &mut String, label: &str, list: &[MxFinding]) {
+fn mx_findings(out: &mut String, indent: &str, label: &str, list: &[MxFinding]) {
     for f in list {
-        let _ = writeln!(out, "{label} {}: {}", f.kind.as_str(), Escaped(&f.detail));
+        finding(out, indent, label, Subject::Mx(f.kind), &f.detail);
     }
 }
 

@@ -6,8 +6,11 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use mailposture::advice::{Subject, remedy};
+use mailposture::dmarc::FindingKind as DmarcKind;
 use mailposture::record::DomainRecord;
 use mailposture::scandir::records;
+use mailposture::spf::tree::FindingKind as SpfKind;
 use mailposture::stats::Tally;
 use mailposture::stats::facts::read_facts;
 
@@ -492,6 +495,83 @@ async fn check_shows_which_include_passes_the_limit() {
         stdout.contains("include:b.over.test (7) → a:h.over.test (11)"),
         "{stdout}"
     );
+}
+
+/// `check` prints under each finding what to do about it, from the one remedy table;
+/// a domain without findings gets no fix line.
+#[tokio::test]
+async fn check_prints_the_fix_under_each_finding() {
+    let dns = DnsFixture::from_text(
+        r#"
+over.example.jp.        IN TXT "v=spf1 include:a.over.test include:b.over.test -all"
+a.over.test.            IN TXT "v=spf1 a:h.over.test a:h.over.test a:h.over.test a:h.over.test a:h.over.test ~all"
+b.over.test.            IN TXT "v=spf1 a:h.over.test a:h.over.test a:h.over.test a:h.over.test a:h.over.test ~all"
+h.over.test.            IN A 192.0.2.9
+_dmarc.over.example.jp. IN TXT "v=DMARC1; p=none; rua=mailto:d@over.example.jp"
+over.example.jp.        IN MX 10 mx.over.example.jp.
+mx.over.example.jp.     IN A 192.0.2.25
+clean.example.jp.       IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
+_dmarc.clean.example.jp. IN TXT "v=DMARC1; p=reject; rua=mailto:d@clean.example.jp"
+clean.example.jp.       IN MX 10 mx.clean.example.jp.
+mx.clean.example.jp.    IN A 192.0.2.26
+"#,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let check = |domain: &str| {
+        run(
+            dir.path(),
+            vec![
+                "check".into(),
+                "--no-starttls".into(),
+                domain.into(),
+                "--resolver".into(),
+                dns.resolver_arg(),
+            ],
+        )
+    };
+    let over = check("over.example.jp").await;
+    let clean = check("clean.example.jp").await;
+    dns.stop().await;
+    for output in [&over, &clean] {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    let stdout = String::from_utf8_lossy(&over.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    // The line after the finding's, indented as the finding's own continuation.
+    let fix_under = |finding: &str| {
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with(finding))
+            .unwrap_or_else(|| panic!("no line {finding:?} in\n{stdout}"));
+        lines.get(at + 1).copied().unwrap_or_default()
+    };
+    for (finding, subject) in [
+        (
+            "  error too_many_lookups: ",
+            Subject::Spf(SpfKind::TooManyLookups),
+        ),
+        ("  warning p_none: ", Subject::Dmarc(DmarcKind::PNone)),
+    ] {
+        let remedy = remedy(subject);
+        assert!(remedy.cite.starts_with("RFC "), "{remedy}");
+        assert_eq!(
+            fix_under(finding),
+            format!("      fix: {} ({})", remedy.fix, remedy.cite),
+            "{stdout}"
+        );
+    }
+    // The tree's own ✗ lines repeat the errors above and get no fix of their own.
+    assert_eq!(stdout.matches("fix: ").count(), 2, "{stdout}");
+
+    let stdout = String::from_utf8_lossy(&clean.stdout);
+    assert!(stdout.contains("SPF    ok"), "{stdout}");
+    assert!(!stdout.contains("fix:"), "{stdout}");
 }
 
 #[tokio::test]

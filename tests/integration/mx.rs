@@ -488,7 +488,12 @@ mx1.example.test.  IN AAAA 2001:db8::1
         "{}",
         lines[3]
     );
+    // Its fix under it, where the error's own continuation would go.
+    let fix = mailposture::advice::remedy(mailposture::advice::Subject::Mx(
+        mailposture::mx::MxFindingKind::DanglingMx,
+    ));
+    assert_eq!(lines[4], format!("              fix: {fix}"));
     // mx1's TLSA name has no record (gone has no address, and is not looked at).
-    assert_eq!(lines[4], "  DANE not published: no TLSA record at any host");
-    assert_eq!(lines.len(), 5, "{mx}");
+    assert_eq!(lines[5], "  DANE not published: no TLSA record at any host");
+    assert_eq!(lines.len(), 6, "{mx}");
 }

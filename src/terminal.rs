@@ -50,10 +50,27 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
+thread_local! {
+    /// Set while text is made for somewhere other than the terminal (a page).
+    static UNWRAPPED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `make` with [`width`] `None` on this thread: text made for a file, not for the
+/// terminal standard output may be.
+pub fn unwrapped<T>(make: impl FnOnce() -> T) -> T {
+    UNWRAPPED.set(true);
+    let made = make();
+    UNWRAPPED.set(false);
+    made
+}
+
 /// The width to wrap standard output's text to: the terminal's; `None` when it is a pipe
 /// or a file, whose lines stay whole for grep and scripts.
 pub fn width() -> Option<usize> {
     use std::io::IsTerminal as _;
+    if UNWRAPPED.get() {
+        return None;
+    }
     // Asked once per run, not once per wrapped line (each asking is two ioctls).
     static WIDTH: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
     *WIDTH.get_or_init(|| {

@@ -360,6 +360,9 @@ fn part_findings<K: Copy>(
     }
 }
 
+/// How a fix line begins (after its indent).
+pub(crate) const FIX: &str = "fix: ";
+
 /// A finding's line, `label kind: detail`, and its fix under it.
 fn finding(out: &mut String, indent: &str, label: &str, subject: Subject, detail: &str) {
     line(
@@ -376,7 +379,7 @@ fn fix(out: &mut String, indent: &str, subject: Subject) {
     line(
         out,
         &format!("{indent}    "),
-        &format!("fix: {}", advice::remedy(subject)),
+        &format!("{FIX}{}", advice::remedy(subject)),
     );
 }
 

@@ -10,6 +10,7 @@ use base64::Engine as _;
 use super::cells::Tone;
 use super::{Finished, Row};
 use crate::advice::{self, Area, Item, Severity, Subject};
+use crate::output::text::FIX;
 use crate::page::html::escape;
 use crate::page::{heading, wilson};
 use crate::record::DomainRecord;
@@ -137,25 +138,25 @@ fn share(figure: &Figure) -> (String, String) {
 
 fn headline(out: &mut String, a: &Adoption) {
     out.push_str(
-        "<h2>Headline figures</h2>\n<p>Each share is of its population: the domains whose \
+        "<h2>Headline figures</h2>\n<p>Each share is of its population, the domains whose \
          part is known (a lookup that failed counts in none), as in <code>summary.json</code>; \
-         the interval is the 95% Wilson score interval. A share of 0 domains is n/a.</p>\n\
-         <div class=\"wide\"><table>\n<thead><tr><th>Figure</th><th>Count</th><th>Of</th>\
-         <th>Share</th><th>95% interval</th><th>Population</th></tr></thead>\n<tbody>\n",
+         the range is its 95% Wilson score interval. A share of 0 domains is n/a.</p>\n\
+         <div class=\"figures\">\n",
     );
     for (name, figure) in a.figures.named() {
         let (percent, interval) = share(figure);
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{percent}</td><td class=\"num\">{interval}</td><td>{}</td></tr>",
+            "<div class=\"figure\"><span class=\"label\">{}</span> \
+             <span class=\"pct\">{percent}</span> \
+             <span class=\"of\">{} of {} <code>{}</code>; 95%: {interval}</span></div>",
             heading(name),
             figure.count,
             figure.of,
             figure.denominator,
         );
     }
-    out.push_str("</tbody></table></div>\n");
+    out.push_str("</div>\n");
 }
 
 /// The population a part's findings are counted in, and its name.
@@ -284,9 +285,13 @@ fn top_findings(out: &mut String, f: &Finished) {
         for t in &a.top_dangling_includes {
             let _ = writeln!(
                 out,
-                "<li><strong>{} {}</strong> include <code class=\"name\">{}</code></li>",
+                "<li><strong>{} {}</strong> <code class=\"name\">{}</code></li>",
                 t.domains,
-                if t.domains == 1 { "domain" } else { "domains" },
+                if t.domains == 1 {
+                    "domain includes"
+                } else {
+                    "domains include"
+                },
                 escape(&t.target),
             );
         }
@@ -454,8 +459,14 @@ pub(super) fn detail(r: &DomainRecord, items: &[Item<'_>]) -> String {
         }
         out.push_str("</tbody></table>\n");
     }
-    let text = crate::output::text::domain(r);
+    // The findings' fixes are in the table above; the rest is check's text as it is.
+    let text = crate::terminal::unwrapped(|| crate::output::text::domain(r));
     let plain = anstream::adapter::strip_str(&text).to_string();
-    let _ = writeln!(out, "<pre class=\"check\">{}</pre>", escape(&plain));
+    out.push_str("<pre class=\"check\">");
+    for line in plain.lines().filter(|l| !l.trim_start().starts_with(FIX)) {
+        out.push_str(&escape(line));
+        out.push('\n');
+    }
+    out.push_str("</pre>\n");
     out
 }

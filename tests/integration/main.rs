@@ -9,6 +9,9 @@ const TRANSPORT: mailposture::dns::Transport = mailposture::dns::Transport::Bulk
 
 /// Documented behaviour no other test held: DNS edge cases, signals, refusals, CSV, `--qps`.
 mod audit;
+/// The audit report of a real scan: every part and verdict, remedies, escaping, and the
+/// page's controls in a headless browser (that test ignored unless run by `.ci/run`).
+mod audit_page;
 /// The bulk DNS transport's own behaviour: cache, single-flight, dropped datagrams, 0x20.
 mod bulk;
 /// The built binary end to end: scan a list, check a domain, read the output files.

@@ -29,14 +29,14 @@ pub struct Item<'a> {
 /// certificate, DNSSEC bogus). Failures to measure come as [`Severity::Unknown`].
 pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
     let mut out = Vec::new();
-    let mut push = |area, subject: Subject, listed: Severity, at, detail| {
+    let mut push = |subject: Subject, listed: Severity, at, detail| {
         let severity = if subject.is_failure() {
             Severity::Unknown
         } else {
             listed
         };
         out.push(Item {
-            area,
+            area: subject.area(),
             subject,
             severity,
             at,
@@ -46,7 +46,6 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
 
     if r.spf.status == SpfStatus::None {
         push(
-            Area::Spf,
             Subject::State(State::SpfMissing),
             Severity::Warning,
             None,
@@ -59,7 +58,6 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
     ] {
         for f in list {
             push(
-                Area::Spf,
                 Subject::Spf(f.kind),
                 severity,
                 None,
@@ -70,7 +68,6 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
 
     if r.dmarc.status == DmarcStatus::None {
         push(
-            Area::Dmarc,
             Subject::State(State::DmarcMissing),
             Severity::Warning,
             None,
@@ -83,7 +80,6 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
     ] {
         for f in list {
             push(
-                Area::Dmarc,
                 Subject::Dmarc(f.kind),
                 severity,
                 None,
@@ -97,7 +93,6 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
         let at = Some(h.name.as_str()).filter(|n| !n.is_empty());
         for f in &h.errors {
             push(
-                Area::Mx,
                 Subject::Mx(f.kind),
                 Severity::Error,
                 at,
@@ -111,7 +106,6 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
     ] {
         for f in list {
             push(
-                Area::Mx,
                 Subject::Mx(f.kind),
                 severity,
                 None,
@@ -131,7 +125,6 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
                 None => format!("{} at {}", s.status.as_str(), probe.address),
             };
             push(
-                Area::Starttls,
                 Subject::State(state),
                 Severity::Error,
                 at,
@@ -159,7 +152,6 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
                 ),
             };
             push(
-                Area::Starttls,
                 Subject::State(state),
                 Severity::Error,
                 at,
@@ -169,29 +161,14 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
     }
 
     if let Some(m) = &r.mta_sts {
-        part(
-            &mut push,
-            Area::MtaSts,
-            Subject::MtaSts,
-            None,
-            &m.errors,
-            &m.warnings,
-        );
+        part(&mut push, Subject::MtaSts, None, &m.errors, &m.warnings);
     }
     if let Some(t) = &r.tls_rpt {
-        part(
-            &mut push,
-            Area::TlsRpt,
-            Subject::TlsRpt,
-            None,
-            &t.errors,
-            &t.warnings,
-        );
+        part(&mut push, Subject::TlsRpt, None, &t.errors, &t.warnings);
     }
     if let Some(d) = r.dnssec.as_ref().filter(|d| d.status == Dnssec::Bogus) {
         let _ = d;
         push(
-            Area::Dnssec,
             Subject::State(State::DnssecBogus),
             Severity::Error,
             None,
@@ -202,7 +179,6 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
         if let Some(d) = &h.dane {
             part(
                 &mut push,
-                Area::Dane,
                 Subject::Dane,
                 Some(&h.name),
                 &d.errors,
@@ -214,39 +190,23 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
         for k in &d.keys {
             part(
                 &mut push,
-                Area::Dkim,
                 Subject::Dkim,
                 Some(&k.selector),
                 &k.errors,
                 &k.warnings,
             );
         }
-        part(
-            &mut push,
-            Area::Dkim,
-            Subject::Dkim,
-            None,
-            &d.errors,
-            &d.warnings,
-        );
+        part(&mut push, Subject::Dkim, None, &d.errors, &d.warnings);
     }
     if let Some(b) = &r.bimi {
-        part(
-            &mut push,
-            Area::Bimi,
-            Subject::Bimi,
-            None,
-            &b.errors,
-            &b.warnings,
-        );
+        part(&mut push, Subject::Bimi, None, &b.errors, &b.warnings);
     }
     out
 }
 
 /// A part's `errors` and `warnings` of [`Finding`]s.
 fn part<'a, K: Copy>(
-    push: &mut impl FnMut(Area, Subject, Severity, Option<&'a str>, Cow<'a, str>),
-    area: Area,
+    push: &mut impl FnMut(Subject, Severity, Option<&'a str>, Cow<'a, str>),
     subject: fn(K) -> Subject,
     at: Option<&'a str>,
     errors: &'a [Finding<K>],
@@ -254,13 +214,7 @@ fn part<'a, K: Copy>(
 ) {
     for (severity, list) in [(Severity::Error, errors), (Severity::Warning, warnings)] {
         for f in list {
-            push(
-                area,
-                subject(f.kind),
-                severity,
-                at,
-                Cow::Borrowed(&f.detail),
-            );
+            push(subject(f.kind), severity, at, Cow::Borrowed(&f.detail));
         }
     }
 }

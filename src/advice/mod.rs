@@ -120,6 +120,29 @@ impl Subject {
         }
     }
 
+    /// The part the finding belongs to.
+    pub fn area(self) -> Area {
+        match self {
+            Self::Spf(_) | Self::State(State::SpfMissing) => Area::Spf,
+            Self::Dmarc(_) | Self::State(State::DmarcMissing) => Area::Dmarc,
+            Self::Mx(_) => Area::Mx,
+            Self::MtaSts(_) => Area::MtaSts,
+            Self::TlsRpt(_) => Area::TlsRpt,
+            Self::Dane(_) => Area::Dane,
+            Self::Dkim(_) => Area::Dkim,
+            Self::Bimi(_) => Area::Bimi,
+            Self::State(State::DnssecBogus) => Area::Dnssec,
+            Self::State(
+                State::StarttlsNotOffered
+                | State::StarttlsFailed
+                | State::StarttlsNotReached
+                | State::CertificateUntrusted
+                | State::CertificateWrongName
+                | State::CertificateExpired,
+            ) => Area::Starttls,
+        }
+    }
+
     /// Whether the finding is a failure to measure (a lookup or probe that did not
     /// finish), which is never shown as a finding about the domain.
     pub fn is_failure(self) -> bool {

@@ -175,33 +175,9 @@ fn population(a: &Adoption, area: Area) -> (u64, &'static str) {
     }
 }
 
-/// The part a finding belongs to.
-fn area(subject: Subject) -> Area {
-    use crate::advice::State;
-    match subject {
-        Subject::Spf(_) | Subject::State(State::SpfMissing) => Area::Spf,
-        Subject::Dmarc(_) | Subject::State(State::DmarcMissing) => Area::Dmarc,
-        Subject::Mx(_) => Area::Mx,
-        Subject::MtaSts(_) => Area::MtaSts,
-        Subject::TlsRpt(_) => Area::TlsRpt,
-        Subject::Dane(_) => Area::Dane,
-        Subject::Dkim(_) => Area::Dkim,
-        Subject::Bimi(_) => Area::Bimi,
-        Subject::State(State::DnssecBogus) => Area::Dnssec,
-        Subject::State(
-            State::StarttlsNotOffered
-            | State::StarttlsFailed
-            | State::StarttlsNotReached
-            | State::CertificateUntrusted
-            | State::CertificateWrongName
-            | State::CertificateExpired,
-        ) => Area::Starttls,
-    }
-}
-
 /// A finding's name: its part and kind, `SPF too_many_lookups`.
 fn name(subject: Subject) -> String {
-    format!("{} <code>{}</code>", area(subject).title(), subject.kind())
+    format!("{} <code>{}</code>", subject.area().title(), subject.kind())
 }
 
 fn remedy_html(subject: Subject) -> String {
@@ -225,7 +201,7 @@ fn top_findings(out: &mut String, f: &Finished) {
         );
     }
     let item = |out: &mut String, subject: Subject, count: &super::SubjectCount| {
-        let (of, who) = population(a, area(subject));
+        let (of, who) = population(a, subject.area());
         let figure = Figure::new(count.domains, of, "");
         let share = if count.domains <= of {
             let (percent, interval) = share(&figure);

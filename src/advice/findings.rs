@@ -7,6 +7,7 @@ use super::{Area, Severity, State, Subject};
 use crate::dmarc::DmarcStatus;
 use crate::dns::Dnssec;
 use crate::finding::Finding;
+use crate::mx::MxFinding;
 use crate::record::DomainRecord;
 use crate::spf::analysis::SpfStatus;
 
@@ -52,19 +53,18 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
             Cow::Borrowed("no v=spf1 record at the domain"),
         );
     }
-    for (severity, list) in [
-        (Severity::Error, &r.spf.errors),
-        (Severity::Warning, &r.spf.warnings),
-    ] {
-        for f in list {
-            push(
-                Subject::Spf(f.kind),
-                severity,
-                None,
-                Cow::Borrowed(&f.detail),
-            );
-        }
-    }
+    lists(
+        &mut push,
+        None,
+        r.spf
+            .errors
+            .iter()
+            .map(|f| (Subject::Spf(f.kind), f.detail.as_str())),
+        r.spf
+            .warnings
+            .iter()
+            .map(|f| (Subject::Spf(f.kind), f.detail.as_str())),
+    );
 
     if r.dmarc.status == DmarcStatus::None {
         push(
@@ -74,45 +74,25 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
             Cow::Borrowed("no DMARC record at _dmarc.<domain> or its Organizational Domain"),
         );
     }
-    for (severity, list) in [
-        (Severity::Error, &r.dmarc.errors),
-        (Severity::Warning, &r.dmarc.warnings),
-    ] {
-        for f in list {
-            push(
-                Subject::Dmarc(f.kind),
-                severity,
-                None,
-                Cow::Borrowed(&f.detail),
-            );
-        }
-    }
+    lists(
+        &mut push,
+        None,
+        r.dmarc
+            .errors
+            .iter()
+            .map(|f| (Subject::Dmarc(f.kind), f.detail.as_str())),
+        r.dmarc
+            .warnings
+            .iter()
+            .map(|f| (Subject::Dmarc(f.kind), f.detail.as_str())),
+    );
 
     let mx = &r.mx;
     for h in &mx.hosts {
         let at = Some(h.name.as_str()).filter(|n| !n.is_empty());
-        for f in &h.errors {
-            push(
-                Subject::Mx(f.kind),
-                Severity::Error,
-                at,
-                Cow::Borrowed(&f.detail),
-            );
-        }
+        lists(&mut push, at, mx_list(&h.errors), mx_list(&[]));
     }
-    for (severity, list) in [
-        (Severity::Error, &mx.errors),
-        (Severity::Warning, &mx.warnings),
-    ] {
-        for f in list {
-            push(
-                Subject::Mx(f.kind),
-                severity,
-                None,
-                Cow::Borrowed(&f.detail),
-            );
-        }
-    }
+    lists(&mut push, None, mx_list(&mx.errors), mx_list(&mx.warnings));
 
     for h in &mx.hosts {
         let at = Some(h.name.as_str());
@@ -166,8 +146,7 @@ pub fn findings(r: &DomainRecord) -> Vec<Item<'_>> {
     if let Some(t) = &r.tls_rpt {
         part(&mut push, Subject::TlsRpt, None, &t.errors, &t.warnings);
     }
-    if let Some(d) = r.dnssec.as_ref().filter(|d| d.status == Dnssec::Bogus) {
-        let _ = d;
+    if r.dnssec.as_ref().is_some_and(|d| d.status == Dnssec::Bogus) {
         push(
             Subject::State(State::DnssecBogus),
             Severity::Error,
@@ -212,9 +191,29 @@ fn part<'a, K: Copy>(
     errors: &'a [Finding<K>],
     warnings: &'a [Finding<K>],
 ) {
-    for (severity, list) in [(Severity::Error, errors), (Severity::Warning, warnings)] {
-        for f in list {
-            push(subject(f.kind), severity, at, Cow::Borrowed(&f.detail));
-        }
+    let each = |list: &'a [Finding<K>]| {
+        list.iter()
+            .map(move |f| (subject(f.kind), f.detail.as_str()))
+    };
+    lists(push, at, each(errors), each(warnings));
+}
+
+fn mx_list(list: &[MxFinding]) -> impl Iterator<Item = (Subject, &str)> {
+    list.iter()
+        .map(|f| (Subject::Mx(f.kind), f.detail.as_str()))
+}
+
+/// Errors and warnings as (subject, detail), in that order.
+fn lists<'a>(
+    push: &mut impl FnMut(Subject, Severity, Option<&'a str>, Cow<'a, str>),
+    at: Option<&'a str>,
+    errors: impl Iterator<Item = (Subject, &'a str)>,
+    warnings: impl Iterator<Item = (Subject, &'a str)>,
+) {
+    for (subject, detail) in errors {
+        push(subject, Severity::Error, at, Cow::Borrowed(detail));
+    }
+    for (subject, detail) in warnings {
+        push(subject, Severity::Warning, at, Cow::Borrowed(detail));
     }
 }

@@ -220,6 +220,15 @@ impl World {
     }
 }
 
+/// A temporary directory with a scan of the world (and its report) in it.
+async fn scanned() -> (tempfile::TempDir, PathBuf) {
+    let world = World::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let scan = world.scan(dir.path()).await;
+    world.stop().await;
+    (dir, scan)
+}
+
 /// The records of the scan in `dir`.
 fn records(dir: &Path) -> Vec<DomainRecord> {
     std::fs::read_to_string(dir.join("results.jsonl"))
@@ -269,10 +278,7 @@ fn escape(text: &str) -> String {
 
 #[tokio::test]
 async fn the_audit_report_of_a_scan_shows_every_part_verdict_and_remedy() {
-    let world = World::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let scan = world.scan(dir.path()).await;
-    world.stop().await;
+    let (_dir, scan) = scanned().await;
     let html = std::fs::read_to_string(scan.join("report.html")).unwrap();
     let records = records(&scan);
     assert_eq!(records.len(), DOMAINS.len());
@@ -431,10 +437,7 @@ fn set(browser: &mut Browser, id: &str, value: &str, event: &str) {
 #[tokio::test]
 #[ignore = "needs /usr/bin/chromium (apt-get install chromium); run by .ci/run"]
 async fn audit_report_in_a_headless_browser() {
-    let world = World::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let scan = world.scan(dir.path()).await;
-    world.stop().await;
+    let (dir, scan) = scanned().await;
     let page = scan.join("report.html");
     let html = std::fs::read_to_string(&page).unwrap();
     let served = table_rows(&html);
@@ -544,10 +547,7 @@ async fn report(dir: &Path, scan: &Path) -> std::process::Output {
 
 #[tokio::test]
 async fn the_report_of_a_large_scan_keeps_the_most_serious_domains() {
-    let world = World::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let scan = world.scan(dir.path()).await;
-    world.stop().await;
+    let (dir, scan) = scanned().await;
     // More domains than the table holds: the copies of good.test, without findings,
     // are the least serious and the first left out.
     let copies = mailposture::page::audit::MAX_ROWS / (DOMAINS.len() - 1) + 1;

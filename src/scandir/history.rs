@@ -103,6 +103,14 @@ fn visit(dir: &Path, depth: usize, found: &mut Vec<ScanEntry>) -> anyhow::Result
 /// record, each domain once, and for a finished scan no torn line and as many records
 /// as `scan.json` counts.
 pub(crate) fn verify(dir: &Path) -> ScanEntry {
+    verify_each(dir, |_, _| {})
+}
+
+/// [`verify`], calling `each` with the number and bytes of every line that is the record
+/// of a domain not seen before, in file order: a reader that needs the records reads the
+/// file once, and counts nothing of a scan found damaged (it hears of the damage only at
+/// the end, from the entry).
+pub(crate) fn verify_each(dir: &Path, each: impl FnMut(u64, &[u8])) -> ScanEntry {
     let name = |p: Option<&Path>| {
         p.and_then(Path::file_name)
             .map(|n| n.to_string_lossy().into_owned())
@@ -133,7 +141,7 @@ pub(crate) fn verify(dir: &Path) -> ScanEntry {
     } else {
         None
     };
-    let records = match count_records(dir, scan.is_some()) {
+    let records = match count_records(dir, scan.is_some(), each) {
         Ok(records) => records,
         Err(error) => return damaged(entry, format!("{error:#}")),
     };
@@ -169,7 +177,11 @@ fn damaged(mut entry: ScanEntry, reason: String) -> ScanEntry {
 /// The records of the scan in `dir`, each checked to be one, with a domain not seen
 /// before; a torn last line is damage only in a `finished` scan (an interrupted writer
 /// leaves one, which a resume cuts).
-fn count_records(dir: &Path, finished: bool) -> anyhow::Result<u64> {
+fn count_records(
+    dir: &Path,
+    finished: bool,
+    mut each: impl FnMut(u64, &[u8]),
+) -> anyhow::Result<u64> {
     let path = records::results_file(dir).context("results.jsonl is missing")?;
     let (mut count, mut seen) = (0u64, HashSet::new());
     let mut torn = None;
@@ -188,6 +200,7 @@ fn count_records(dir: &Path, finished: bool) -> anyhow::Result<u64> {
             );
         }
         count += 1;
+        each(number, line);
         Ok(())
     })?;
     match torn {

@@ -40,33 +40,62 @@ pub fn read_records<T: DeserializeOwned>(
 ) -> anyhow::Result<ReadCounts> {
     let path =
         results_file(dir).with_context(|| format!("{} has no {RESULTS_JSONL}", dir.display()))?;
-    let mut counts = ReadCounts::default();
+    let mut decoder = Decoder::new(&path);
     each_line(&path, |number, line| {
-        match serde_json::from_slice::<T>(line) {
-            Ok(record) => {
-                counts.records += 1;
-                each(record);
-            }
-            Err(error) => {
-                counts.bad_lines += 1;
-                if counts.bad_lines <= REPORTED_BAD_LINES {
-                    eprintln!(
-                        "{}:{number}: skipped, not a record: {error}",
-                        path.display()
-                    );
-                }
-            }
+        if let Some(record) = decoder.decode(number, line) {
+            each(record);
         }
         Ok(())
     })?;
-    if counts.bad_lines > REPORTED_BAD_LINES {
-        eprintln!(
-            "{}: {} more lines skipped",
-            path.display(),
-            counts.bad_lines - REPORTED_BAD_LINES
-        );
+    Ok(decoder.finish())
+}
+
+/// Reads lines of a records file as records: each unreadable one counted, and reported
+/// on standard error with its line number (the first few; then only how many more).
+pub(crate) struct Decoder<'a> {
+    path: &'a Path,
+    counts: ReadCounts,
+}
+
+impl<'a> Decoder<'a> {
+    pub(crate) fn new(path: &'a Path) -> Self {
+        Self {
+            path,
+            counts: ReadCounts::default(),
+        }
     }
-    Ok(counts)
+
+    /// Line `number` as a `T`, or None (reported) when it is not one.
+    pub(crate) fn decode<T: DeserializeOwned>(&mut self, number: u64, line: &[u8]) -> Option<T> {
+        match serde_json::from_slice::<T>(line) {
+            Ok(record) => {
+                self.counts.records += 1;
+                Some(record)
+            }
+            Err(error) => {
+                self.counts.bad_lines += 1;
+                if self.counts.bad_lines <= REPORTED_BAD_LINES {
+                    eprintln!(
+                        "{}:{number}: skipped, not a record: {error}",
+                        self.path.display()
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// The counts, once the file is read; says how many unreadable lines went unreported.
+    pub(crate) fn finish(self) -> ReadCounts {
+        if self.counts.bad_lines > REPORTED_BAD_LINES {
+            eprintln!(
+                "{}: {} more lines skipped",
+                self.path.display(),
+                self.counts.bad_lines - REPORTED_BAD_LINES
+            );
+        }
+        self.counts
+    }
 }
 
 /// Calls `each` with the number (from 1) and bytes of every line of the records file at

@@ -69,7 +69,20 @@ pub fn write_audit_page(dir: &Path, out: Option<&Path>) -> anyhow::Result<Writte
     if !dir.is_dir() {
         anyhow::bail!("{} is not a scan directory", dir.display());
     }
-    let entry = history::verify(dir);
+    // One pass: the records are checked (each a record, each domain once, none torn in a
+    // finished scan, as many as scan.json counts) as they are read, and the page is
+    // made only of a scan found whole.
+    let path = scandir::records::results_file(dir);
+    let mut decoder = path.as_deref().map(scandir::records::Decoder::new);
+    let mut audit = Audit::default();
+    let entry = history::verify_each(dir, |number, line| {
+        if let Some(r) = decoder
+            .as_mut()
+            .and_then(|d| d.decode::<DomainRecord>(number, line))
+        {
+            audit.add(&r);
+        }
+    });
     let complete = match entry.status {
         Status::Complete => true,
         Status::Interrupted => {
@@ -93,8 +106,9 @@ pub fn write_audit_page(dir: &Path, out: Option<&Path>) -> anyhow::Result<Writte
     } else {
         None
     };
-    let mut audit = Audit::default();
-    let counts = scandir::records::read_records::<DomainRecord>(dir, |r| audit.add(&r))?;
+    let counts = decoder
+        .map(scandir::records::Decoder::finish)
+        .unwrap_or_default();
     audit.bad_lines = counts.bad_lines;
     let finished = audit.finish();
     let shown = finished.rows.len();
@@ -217,7 +231,7 @@ impl Audit {
             r.domain.clone(),
         );
         // A full table keeps a less serious domain out without rendering it.
-        if self.rows.len() >= MAX_ROWS && self.rows.peek().is_some_and(|least| least.key <= key) {
+        if self.full() && self.rows.peek().is_some_and(|least| least.key <= key) {
             self.left_out += 1;
             return;
         }
@@ -234,6 +248,14 @@ impl Audit {
                 self.left_out += 1;
             }
         }
+    }
+
+    /// Whether one more row would pass a bound: the rows', or (by their average size)
+    /// the bytes'. Once the bytes bind first, without this every record would be
+    /// rendered only to be dropped again.
+    fn full(&self) -> bool {
+        let rows = self.rows.len();
+        rows >= MAX_ROWS || (rows > 0 && self.row_bytes + self.row_bytes / rows > ROW_BUDGET)
     }
 
     fn finish(self) -> Finished {

@@ -5,26 +5,27 @@
 #   scripts/bench-report.sh [DIR]      DIR: where the world lives [default: /tmp/rpw]
 #
 # Scans the DOMAINS-domain world of scripts/world.sh (default 100000; DKIM_SHARE of the
-# domains, default 0.3, publish keys; no added round trip) with the release binary, STARTTLS
-# off and `--dkim common`, the other parts as bench.sh's rows (`--skip mta-sts,tls-rpt,
-# dane,bimi`), then stops the world. It then writes, without DNS, scans COPIES times (each
-# of COPIES, default "3 10") as big: every record of the real scan COPIES times, its
-# domain renamed `d<i>-<domain>`, and scan.json with `domains` counted again, so that the
-# scan verifies (`mailposture history`: each domain once, as many records as scan.json
-# says). For the real scan and each copy, runs `mailposture report SCAN --out FILE` once to
-# warm the page cache, then RUNS times (default 5) under GNU time, and prints records,
-# seconds (median, min-max), records/s at the median, peak RSS (median, min-max, MiB), the
-# page's size (MB) and the rows its table shows (from the command's line on standard
-# error). The table is bounded, so peak RSS should not grow with the records. Prints
-# figures; asserts nothing. Needs root (world.sh) and about 2.9 KB of disk in $TMPDIR per
-# record written (3.8 GB with the defaults), removed at the end, as is the world (KEEP=1
-# keeps the scans). Installs GNU time with apt-get when missing.
+# domains, default 0.3, publish keys; no added round trip) with the release binary,
+# STARTTLS off and `--dkim common`, the other parts as bench.sh's rows (`--skip
+# mta-sts,tls-rpt,dane,bimi`), then stops the world. It then writes, without DNS, scans
+# COPIES times (each of COPIES, default "3 10"; empty for none) as big: every record of
+# the real scan COPIES times, its domain renamed `d<i>-<domain>`, and scan.json with
+# `domains` counted again, so that the scan verifies (`mailposture history`: each domain
+# once, as many records as scan.json says). For the real scan and each copy, runs
+# `mailposture report SCAN --out FILE` once to warm the page cache, then RUNS times
+# (default 5) under GNU time, and prints records, seconds (median, min-max), records/s at
+# the median, peak RSS (median, min-max, MiB), the page's size (MB) and the rows its
+# table shows (from the command's line on standard error). The table is bounded, so peak
+# RSS should not grow with the records. Prints figures; asserts nothing. Needs root
+# (world.sh) and about 2.9 KB of disk in $TMPDIR per record written (3.8 GB with the
+# defaults), removed at the end, as is the world (KEEP=1 keeps the scans). Installs GNU
+# time with apt-get when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 world=${1:-/tmp/rpw}
 domains=${DOMAINS:-100000}
-copies=${COPIES:-3 10}
+copies=${COPIES-3 10}
 runs=${RUNS:-5}
 work=$(mktemp -d)
 R=$root/target/release/mailposture

@@ -127,6 +127,7 @@ Examples:
   mailposture scan big.txt --resolver 127.0.0.1 --concurrency 2000
   mailposture check example.co.jp example.com
   mailposture trend --by month --report reports/trend
+  mailposture report reports/scans/jp-financial-banks/2026-12-01T00-00-00Z
 ";
 
 const SCAN_EXAMPLES: &str = "\
@@ -135,6 +136,7 @@ Examples:
   cat domains.txt | mailposture scan - --jsonl - | jq .spf.status
   mailposture scan big.txt --resolver 127.0.0.1 --concurrency 2000 --qps 5000
   mailposture scan ours.txt --fail-on permerror,dmarc-missing,dmarc-none
+  mailposture scan ours.txt --report
   mailposture scan --resume reports/scans/big/2026-12-01T00-00-00Z
 ";
 

@@ -6,7 +6,7 @@ use crate::bimi::BimiStatus;
 use crate::dane::DaneRollup;
 use crate::dkim::DkimStatus;
 use crate::dmarc::DmarcStatus;
-use crate::dns::Dnssec;
+use crate::dns::{Dnssec, Validation};
 use crate::mta_sts::MtaStsStatus;
 use crate::mx::MxStatus;
 use crate::record::DomainRecord;
@@ -165,12 +165,16 @@ fn status(r: &DomainRecord, area: Area) -> (&'static str, Tone) {
             Some(TlsRptStatus::Invalid) => ("invalid", Tone::Bad),
             Some(TlsRptStatus::Temperror) => ("temperror", Tone::Unknown),
         },
-        Area::Dnssec => match r.dnssec.as_ref().map(|d| d.status) {
+        Area::Dnssec => match r.dnssec.as_ref().map(|d| (d.validation, d.status)) {
             None => ("not looked at", Tone::Off),
-            Some(Dnssec::Secure) => ("secure", Tone::Good),
-            Some(Dnssec::Insecure) => ("insecure", Tone::Absent),
-            Some(Dnssec::Bogus) => ("bogus", Tone::Bad),
-            Some(Dnssec::Unknown) => ("unknown", Tone::Unknown),
+            // Through a resolver that does not validate nothing is known, of any domain.
+            Some((v, _)) if v != Validation::Validating => ("no validation", Tone::Off),
+            Some((_, status)) => match status {
+                Dnssec::Secure => ("secure", Tone::Good),
+                Dnssec::Insecure => ("insecure", Tone::Absent),
+                Dnssec::Bogus => ("bogus", Tone::Bad),
+                Dnssec::Unknown => ("unknown", Tone::Unknown),
+            },
         },
         Area::Dane => match r.mx.dane {
             None => ("skipped", Tone::Off),

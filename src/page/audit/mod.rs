@@ -127,9 +127,9 @@ pub fn write_audit_page(dir: &Path, out: Option<&Path>) -> anyhow::Result<Writte
 /// The report's name in a scan directory.
 pub const REPORT_HTML: &str = "report.html";
 
-/// How serious a domain is, most serious least: its worst tone, then more errors, more
-/// failures, more warnings, then its name.
-type Key = (Tone, Reverse<u32>, Reverse<u32>, Reverse<u32>, String);
+/// How serious a domain is, most serious least: its worst finding (error, failure to
+/// measure, warning, none), then more errors, more failures, more warnings, then its name.
+type Key = (u8, Reverse<u32>, Reverse<u32>, Reverse<u32>, String);
 
 /// A domain of the table.
 struct Row {
@@ -215,16 +215,18 @@ impl Audit {
                 }
             }
         }
-        let worst = items.iter().map(|i| i.severity).min();
-        self.by_severity[match worst {
+        // The findings decide the order, not the cells: a part not known for every domain
+        // alike (DNSSEC through a resolver that does not validate) would put every
+        // domain before those with warnings.
+        let rank = match items.iter().map(|i| i.severity).min() {
             Some(Severity::Error) => 0,
             Some(Severity::Unknown) => 1,
             Some(Severity::Warning) => 2,
             None => 3,
-        }] += 1;
-        let tone = cells.iter().map(|c| c.tone).min().unwrap_or(Tone::Off);
+        };
+        self.by_severity[rank] += 1;
         let key: Key = (
-            tone.min(Tone::Good),
+            rank as u8,
             Reverse(errors),
             Reverse(unknown),
             Reverse(warnings),

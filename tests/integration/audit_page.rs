@@ -637,3 +637,37 @@ async fn the_report_refuses_a_damaged_scan_and_marks_an_unfinished_one() {
     assert!(!html.contains("<button type=\"button\">DNSSEC</button>"));
     assert!(html.contains("<button type=\"button\">SPF</button>"));
 }
+
+/// A scan where no DNS question was answered: its report claims no absence and no clean
+/// domain, and lists every part as not measured.
+#[tokio::test]
+async fn the_report_of_a_scan_without_answers_claims_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("two.txt");
+    crate::support::history::write_list(&list, &["a.test", "b.test"]);
+    let scan = dir.path().join("scan");
+    crate::support::history::scan_unanswered(&list, &scan, "2026-12-04T00:00:00Z", "0.5").await;
+    let output = report(dir.path(), &scan).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let html = std::fs::read_to_string(scan.join("report.html")).unwrap();
+    assert!(
+        html.contains(
+            "No finding: 0 of the 2 domains have none, and 2 have a part that could not be \
+             measured (listed below)."
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("spf_missing") && !html.contains("dmarc_missing"));
+    let unknown = between(&html, "<h2>Not measured</h2>", "</ul>")[0];
+    for part in ["SPF", "DMARC", "MX"] {
+        assert!(
+            unknown.contains(&format!(
+                "<strong>2 domains</strong>: {part} <code>temperror</code>"
+            )),
+            "{part}: {unknown}"
+        );
+    }
+    // Every headline share is of nobody.
+    assert!(html.contains("SPF present</span> <span class=\"pct\">n/a</span>"));
+}

@@ -194,9 +194,12 @@ fn top_findings(out: &mut String, f: &Finished) {
     let found: Vec<_> = f.subjects.iter().filter(|(s, _)| !s.is_failure()).collect();
     let a = &f.adoption;
     if found.is_empty() {
+        // Only measured parts can be without findings: say how many were not.
+        let [_, unknown, _, clean] = f.by_severity;
         let _ = writeln!(
             out,
-            "<p>No finding among the {} domains (parts not known are listed below).</p>",
+            "<p>No finding: {clean} of the {} domains have none, and {unknown} have a part \
+             that could not be measured (listed below).</p>",
             a.domains
         );
     }

@@ -172,28 +172,14 @@ impl World {
         self.fixture.stop().await;
     }
 
-    /// Scans the world with `--report` into `dir/scan`; returns the scan directory.
-    async fn scan(&self, dir: &Path) -> PathBuf {
-        let list = dir.join("audit.txt");
-        // DKIM is asked at two domains only (their own selectors), so that the others'
-        // DKIM is "not looked at".
-        std::fs::write(
-            &list,
-            "good.test selectors=s1\nlax.test selectors=s1\nhostile.test\nbare.test\nbroken.test\nslow.test\n",
-        )
-        .unwrap();
+    /// The flags that point `scan` or `check` at the world: its resolver, its SMTP and
+    /// HTTPS servers on loopback, its CA (written into `dir`), short DNS timeouts.
+    fn network(&self, dir: &Path) -> Vec<String> {
         let ca = dir.join("ca.pem");
         std::fs::write(&ca, &self.ca_pem).unwrap();
-        let out = dir.join("scan");
-        let args: Vec<String> = [
-            "scan",
-            &list.display().to_string(),
-            "--out",
-            &out.display().to_string(),
+        [
             "--resolver",
             &self.standin.addr().to_string(),
-            "--quiet",
-            "--report",
             "--allow-nonpublic",
             "--smtp-port",
             &self.smtp[0].port().to_string(),
@@ -207,11 +193,35 @@ impl World {
             "1",
             "--attempts",
             "1",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    /// Scans the world with `--report` into `dir/scan`; returns the scan directory.
+    async fn scan(&self, dir: &Path) -> PathBuf {
+        let list = dir.join("audit.txt");
+        // DKIM is asked at two domains only (their own selectors), so that the others'
+        // DKIM is "not looked at".
+        std::fs::write(
+            &list,
+            "good.test selectors=s1\nlax.test selectors=s1\nhostile.test\nbare.test\nbroken.test\nslow.test\n",
+        )
+        .unwrap();
+        let out = dir.join("scan");
+        let mut args: Vec<String> = [
+            "scan",
+            &list.display().to_string(),
+            "--out",
+            &out.display().to_string(),
+            "--quiet",
+            "--report",
             "--domain-timeout",
             "5",
         ]
         .map(str::to_owned)
         .to_vec();
+        args.extend(self.network(dir));
         let output = run(dir, args).await;
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "{stderr}");
@@ -670,4 +680,53 @@ async fn the_report_of_a_scan_without_answers_claims_nothing() {
     }
     // Every headline share is of nobody.
     assert!(html.contains("SPF present</span> <span class=\"pct\">n/a</span>"));
+}
+
+/// `check` over the same world: each STARTTLS, certificate and DNSSEC verdict that is a
+/// finding is followed by its fix, as the report gives it.
+#[tokio::test]
+async fn check_prints_the_fix_of_each_starttls_certificate_and_dnssec_finding() {
+    use mailposture::advice::State;
+    let world = World::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = ["check", "lax.test", "hostile.test", "broken.test"]
+        .map(str::to_owned)
+        .to_vec();
+    args.extend(world.network(dir.path()));
+    let output = run(dir.path(), args).await;
+    world.stop().await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    // The fix lines after the first line under `domain`'s report that contains `marker`.
+    let after = |domain: &str, marker: &str| -> Vec<String> {
+        let start = lines
+            .iter()
+            .position(|l| *l == domain)
+            .unwrap_or_else(|| panic!("{domain}: {stdout}"));
+        let at = lines[start..]
+            .iter()
+            .position(|l| l.contains(marker))
+            .unwrap_or_else(|| panic!("{marker} under {domain}: {stdout}"));
+        lines[start + at + 1..]
+            .iter()
+            .take_while(|l| l.trim_start().starts_with("fix: "))
+            .map(|l| l.trim_start().to_owned())
+            .collect()
+    };
+    let fix = |state: State| format!("fix: {}", advice::remedy(Subject::State(state)));
+    assert_eq!(
+        after("lax.test", "STARTTLS not_offered"),
+        [fix(State::StarttlsNotOffered)]
+    );
+    assert_eq!(
+        after("hostile.test", "certificate NOT valid"),
+        [
+            fix(State::CertificateUntrusted),
+            fix(State::CertificateWrongName)
+        ]
+    );
+    assert_eq!(
+        after("broken.test", "DNSSEC   bogus"),
+        [fix(State::DnssecBogus)]
+    );
 }
